@@ -1,0 +1,77 @@
+"""Scrub many files: expand folders, run in parallel, write marked copies, keep going.
+
+One bad file never stops the run: it becomes an :class:`InputError` with a one-line message.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+from scrubber.config import Config
+from scrubber.engine import FileResult, ScrubResult, scrub
+from scrubber.io.errors import InputError
+from scrubber.io.reader import SUPPORTED_SUFFIXES
+from scrubber.mark import marked_path, write_marked_copy
+
+
+@dataclass(frozen=True)
+class BatchOptions:
+    """How each file of a batch is scrubbed and where its marked copy goes."""
+
+    config: Config
+    sheet: str | None = None
+    mark: bool = True
+    out: str | None = None
+
+
+def expand(paths: Iterable[str]) -> list[str]:
+    """Files to scrub: files as given; folders searched recursively for .xlsx/.xlsm/.csv.
+
+    Marked copies (``*.scrubbed.*``) and Excel lock files (``~$*``) inside folders are skipped.
+    """
+    files: list[str] = []
+    for given in paths:
+        path = Path(given)
+        if path.is_dir():
+            found = sorted(p for p in path.rglob("*") if p.is_file()
+                           and p.suffix.lower() in SUPPORTED_SUFFIXES
+                           and ".scrubbed" not in p.suffixes and not p.name.startswith("~$"))
+            files.extend(str(p) for p in found)
+        else:
+            files.append(given)
+    return files
+
+
+def scrub_one(path: str, options: BatchOptions) -> FileResult | InputError:
+    """Scrub one file and write its marked copy; failures come back as an InputError."""
+    try:
+        result = scrub(path, options.config, sheet=options.sheet).files[0]
+        if options.mark:
+            write_marked_copy(result, path, marked_path(path, options.out))
+        return result
+    except InputError as exc:
+        return exc
+    except Exception as exc:  # never a traceback for one bad file; the batch goes on
+        return InputError(path, f"could not be scrubbed ({type(exc).__name__}); "
+                                "please report this file's shape to the maintainers")
+
+
+def scrub_many(paths: list[str], options: BatchOptions, jobs: int = 1) -> ScrubResult:
+    """Scrub files in order (``jobs`` > 1 uses that many worker processes)."""
+    files: list[FileResult] = []
+    errors: list[InputError] = []
+    for outcome in _run(paths, options, jobs):
+        (errors if isinstance(outcome, InputError) else files).append(outcome)
+    return ScrubResult(tuple(files), tuple(errors))
+
+
+def _run(paths: list[str], options: BatchOptions, jobs: int) -> Iterator[FileResult | InputError]:
+    if jobs <= 1 or len(paths) <= 1:
+        for path in paths:
+            yield scrub_one(path, options)
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        yield from pool.map(scrub_one, paths, [options] * len(paths), chunksize=4)

@@ -1,0 +1,102 @@
+"""The command-line tool: a thin adapter over :func:`scrubber.scrub`."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+
+from scrubber.batch import BatchOptions, expand, scrub_many
+from scrubber.config import Config, ConfigError, split_names
+from scrubber.docs import explain, rule_index
+from scrubber.render import SUFFIX_FORMATS, render
+from scrubber.rules import lookup, selected_rules
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
+                  help="Catch billing errors in infusion and injection charge spreadsheets.")
+_err = Console(stderr=True, highlight=False)
+
+
+def _fail(message: str) -> typer.Exit:
+    _err.print(f"error: {message}", markup=False)
+    return typer.Exit(2)
+
+
+@app.command()
+def scrub(
+    files: Annotated[list[str], typer.Argument(help="Workbooks (.xlsx, .xlsm), CSV files or "
+                                                    "folders of them.")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="Output on stdout: text, json "
+                                                            "or csv.")] = "text",
+    report: Annotated[Optional[Path], typer.Option(help="Also write the report here; the "
+                                                        "format follows the suffix.")] = None,
+    out: Annotated[Optional[str], typer.Option(help="Marked copy path, or a folder for the "
+                                                    "marked copies.")] = None,
+    no_mark: Annotated[bool, typer.Option("--no-mark", help="Do not write marked copies.")]
+    = False,
+    select: Annotated[Optional[list[str]], typer.Option(help="Only these rules (names or "
+                                                             "IDs, comma-separated).")] = None,
+    ignore: Annotated[Optional[list[str]], typer.Option(help="Skip these rules.")] = None,
+    sheet: Annotated[Optional[str], typer.Option(help="Sheet with the charge lines (found "
+                                                      "automatically otherwise).")] = None,
+    jobs: Annotated[int, typer.Option(min=1, help="Worker processes for many files.")] = 1,
+) -> None:
+    """Scrub charge exports, write marked copies and report the findings."""
+    if fmt not in ("text", "json", "csv"):
+        raise _fail(f"unknown --format '{fmt}'; use text, json or csv")
+    try:
+        config = Config().with_rules(split_names(select), split_names(ignore))
+        selected_rules(config)
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+    paths = expand(files)
+    if not paths:
+        raise _fail("no .xlsx, .xlsm or .csv files found in " + ", ".join(files))
+    if out and len(paths) > 1 and Path(out).suffix.lower() in (".xlsx", ".xlsm"):
+        raise _fail("--out names one file but there are several inputs; give a folder")
+    result = scrub_many(paths, BatchOptions(config, sheet, not no_mark, out), jobs)
+    for error in result.input_errors:
+        _err.print(f"error: {error}", markup=False)
+    if report is not None:
+        fmt_of_report = SUFFIX_FORMATS.get(report.suffix.lower(), "text")
+        _write_atomic(report, render(result, fmt_of_report))
+    sys.stdout.write(render(result, fmt))
+    raise typer.Exit(result.exit_code)
+
+
+@app.command("rules")
+def list_rules() -> None:
+    """List every rule: ID, name, default severity and summary."""
+    sys.stdout.write(rule_index())
+
+
+@app.command("rule")
+def show_rule(name: Annotated[str, typer.Argument(help="Rule name or ID.")]) -> None:
+    """Explain one rule, with a failing and a passing example."""
+    try:
+        rule = lookup(name)
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+    sys.stdout.write(explain(rule))
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
+            stream.write(text)
+        os.replace(temp, path)
+    finally:
+        if os.path.exists(temp):
+            os.unlink(temp)
+
+
+def main() -> None:
+    """Console-script entry point."""
+    app()

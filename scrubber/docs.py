@@ -1,0 +1,53 @@
+"""Rule documentation: a rule's docstring is its documentation, examples included.
+
+Examples are pipe tables under "Failing example:" and "Passing example:"; the test suite runs
+them, and ``scrubber rule NAME`` prints the same text.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from scrubber.rules import REGISTRY, Rule
+
+_HEADINGS = {"failing": "Failing example:", "passing": "Passing example:"}
+
+
+def rule_index() -> str:
+    """One line per rule: ID, name, default severity, summary."""
+    width = max(len(r.name) for r in REGISTRY.values())
+    lines = [f"{r.id:<7} {r.name:<{width}}  {r.severity.value:<7}  {r.summary()}"
+             for r in REGISTRY.values()]
+    return "\n".join(lines) + "\n"
+
+
+def explain(rule: type[Rule]) -> str:
+    """The full documentation of one rule."""
+    head = f"{rule.id} {rule.name} (default severity: {rule.severity.value})"
+    needs = ", ".join(rule.requires)
+    return f"{head}\n\n{rule.doc()}\n\nNeeds columns for: {needs}\n"
+
+
+def example(rule: type[Rule], kind: str) -> pd.DataFrame:
+    """The failing or passing example of a rule's docstring as a frame of header -> text.
+
+    Raises:
+        ValueError: the docstring has no such example.
+    """
+    heading = _HEADINGS[kind]
+    lines = rule.doc().splitlines()
+    try:
+        start = next(i for i, line in enumerate(lines) if line.strip() == heading)
+    except StopIteration:
+        raise ValueError(f"{rule.id} has no '{heading}' in its docstring") from None
+    rows = []
+    for line in lines[start + 1:]:
+        text = line.strip()
+        if not text and rows:
+            break
+        if text.startswith("|"):
+            rows.append([cell.strip() or None for cell in text.strip("|").split("|")])
+        elif text:
+            break
+    header, *body = rows
+    return pd.DataFrame(body, columns=header, dtype=object)

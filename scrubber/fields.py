@@ -1,0 +1,87 @@
+"""Canonical charge-line fields and the header names exports use for them.
+
+Headers are matched after :func:`header_key` folds case, spaces, punctuation and any
+parenthesised hint ("Start Time (hh:mm)"), so "CPT/HCPCS", "cpt hcpcs" and "CPT-HCPCS" are one.
+"""
+
+from __future__ import annotations
+
+import re
+
+#: canonical field -> header names that mean it (canonical name first).
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "encounter": ("Encounter ID", "Encounter", "Encounter Number", "Visit ID", "Visit",
+                  "Account", "Account Number", "Acct", "Claim ID", "FIN", "CSN"),
+    "patient": ("Patient ID", "MRN", "Patient", "Medical Record Number"),
+    "service_date": ("Date of Service", "DOS", "Service Date", "Svc Date", "Date"),
+    "code": ("CPT/HCPCS", "CPT", "HCPCS", "CPT Code", "HCPCS Code", "CPT/HCPCS Code",
+             "HCPCS/CPT", "Procedure Code", "Proc Code", "Charge Code", "Billing Code", "Code"),
+    "modifiers": ("Modifiers", "Modifier", "Mod", "Mods",
+                  "Modifier 1", "Modifier 2", "Modifier 3", "Modifier 4",
+                  "Mod 1", "Mod 2", "Mod 3", "Mod 4"),
+    "units": ("Units", "Qty", "Quantity", "Units Billed", "Billed Units", "Service Units"),
+    "start": ("Start Time", "Start", "Infusion Start", "Admin Start", "Start Time of Admin"),
+    "stop": ("Stop Time", "Stop", "End Time", "End", "Infusion End", "Infusion Stop", "Admin End",
+             "Admin Stop"),
+    "start_date": ("Start Date",),
+    "stop_date": ("Stop Date", "End Date"),
+    "route": ("Route", "Admin Route", "Route of Administration"),
+    "drug": ("Drug", "Drug Name", "Medication", "Substance", "Medication Name"),
+    "drug_code": ("Drug Code", "J-Code", "J Code", "Drug HCPCS", "JCode"),
+    "dose": ("Dose", "Dosage", "Dose Given", "Amount Given"),
+    "dose_unit": ("Dose Unit", "Unit", "UOM", "Dose UOM"),
+    "diagnosis": ("Diagnosis", "Dx", "ICD-10", "ICD10", "Diagnosis Code", "Primary Dx",
+                  "ICD-10-CM", "Dx Code", "Diagnosis 1", "Diagnosis 2", "Diagnosis 3",
+                  "Diagnosis 4", "Dx 1", "Dx 2", "Dx 3", "Dx 4"),
+    "ordering_provider": ("Ordering Provider", "Ordered By", "Physician Order", "Order",
+                          "Ordering Physician"),
+    "site": ("Site", "IV Site", "Access Site", "Access"),
+}
+
+#: fields whose several columns are joined into one list (e.g. Modifier 1 .. Modifier 4).
+MULTI_FIELDS = frozenset({"modifiers", "diagnosis"})
+
+#: every field the canonical frame carries, in a stable order.
+FIELDS: tuple[str, ...] = tuple(SYNONYMS)
+
+#: columns the marked copy adds; they are never read back as data.
+STATUS_HEADER = "Scrub Status"
+FINDINGS_HEADER = "Scrub Findings"
+
+_PAREN = re.compile(r"\([^)]*\)")
+_NON_ALNUM = re.compile(r"[^0-9a-z]+")
+
+
+def header_key(text: object) -> str:
+    """Fold a header cell to the key used for matching ("CPT/HCPCS" -> "cpthcpcs")."""
+    if text is None:
+        return ""
+    folded = _PAREN.sub("", str(text).lower())
+    return _NON_ALNUM.sub("", folded)
+
+
+_KEY_TO_FIELD: dict[str, str] = {
+    header_key(name): field for field, names in SYNONYMS.items() for name in names
+}
+
+
+def field_for_header(text: object) -> str | None:
+    """The canonical field a header names, or None for a column the tool does not know."""
+    return _KEY_TO_FIELD.get(header_key(text))
+
+
+def map_headers(headers: list[str]) -> dict[str, list[int]]:
+    """Map canonical fields to the positions of the columns that carry them.
+
+    The first column wins for single-valued fields; multi-valued fields keep every column,
+    left to right.
+    """
+    mapping: dict[str, list[int]] = {}
+    for position, header in enumerate(headers):
+        field = field_for_header(header)
+        if field is None:
+            continue
+        if field in mapping and field not in MULTI_FIELDS:
+            continue
+        mapping.setdefault(field, []).append(position)
+    return mapping

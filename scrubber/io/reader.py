@@ -1,0 +1,209 @@
+"""Read a charge export (.xlsx, .xlsm, .csv or a DataFrame) into a raw :class:`Table`.
+
+The reader only finds the sheet and the header row and keeps raw cell values with their
+worksheet row numbers; turning values into typed fields is :mod:`scrubber.normalize`'s job.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+import python_calamine
+
+from scrubber.fields import map_headers
+from scrubber.io.errors import InputError
+
+#: the header row is looked for within this many rows from the top of a sheet.
+HEADER_SEARCH_ROWS = 20
+#: a package that unpacks to more than this is refused (zip-bomb guard).
+MAX_UNPACKED_BYTES = 1 << 30
+EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+CSV_SUFFIXES = (".csv",)
+SUPPORTED_SUFFIXES = EXCEL_SUFFIXES + CSV_SUFFIXES
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
+
+
+@dataclass(frozen=True)
+class Table:
+    """Raw cells of the charge-line sheet.
+
+    Attributes:
+        source: the path as given, or a label for a DataFrame.
+        sheet: the worksheet name.
+        header_row: the worksheet row number (as Excel shows it) of the header.
+        headers: header text of each column, left to right, from column A.
+        data: raw cell values; columns are 0-based positions, the index is the worksheet row.
+        sheets_seen: every worksheet name, for messages.
+    """
+
+    source: str
+    sheet: str
+    header_row: int
+    headers: list[str]
+    data: pd.DataFrame
+    sheets_seen: tuple[str, ...] = ()
+
+
+def read_table(path: str | Path, sheet: str | None = None) -> Table:
+    """Read the charge-line sheet of a workbook or CSV file.
+
+    Raises:
+        InputError: the file is missing, unsupported, damaged, encrypted or has no header.
+    """
+    path = Path(path)
+    label = str(path)
+    if not path.is_file():
+        raise InputError(label, "file not found")
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        if suffix == ".xls":
+            raise InputError(label, "old .xls workbooks are not supported; save it as .xlsx")
+        raise InputError(label, f"unsupported file type '{suffix or '(none)'}'; "
+                                "use .xlsx, .xlsm or .csv")
+    if path.stat().st_size == 0:
+        raise InputError(label, "the file is empty")
+    if suffix in CSV_SUFFIXES:
+        grids = {path.stem[:31] or "Sheet1": read_csv_grid(path)}
+    else:
+        grids = _read_excel_grids(path, sheet)
+    return table_from_grids(label, grids, sheet)
+
+
+def table_from_frame(frame: pd.DataFrame, *, sheet: str = "Sheet1", header_row: int = 1,
+                     source: str = "<DataFrame>") -> Table:
+    """Wrap a DataFrame whose columns are the header texts (as xlwings or pandas give it).
+
+    Rows are numbered as in a worksheet whose header sits on ``header_row``.
+    """
+    headers = ["" if c is None else str(c) for c in frame.columns]
+    data = frame.copy()
+    data.columns = range(len(headers))
+    data.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(data))
+    data = data.astype(object).where(data.notna(), None)
+    return Table(source, sheet, header_row, headers, _drop_empty_rows(data), (sheet,))
+
+
+def table_from_grids(label: str, grids: dict[str, list[list[object]]],
+                     sheet: str | None = None) -> Table:
+    """Pick the sheet and header row from grids of raw cells (row 1 first)."""
+    if sheet is not None and sheet not in grids:
+        raise InputError(label, f"no sheet named '{sheet}' (sheets: {', '.join(grids)})")
+    best: tuple[int, str, int] | None = None
+    for name, grid in grids.items():
+        if sheet is not None and name != sheet:
+            continue
+        found = _find_header(grid)
+        if found is not None and (best is None or found[1] > best[0]):
+            best = (found[1], name, found[0])
+    if best is None:
+        where = f"sheet '{sheet}'" if sheet else "any sheet"
+        raise InputError(label, f"no header row with a code column (CPT/HCPCS, CPT, HCPCS, "
+                                f"Procedure Code...) in the first {HEADER_SEARCH_ROWS} rows "
+                                f"of {where}")
+    _, name, index = best
+    grid = grids[name]
+    width = max((len(r) for r in grid), default=0)
+    headers = [_header_text(v) for v in grid[index]] + [""] * (width - len(grid[index]))
+    body = [list(r) + [None] * (width - len(r)) for r in grid[index + 1:]]
+    data = pd.DataFrame(body, columns=range(width), dtype=object)
+    data.index = pd.RangeIndex(index + 2, index + 2 + len(body))
+    data = data.where(data.ne("") & data.notna(), None)
+    return Table(label, name, index + 1, headers, _drop_empty_rows(data), tuple(grids))
+
+
+def _find_header(grid: list[list[object]]) -> tuple[int, int] | None:
+    """(row index, score) of the likeliest header row, or None when no row names a code."""
+    best: tuple[int, int] | None = None
+    for index, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
+        texts = [v if isinstance(v, str) else "" for v in row]
+        mapping = map_headers(texts)
+        if "code" not in mapping or len(mapping) < 2:
+            continue
+        if best is None or len(mapping) > best[1]:
+            best = (index, len(mapping))
+    return best
+
+
+def _header_text(value: object) -> str:
+    return value.strip() if isinstance(value, str) else ("" if value in (None, "") else str(value))
+
+
+def _drop_empty_rows(data: pd.DataFrame) -> pd.DataFrame:
+    return data.loc[data.notna().any(axis=1)]
+
+
+def _check_package(path: Path) -> None:
+    label = str(path)
+    with path.open("rb") as handle:
+        head = handle.read(8)
+    if head == _OLE_MAGIC:
+        if _ENCRYPTION_STREAM in path.read_bytes():
+            raise InputError(label, "the workbook is password-protected (encrypted); "
+                                    "save an unprotected copy and scrub that")
+        raise InputError(label, "this is an old-format (.xls) workbook with an .xlsx name; "
+                                "save it as .xlsx")
+    if not head.startswith(b"PK"):
+        raise InputError(label, "not an Excel workbook (the file is not an .xlsx package)")
+    try:
+        with zipfile.ZipFile(path) as package:
+            names = set(package.namelist())
+            unpacked = sum(info.file_size for info in package.infolist())
+    except (zipfile.BadZipFile, OSError, ValueError):
+        raise InputError(label, "the workbook is damaged (its zip package cannot be read)") \
+            from None
+    if "xl/workbook.xml" not in names:
+        raise InputError(label, "not an Excel workbook (the package has no xl/workbook.xml)")
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise InputError(label, f"the workbook unpacks to {unpacked // 2**20} MiB, more than "
+                                f"the {MAX_UNPACKED_BYTES // 2**20} MiB limit")
+
+
+def _read_excel_grids(path: Path, sheet: str | None) -> dict[str, list[list[object]]]:
+    _check_package(path)
+    label = str(path)
+    try:
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        names = [m.name for m in book.sheets_metadata
+                 if str(m.typ).endswith("WorkSheet")]
+        grids: dict[str, list[list[object]]] = {}
+        for name in names:
+            rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            grids[name] = rows
+    except InputError:
+        raise
+    except Exception as exc:  # calamine raises several types for damaged parts
+        problem = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+        raise InputError(label, f"the workbook is damaged and cannot be read ({problem})") \
+            from None
+    if not grids:
+        raise InputError(label, "the workbook has no worksheets")
+    if sheet is not None and sheet not in grids:
+        raise InputError(label, f"no sheet named '{sheet}' (sheets: {', '.join(grids)})")
+    return grids
+
+
+def read_csv_grid(path: Path) -> list[list[object]]:
+    raw = path.read_bytes()
+    if b"\x00" in raw[:4096]:
+        raise InputError(str(path), "not a text CSV file (it contains binary data)")
+    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    sample = text[:8192]
+    try:
+        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        return [row for row in csv.reader(io.StringIO(text), dialect)]
+    except csv.Error as exc:
+        raise InputError(str(path), f"the CSV file cannot be parsed ({exc})") from None

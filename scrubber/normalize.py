@@ -1,0 +1,147 @@
+"""Turn a raw :class:`~scrubber.io.reader.Table` into the canonical claim-line frame.
+
+One row per charge line, indexed by the worksheet row number. Every rule reads this frame;
+nothing downstream looks at raw cells again except to quote a value back to the user.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from scrubber.codes import DISTINCT_MODIFIERS
+from scrubber.fields import FIELDS, map_headers
+from scrubber.io.reader import Table
+from scrubber.times import duration_minutes, parse_dates, parse_times
+
+#: rows with no code and none of these are notes or totals, not charge lines.
+_LINE_EVIDENCE = ("code", "start", "stop", "drug", "route", "drug_code", "dose")
+_DRUG_SYNONYMS = {
+    r"\b(?:normal saline|sodium chloride|nacl|ns)\b": "saline",
+    r"\b(?:lactated ringer'?s?|lr)\b": "ringer",
+    r"\b(?:d5w|dextrose)\b": "dextrose",
+}
+_DRUG_STOPWORDS = ("inj", "injection", "infusion", "solution", "premix", "intravenous",
+                   "sodium", "hydrochloride", "sulfate", "acetate", "succinate", "dose",
+                   "vial", "with", "each", "drip", "bolus", "push")
+_ROUTE_KINDS = (
+    ("push", r"push|\bivp\b|bolus"),
+    ("sc", r"subcut|subq|sub-q|\bs\.?c\b|\bsq\b"),
+    ("im", r"\bi\.?m\b|intramusc"),
+    ("intra-arterial", r"\bia\b|arterial"),
+    ("infusion", r"\biv\b|infus|ivpb|piggyback|drip|intravenous|\bivf\b|pump"),
+)
+
+
+def clean_text(values: pd.Series) -> pd.Series:
+    """Cells as stripped text; numbers lose a trailing '.0'; blanks become <NA>."""
+    text = values.astype("string").str.strip().str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
+    return text.mask(text == "")
+
+
+def column_map(table: Table) -> dict[str, list[int]]:
+    """Canonical field -> column positions for this table."""
+    return map_headers(table.headers)
+
+
+def _field(table: Table, mapping: dict[str, list[int]], field: str) -> pd.Series:
+    positions = mapping.get(field)
+    if not positions:
+        return pd.Series(pd.NA, index=table.data.index, dtype="object")
+    return table.data[positions[0]]
+
+
+def _codes(text: pd.Series) -> pd.DataFrame:
+    """Split '96365-59' style cells into the code and a trailing modifier."""
+    upper = text.str.upper().str.replace(r"\s+", " ", regex=True)
+    parts = upper.str.extract(r"^(?P<code>[0-9A-Z]{5})(?:\s*[-\s]\s*(?P<mod>[0-9A-Z]{2}))?$")
+    return pd.DataFrame({"code": parts["code"].fillna(upper), "mod": parts["mod"]})
+
+
+def _modifiers(table: Table, mapping: dict[str, list[int]], extra: pd.Series) -> pd.Series:
+    """All modifier cells (and any modifier typed into the code cell) as 'XS,59'."""
+    pieces = [clean_text(table.data[p]) for p in mapping.get("modifiers", [])] + [extra]
+    joined = pd.concat(pieces, axis=1).fillna("").astype("string").agg(",".join, axis=1)
+    tokens = joined.str.upper().str.replace(r"[^0-9A-Z]+", ",", regex=True).str.strip(",")
+    return tokens.mask(tokens == "").astype("string")
+
+
+def _units(text: pd.Series) -> pd.DataFrame:
+    number = pd.to_numeric(text.str.extract(r"^[xX]?\s*(\d+(?:\.\d+)?)$")[0], errors="coerce")
+    value = number.mask(text.isna(), 1.0)  # a blank units cell bills one unit
+    return pd.DataFrame({"units": value.astype("float64"), "units_blank": text.isna()})
+
+
+def _route_kind(route: pd.Series) -> pd.Series:
+    lower = route.str.lower().fillna("")
+    conditions = [lower.str.contains(pattern, regex=True) for _, pattern in _ROUTE_KINDS]
+    kinds = np.select(conditions, [kind for kind, _ in _ROUTE_KINDS], default="")
+    return pd.Series(kinds, index=route.index, dtype="string").mask(lambda s: s == "")
+
+
+def drug_key(drug: pd.Series) -> pd.Series:
+    """A matching key for drug names: the first significant word, synonyms folded.
+
+    "Infliximab-dyyb 400 mg", "INFLIXIMAB (Remicade)" and "infliximab" all give "infliximab";
+    "Normal saline 0.9%" and "Sodium chloride 0.9%" give "saline".
+    """
+    lower = drug.str.lower()
+    for pattern, word in _DRUG_SYNONYMS.items():
+        lower = lower.str.replace(pattern, word, regex=True)
+    stop = "|".join(_DRUG_STOPWORDS)
+    lower = lower.str.replace(rf"\b(?:{stop})\b", " ", regex=True)
+    return lower.str.extract(r"([a-z]{4,})")[0].astype("string")
+
+
+def _encounter(table: Table, mapping: dict[str, list[int]], service_date: pd.Series) -> pd.Series:
+    encounter = clean_text(_field(table, mapping, "encounter"))
+    patient = clean_text(_field(table, mapping, "patient"))
+    fallback = patient + " " + service_date.dt.strftime("%Y-%m-%d").astype("string")
+    rows = pd.Series(table.data.index, index=table.data.index).astype("string")
+    return encounter.fillna(fallback).fillna("row " + rows).astype("string")
+
+
+def canonical_frame(table: Table, *, max_midnight_gap: float = 720) -> pd.DataFrame:
+    """Build the canonical claim-line frame (see the module docstring)."""
+    mapping = column_map(table)
+    text = {f: clean_text(_field(table, mapping, f)) for f in FIELDS if f != "modifiers"}
+    evidence = pd.concat([text[f].notna() for f in _LINE_EVIDENCE], axis=1).any(axis=1)
+    keep = evidence[evidence].index
+    text = {f: s.loc[keep] for f, s in text.items()}
+    table = Table(table.source, table.sheet, table.header_row, table.headers,
+                  table.data.loc[keep], table.sheets_seen)
+
+    codes = _codes(text["code"])
+    dates = parse_dates(_field(table, mapping, "service_date"))
+    start = parse_times(_field(table, mapping, "start"))
+    stop = parse_times(_field(table, mapping, "stop"))
+    for times, field in ((start, "start_date"), (stop, "stop_date")):
+        explicit = parse_dates(_field(table, mapping, field))["date"]
+        times["date"] = times["date"].fillna(explicit)
+    span = duration_minutes(start, stop, max_midnight_gap=max_midnight_gap)
+    modifiers = _modifiers(table, mapping, codes["mod"])
+
+    frame = pd.DataFrame({
+        "encounter": _encounter(table, mapping, dates["date"]),
+        "patient": text["patient"],
+        "service_date": dates["date"],
+        "service_date_bad": dates["bad"],
+        "code": codes["code"].astype("string"),
+        "modifiers": modifiers,
+        "distinct_modifier": modifiers.str.contains(
+            rf"(?:^|,)(?:{'|'.join(DISTINCT_MODIFIERS)})(?:,|$)", regex=True).fillna(False),
+        **_units(text["units"]),
+        "start": start["minutes"], "start_date": start["date"],
+        "start_blank": start["blank"], "start_bad": start["bad"],
+        "stop": stop["minutes"], "stop_date": stop["date"],
+        "stop_blank": stop["blank"], "stop_bad": stop["bad"],
+        "duration": span["minutes"], "time_impossible": span["impossible"],
+        "route": text["route"], "route_kind": _route_kind(text["route"]),
+        "drug": text["drug"], "drug_key": drug_key(text["drug"]),
+        "drug_code": _codes(text["drug_code"])["code"].astype("string"),
+        "dose": text["dose"], "dose_unit": text["dose_unit"],
+        "diagnosis": text["diagnosis"], "ordering_provider": text["ordering_provider"],
+        "site": text["site"],
+    }, index=table.data.index)
+    frame.index.name = "row"
+    return frame

@@ -1,0 +1,66 @@
+"""The rule registry: every rule is listed here, once.
+
+IDs are forever: a retired rule's ID goes into ``RETIRED_IDS`` and is never reused.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from scrubber.config import Config, ConfigError
+from scrubber.rules.base import Context, Rule
+from scrubber.rules.coding.inf003_push_billed_as_infusion import PushBilledAsInfusion
+from scrubber.rules.coding.inf005_duplicate_initial import DuplicateInitial
+from scrubber.rules.drugs.inf004_missing_drug_code import MissingDrugCode
+from scrubber.rules.schema.s001_code_format import CodeFormat
+from scrubber.rules.schema.s002_time_format import TimeFormat
+from scrubber.rules.schema.s003_units_format import UnitsFormat
+from scrubber.rules.schema.s004_date_format import DateFormat
+from scrubber.rules.time.inf001_missing_time import MissingTime
+from scrubber.rules.time.inf002_stop_before_start import StopBeforeStart
+
+RETIRED_IDS: frozenset[str] = frozenset()
+
+
+def _register(rules: Iterable[type[Rule]]) -> dict[str, type[Rule]]:
+    registry: dict[str, type[Rule]] = {}
+    names: set[str] = set()
+    for rule in rules:
+        if rule.id in registry or rule.id in RETIRED_IDS:
+            raise RuntimeError(f"rule ID {rule.id} is registered twice or retired")
+        if rule.name in names:
+            raise RuntimeError(f"rule name {rule.name} is registered twice")
+        registry[rule.id] = rule
+        names.add(rule.name)
+    return registry
+
+
+REGISTRY: dict[str, type[Rule]] = _register([
+    CodeFormat, TimeFormat, UnitsFormat, DateFormat,
+    MissingTime, StopBeforeStart, PushBilledAsInfusion, MissingDrugCode, DuplicateInitial,
+])
+
+
+def lookup(name_or_id: str) -> type[Rule]:
+    """The rule with this ID or name (case-insensitive for IDs).
+
+    Raises:
+        ConfigError: no such rule; the message names it and lists the known ones.
+    """
+    for rule in REGISTRY.values():
+        if name_or_id.upper() == rule.id or name_or_id.lower() == rule.name:
+            return rule
+    known = ", ".join(f"{r.id} {r.name}" for r in REGISTRY.values())
+    raise ConfigError(f"unknown rule '{name_or_id}'; known rules: {known}")
+
+
+def selected_rules(config: Config) -> list[Rule]:
+    """Instances of the rules the config selects, in registry order."""
+    chosen = [lookup(n) for n in config.select] if config.select else list(REGISTRY.values())
+    ignored = {lookup(n).id for n in config.ignore}
+    for rule_name in config.severity:
+        lookup(rule_name)
+    return [rule() for rule in REGISTRY.values() if rule in chosen and rule.id not in ignored]
+
+
+__all__ = ["REGISTRY", "RETIRED_IDS", "Context", "Rule", "lookup", "selected_rules"]

@@ -1,0 +1,1 @@
+"""Rules about which administration code was billed."""

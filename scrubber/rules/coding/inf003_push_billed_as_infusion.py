@@ -1,0 +1,76 @@
+"""INF003 push-billed-as-infusion."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from scrubber.codes import CHEMO_INFUSION
+from scrubber.findings import Severity
+from scrubber.rules.base import Context, Rule, hits, minutes_text
+from scrubber.rules.coding.common import documented_push
+
+#: initial services that a corrected push would follow in the facility hierarchy
+#: (CMS ch. 12 s. 30.5): a therapeutic push is subsequent to any drug initial; a chemo push
+#: only to a chemo initial.
+_OUTRANKS_PUSH = ("96413", "96409", "96365", "96374")
+_OUTRANKS_CHEMO_PUSH = ("96413", "96409")
+
+
+class PushBilledAsInfusion(Rule):
+    """An infusion code is billed for what was documented as an IV push.
+
+    Why it matters: CPT and CMS define a push as an injection the clinician gives and watches,
+    or any IV administration of ``push_max_minutes`` (15) minutes or less; infusion codes start
+    at 16 minutes (CMS Claims Processing Manual ch. 12 section 30.5; NCCI Policy Manual
+    ch. XI). Billing 96365/96367/96368/96413/96417 for a push overpays and is a classic audit
+    finding. The line is flagged when its route says push (IV push, IVP, push, bolus) or its
+    documented duration is 15 minutes or less. The suggestion follows the hierarchy: 96374,
+    or 96375 when another drug initial (96365, 96374, 96409, 96413) is billed in the
+    encounter; for chemotherapy 96409, or 96411 after a chemo initial.
+
+    Failing example:
+
+        | Encounter ID | CPT   | Route   | Start Time | Stop Time |
+        | E1           | 96365 | IV push | 10:00      | 10:05     |
+
+    Passing example:
+
+        | Encounter ID | CPT   | Route   | Start Time | Stop Time |
+        | E1           | 96374 | IV push | 10:00      | 10:05     |
+    """
+
+    id = "INF003"
+    name = "push-billed-as-infusion"
+    severity = Severity.ERROR
+    requires = ("code", "encounter")
+
+    def check(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+        code = lines["code"]
+        limit = ctx.config.push_max_minutes
+        pushed = lines["route_kind"].eq("push").fillna(False)
+        mask = documented_push(lines, limit)
+
+        chemo = code.isin(CHEMO_INFUSION)
+        after_initial = np.where(chemo, _others(lines, _OUTRANKS_CHEMO_PUSH),
+                                 _others(lines, _OUTRANKS_PUSH))
+        fix = pd.Series(np.select(
+            [chemo & after_initial, chemo, after_initial],
+            ["96411 (chemotherapy IV push, each additional drug)",
+             "96409 (chemotherapy IV push, initial drug)",
+             "96375 (IV push of a new drug after the initial service)"],
+            "96374 (IV push, single or initial drug)"), index=lines.index)
+        why = pd.Series(np.where(
+            pushed, "the route is '" + lines["route"].fillna("") + "'",
+            "the documented time is " + minutes_text(lines["duration"]).fillna("")
+            + f" ({limit:g} min or less is a push)"), index=lines.index)
+        message = code + " is an infusion code but " + why
+        field = pd.Series(np.where(pushed, "route", "stop"), index=lines.index)
+        return hits(mask, field, message, "Bill " + fix)
+
+
+def _others(lines: pd.DataFrame, codes: tuple[str, ...]) -> pd.Series:
+    """True where another line of the same encounter carries one of ``codes``."""
+    carries = lines["code"].isin(codes).astype(int)
+    in_encounter = carries.groupby(lines["encounter"]).transform("sum")
+    return (in_encounter - carries) > 0

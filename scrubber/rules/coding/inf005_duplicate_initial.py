@@ -1,0 +1,84 @@
+"""INF005 duplicate-initial."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from scrubber.codes import INITIAL, INITIAL_RANK, SUBSEQUENT
+from scrubber.findings import Severity
+from scrubber.rules.base import Context, Rule, combine, hits
+from scrubber.rules.coding.common import effective_code
+
+#: the add-on that carries what extra units of an initial code were meant to bill.
+_EXTRA_UNITS_CODE = {"96365": "96366", "96413": "96415", "96360": "96361", "96369": "96370",
+                     "96374": "96375", "96409": "96411"}
+
+
+class DuplicateInitial(Rule):
+    """More than one initial service in an encounter, or an initial code with units above 1.
+
+    Why it matters: only one initial drug-administration code (96360, 96365, 96369, 96374,
+    96409, 96413) is reported per encounter; every other service through the same access is
+    sequential, concurrent or subsequent (CMS Claims Processing Manual ch. 12 section 30.5;
+    NCCI Policy Manual ch. XI; CMS Recovery Audit topic 0071). A second initial is allowed
+    only for a separate access site or encounter, and then carries 59, XE, XS, XP or XU. The
+    initial the facility hierarchy keeps (chemotherapy > therapeutic > hydration, infusion >
+    push; an infusion code documented as a push ranks as the push it was; ties go to the
+    earliest start, then the first row) stays; every other initial is
+    flagged with its subsequent code (96365 -> 96367, 96374 -> 96375, 96360 -> 96361,
+    96413 -> 96417, 96409 -> 96411). Intra-arterial 96422 is not counted.
+
+    Failing example:
+
+        | Encounter ID | CPT   | Modifier | Units | Start Time | Stop Time |
+        | E1           | 96413 |          | 1     | 10:00      | 11:00     |
+        | E1           | 96365 |          | 1     | 11:05      | 11:50     |
+
+    Passing example:
+
+        | Encounter ID | CPT   | Modifier | Units | Start Time | Stop Time |
+        | E1           | 96413 |          | 1     | 10:00      | 11:00     |
+        | E1           | 96365 | XS       | 1     | 10:05      | 10:50     |
+    """
+
+    id = "INF005"
+    name = "duplicate-initial"
+    severity = Severity.ERROR
+    requires = ("code", "encounter")
+
+    def check(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+        code = lines["code"]
+        effective = effective_code(lines, ctx.config.push_max_minutes)
+        initial = code.isin(INITIAL) & ~lines["distinct_modifier"]
+        ranked = pd.DataFrame({"encounter": lines["encounter"],
+                               "rank": effective.map(INITIAL_RANK), "start": lines["start"],
+                               "line": lines.index}, index=lines.index)[initial]
+        ranked = ranked.sort_values(["encounter", "rank", "start", "line"],
+                                    ascending=[True, False, True, True], na_position="last")
+        extra = ranked.index[ranked["encounter"].duplicated()]
+        kept = ranked.drop_duplicates("encounter").set_index("encounter")["line"]
+        kept_row = lines["encounter"].map(kept)
+        kept_code = kept_row.map(code)
+
+        is_extra = pd.Series(lines.index.isin(extra), index=lines.index)
+        subsequent = effective.map(SUBSEQUENT)
+        fix = pd.Series(np.where(
+            subsequent.notna(),
+            "Bill " + subsequent.fillna("") + " (subsequent service) instead, or add XS/XE "
+            "if a separate access site or encounter is documented",
+            "Remove it, or add XS/XE if a separate access site or encounter is documented"),
+            index=lines.index)
+        second = hits(is_extra, "code",
+                      code + " is a second initial service in the encounter; " + kept_code
+                      + " on row " + kept_row.astype("Int64").astype("string")
+                      + " is the initial one", fix)
+
+        units = lines["units"]
+        multi = initial & (units > 1) & ~is_extra
+        extra_code = code.map(_EXTRA_UNITS_CODE).fillna("the add-on code")
+        many = hits(multi, "units",
+                    code + " is an initial service billed with "
+                    + units.astype("string").str.removesuffix(".0") + " units; it is billed once",
+                    "Bill " + code + " x1 and report the rest with " + extra_code)
+        return combine(second, many)

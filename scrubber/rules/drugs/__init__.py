@@ -1,0 +1,1 @@
+"""Rules about drug supply lines."""

@@ -1,0 +1,71 @@
+"""INF004 missing-drug-code."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from scrubber.codes import ADMINISTRATION, DRUG_CODE_PATTERN, HYDRATION
+from scrubber.findings import Severity
+from scrubber.rules.base import Context, Rule, hits
+
+
+class MissingDrugCode(Rule):
+    """An administration line's drug has no drug code billed.
+
+    Why it matters: an administration code bills the work of giving a drug; the drug itself
+    is billed on its own line with a HCPCS Level II code (J, Q or C; J3490/J3590/J9999 with
+    the NDC for unclassified drugs). A drug given but not billed loses the most expensive part
+    of the claim, and a payer may deny the administration without it (CMS Claims Processing
+    Manual ch. 17 section 10; ch. 4 section 230.2). The drug code may sit on its own line in
+    the encounter or in a Drug Code column on the administration line. Lines are matched by
+    drug name when both carry one (first significant word, so "Infliximab-dyyb 400 mg" matches
+    "INFLIXIMAB"); otherwise any drug line in the encounter counts. Hydration lines need their
+    fluid line too unless ``hydration_needs_drug_code`` is off.
+
+    Failing example:
+
+        | Encounter ID | CPT   | Drug       | Units |
+        | E1           | 96365 | Infliximab | 1     |
+        | E1           | J2405 | Ondansetron| 4     |
+
+    Passing example:
+
+        | Encounter ID | CPT   | Drug       | Units |
+        | E1           | 96365 | Infliximab | 1     |
+        | E1           | J1745 | Infliximab | 40    |
+    """
+
+    id = "INF004"
+    name = "missing-drug-code"
+    severity = Severity.ERROR
+    requires = ("code", "encounter")
+
+    def check(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+        code, encounter, key = lines["code"], lines["encounter"], lines["drug_key"]
+        admin = code.isin(ADMINISTRATION)
+        if not ctx.config.hydration_needs_drug_code:
+            admin &= ~code.isin(HYDRATION)
+        own_code = lines["drug_code"].str.match(DRUG_CODE_PATTERN).fillna(False)
+        supply = code.str.match(DRUG_CODE_PATTERN).fillna(False) | (admin & own_code)
+
+        pairs = pd.MultiIndex.from_arrays([encounter, key])
+        named_supply = pairs[(supply & key.notna()).to_numpy()]
+        unnamed_enc = encounter[supply & key.isna()].unique()
+        any_enc = encounter[supply].unique()
+        covered = (own_code
+                   | (key.notna() & pairs.isin(named_supply))
+                   | (key.notna() & encounter.isin(unnamed_enc))
+                   | (key.isna() & encounter.isin(any_enc)))
+        mask = admin & ~covered
+
+        drug = lines["drug"]
+        message = pd.Series(np.where(
+            drug.notna(),
+            "No drug line (HCPCS J, Q or C code) for " + drug.fillna("") + " in the encounter",
+            code + " administration has no drug line (HCPCS J, Q or C code) in the encounter"),
+            index=lines.index)
+        field = "drug" if ctx.has("drug") else "code"
+        return hits(mask, field, message,
+                    "Add a line with the drug's HCPCS code and billing units, or enter the code "
+                    "in a Drug Code column")

@@ -1,0 +1,1 @@
+"""Rules about documented start and stop times."""

@@ -1,0 +1,92 @@
+"""INF001 missing-time."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from scrubber.codes import HOURLY_ADDON_PRIMARIES, PUSH, TIME_BASED
+from scrubber.findings import Severity
+from scrubber.rules.base import Context, Rule, hits
+
+
+class MissingTime(Rule):
+    """A time-based infusion line lacks its start or stop time.
+
+    Why it matters: infusion and hydration codes (96360, 96365, 96367, 96368, 96369, 96413,
+    96416, 96417, 96422) are billed by the documented minutes; without a start and a stop the
+    service cannot be verified and CMS contractors deny or down-code it (CMS Claims Processing
+    Manual ch. 12 section 30.5; CMS Recovery Audit topic 0071). Hourly add-on lines (96361,
+    96366, 96370, 96415, 96423) may leave their own times blank: they take them from their
+    primary line in the encounter (the primary of the same drug when there is one; 96361 from
+    96360 only, since secondary hydration is its own administration) and are flagged only
+    when neither documents them. A push (96374,
+    96375, 96376, 96409, 96411) without a start time is a warning: it is not billed by time,
+    but the administration time belongs in the record. Cells that hold something unreadable
+    are reported by time-format instead.
+
+    Failing example:
+
+        | Encounter ID | CPT   | Start Time | Stop Time |
+        | E1           | 96365 | 10:00      |           |
+        | E1           | 96366 |            |           |
+
+    Passing example:
+
+        | Encounter ID | CPT   | Start Time | Stop Time |
+        | E1           | 96365 | 10:00      | 11:45     |
+        | E1           | 96366 |            |           |
+    """
+
+    id = "INF001"
+    name = "missing-time"
+    severity = Severity.ERROR
+    requires = ("code", "start", "stop", "encounter")
+
+    def check(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+        code, no_start, no_stop = lines["code"], lines["start_blank"], lines["stop_blank"]
+        complete = ~no_start & ~no_stop
+        timed = code.isin(TIME_BASED) & ~complete
+        orphan = self._uncovered_addons(lines, complete)
+        push = code.isin(PUSH) & no_start & ~timed
+        mask = timed | orphan | push
+
+        both = no_start & no_stop
+        missing = pd.Series(np.select([both, no_start], ["no start or stop time",
+                                                         "no start time"], "no stop time"),
+                            index=lines.index)
+        message = pd.Series(np.select(
+            [timed, orphan],
+            [code + " is billed by time but the line has " + missing,
+             code + " add-on has no times and no primary line in the encounter documents "
+                    "start and stop"],
+            code + " push has no start time"), index=lines.index)
+        suggestion = pd.Series(np.select(
+            [timed | orphan],
+            ["Enter the documented start and stop times; without them the infusion time "
+             "cannot be verified (bill it as a push only if it was documented as one)"],
+            "Enter the administration (start) time of the push"), index=lines.index)
+        field = pd.Series(np.where(no_start, "start", "stop"), index=lines.index)
+        severity = pd.Series(np.where(push, Severity.WARNING, None), index=lines.index)
+        return hits(mask, field, message, suggestion, severity)
+
+    @staticmethod
+    def _uncovered_addons(lines: pd.DataFrame, complete: pd.Series) -> pd.Series:
+        """Add-on lines without their own times whose primary documents none either.
+
+        The primary is the line of the same drug when one exists; otherwise any primary code
+        of that add-on in the encounter.
+        """
+        code, encounter = lines["code"], lines["encounter"]
+        pairs = pd.MultiIndex.from_arrays([encounter, lines["drug_key"]])
+        named = lines["drug_key"].notna().to_numpy()
+        uncovered = pd.Series(False, index=lines.index)
+        for addon, primaries in HOURLY_ADDON_PRIMARIES.items():
+            primary = code.isin(primaries).to_numpy()
+            timed = primary & complete.to_numpy()
+            same_drug = named & pairs.isin(pairs[primary & named])
+            same_drug_timed = named & pairs.isin(pairs[timed & named])
+            any_timed = encounter.isin(encounter[timed].unique()).to_numpy()
+            covered = same_drug_timed | (~same_drug & any_timed)
+            uncovered |= (code == addon) & ~complete & ~covered
+        return uncovered

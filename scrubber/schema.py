@@ -1,0 +1,67 @@
+"""The pandera schema of the canonical claim-line frame.
+
+Validation is lazy: every failing cell is collected, and each failure becomes an ordinary
+finding of a reserved schema rule (``code-format``, ``time-format``, ``units-format``,
+``date-format``), never an exception.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.pandas as pa
+
+from scrubber.codes import CODE_PATTERN
+
+#: the canonical field a failing schema column is about.
+_FIELD_OF = {
+    "code": "code",
+    "units": "units",
+    "start_bad": "start",
+    "stop_bad": "stop",
+    "service_date_bad": "service_date",
+}
+
+
+def _readable(what: str) -> pa.Column:
+    """A parse flag column: the parser in scrubber.times set it where a cell was unreadable."""
+    return pa.Column(bool, pa.Check(lambda flag: ~flag, name="readable",
+                                    error=f"not a readable {what}"))
+
+
+CHARGE_LINES = pa.DataFrameSchema(
+    {
+        "encounter": pa.Column("string", nullable=False),
+        "code": pa.Column("string", pa.Check.str_matches(CODE_PATTERN), nullable=False),
+        "units": pa.Column("float64", pa.Check.gt(0), nullable=False),
+        "start": pa.Column("float64", nullable=True),
+        "stop": pa.Column("float64", nullable=True),
+        "duration": pa.Column("float64", nullable=True),
+        "start_bad": _readable("time"),
+        "stop_bad": _readable("time"),
+        "service_date_bad": _readable("date"),
+    },
+    strict=False,
+    name="charge lines",
+)
+
+
+def schema_failures(lines: pd.DataFrame) -> pd.DataFrame:
+    """Validate lazily; return one row per failing cell: index = row, columns check, field.
+
+    Raises:
+        pandera.errors.SchemaErrors: re-raised when a failure is not about a cell (a wrong
+            dtype in the frame the engine built is a bug, not a user's problem).
+    """
+    empty = pd.DataFrame({"check": pd.Series(dtype="string"),
+                          "field": pd.Series(dtype="string")})
+    try:
+        CHARGE_LINES.validate(lines, lazy=True)
+    except pa.errors.SchemaErrors as errors:
+        cases = errors.failure_cases
+        if cases["index"].isna().any():
+            raise
+        failures = pd.DataFrame({"check": cases["check"].astype("string"),
+                                 "field": cases["column"].map(_FIELD_OF).astype("string")})
+        failures.index = pd.Index(cases["index"].astype(int), name="row")
+        return failures.sort_index(kind="stable")
+    return empty
