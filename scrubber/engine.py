@@ -131,7 +131,8 @@ def _require_columns(table: Table, present: frozenset[str], rules: list[Rule]) -
     seen = ", ".join(h for h in table.headers if h) or "none"
     raise InputError(table.source, f"sheet '{table.sheet}' lacks columns for "
                                    f"{'; '.join(parts)}; headers seen on row "
-                                   f"{table.header_row}: {seen}")
+                                   f"{table.header_row}: {seen} (add the columns, or skip "
+                                   f"those rules with --ignore)")
 
 
 def _findings(rule: Rule, hits: pd.DataFrame, table: Table, lines: pd.DataFrame,

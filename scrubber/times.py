@@ -45,6 +45,9 @@ def parse_times(values: pd.Series) -> pd.DataFrame:
     text = as_text(values)
     minutes = pd.Series(np.nan, index=values.index, dtype="float64")
     date = pd.Series(pd.NaT, index=values.index, dtype="datetime64[ns]")
+    if text.isna().all():  # an absent or empty column: nothing to parse
+        return pd.DataFrame({"minutes": minutes, "date": date, "blank": True, "bad": False},
+                            index=values.index)
 
     clock = text.str.extract(_CLOCK)
     hhmm = text.str.extract(_HHMM)
@@ -76,6 +79,10 @@ def parse_dates(values: pd.Series) -> pd.DataFrame:
         A frame with ``date`` (NaT when blank or unreadable), ``blank`` and ``bad``.
     """
     text = as_text(values)
+    if text.isna().all():  # an absent or empty column: nothing to parse
+        return pd.DataFrame({"date": pd.Series(pd.NaT, index=values.index,
+                                               dtype="datetime64[ns]"),
+                             "blank": True, "bad": False}, index=values.index)
     date = _parse_date_text(text.str.extract(_DATE_ONLY)["date"])
     compact = text.str.extract(_COMPACT_DATE)
     date = date.fillna(_assemble(compact["y"], compact["mo"], compact["d"]))

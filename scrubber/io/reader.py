@@ -198,12 +198,21 @@ def read_csv_grid(path: Path) -> list[list[object]]:
             break
         except UnicodeDecodeError:
             continue
-    sample = text[:8192]
+    delimiter = _guess_delimiter(text)
     try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        return [row for row in csv.reader(io.StringIO(text), dialect)]
+        return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
     except csv.Error as exc:
         raise InputError(str(path), f"the CSV file cannot be parsed ({exc})") from None
+
+
+def _guess_delimiter(text: str) -> str:
+    """The delimiter that splits the first rows into the most columns (',' on a tie)."""
+    head = "\n".join(text.splitlines()[:HEADER_SEARCH_ROWS + 5])
+    widths = {}
+    for delimiter in (",", ";", "\t", "|"):
+        try:
+            rows = list(csv.reader(io.StringIO(head), delimiter=delimiter))
+        except csv.Error:
+            continue
+        widths[delimiter] = max((len(r) for r in rows), default=0)
+    return max(widths, key=lambda d: widths[d]) if widths else ","

@@ -1,0 +1,45 @@
+"""Every rule's YAML fixture: inline rows and the exact findings they must raise.
+
+``pytest -k INF003`` runs one rule's cases.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+
+from scrubber import Config, scrub
+from scrubber.rules import REGISTRY
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def _cases():
+    for path in sorted(FIXTURES.glob("*.yml")):
+        spec = yaml.safe_load(path.read_text())
+        for case in spec["cases"]:
+            yield pytest.param(spec["rule"], spec["name"], case, id=f"{spec['rule']}-{case['name']}")
+
+
+def test_every_rule_has_a_fixture():
+    assert {p.stem for p in FIXTURES.glob("*.yml")} == set(REGISTRY)
+
+
+@pytest.mark.parametrize(("rule", "name", "case"), list(_cases()))
+def test_rule_fixture(rule, name, case):
+    assert REGISTRY[rule].name == name
+    frame = pd.DataFrame(case["rows"], dtype=object)
+    findings = scrub(frame, Config(select=(rule,))).findings
+    assert all(f.rule == rule and f.name == name for f in findings)
+    assert sorted(f.row for f in findings) == sorted(e["row"] for e in case["expect"])
+    by_row = {f.row: f for f in findings}
+    for expected in case["expect"]:
+        finding = by_row[expected["row"]]
+        for key in ("column", "severity", "suggestion", "value"):
+            if key in expected:
+                actual = getattr(finding, key)
+                actual = actual.value if key == "severity" else actual
+                assert actual == expected[key], (key, finding)
