@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Annotated, Optional
 
 import typer
-from rich.console import Console
 
 from scrubber.batch import BatchOptions, expand, scrub_many
 from scrubber.config import Config, ConfigError, split_names
@@ -19,11 +18,15 @@ from scrubber.rules import lookup, selected_rules
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Catch billing errors in infusion and injection charge spreadsheets.")
-_err = Console(stderr=True, highlight=False)
+
+
+def _error_line(message: str) -> None:
+    """One unwrapped line on stderr, so scripts and log scrapers read it whole."""
+    sys.stderr.write(f"error: {message}\n")
 
 
 def _fail(message: str) -> typer.Exit:
-    _err.print(f"error: {message}", markup=False)
+    _error_line(message)
     return typer.Exit(2)
 
 
@@ -61,7 +64,7 @@ def scrub(
         raise _fail("--out names one file but there are several inputs; give a folder")
     result = scrub_many(paths, BatchOptions(config, sheet, not no_mark, out), jobs)
     for error in result.input_errors:
-        _err.print(f"error: {error}", markup=False)
+        _error_line(str(error))
     if report is not None:
         fmt_of_report = SUFFIX_FORMATS.get(report.suffix.lower(), "text")
         _write_atomic(report, render(result, fmt_of_report))

@@ -24,10 +24,11 @@ def render_text(result: ScrubResult, *, width: int = 120, color: bool = False) -
             console.print("  no findings")
             continue
         table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-        for column in ("Row", "Col", "Rule", "Severity", "Message", "Suggestion"):
+        for column in ("Row", "Col", "Encounter", "Rule", "Severity", "Message", "Suggestion"):
             table.add_column(column, overflow="fold")
         for f in file.findings:
-            table.add_row(str(f.row), f.column_letter or "", f"{f.rule} {f.name}",
+            table.add_row(str(f.row), f.column_letter or "", f.encounter or "",
+                          f"{f.rule} {f.name}",
                           f"[{_STYLE[f.severity]}]{f.severity}[/]", f.message,
                           f.suggestion or "")
         console.print(table)

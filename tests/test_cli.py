@@ -1,0 +1,123 @@
+"""The CLI is a thin adapter: its JSON equals the library's result, exit codes say it all."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import shutil
+import subprocess
+import sys
+
+from typer.testing import CliRunner
+
+from scrubber import Config, scrub
+from scrubber.cli import app
+from tests.conftest import SAMPLES
+
+runner = CliRunner()
+
+
+def test_json_equals_library_result(workbook):
+    result = runner.invoke(app, ["scrub", str(workbook), "--format", "json", "--no-mark"])
+    assert result.exit_code == 1
+    assert json.loads(result.stdout) == scrub(str(workbook)).to_dict()
+
+
+def test_json_shape_is_exact(workbook):
+    data = json.loads(runner.invoke(app, ["scrub", str(workbook), "-f", "json",
+                                          "--no-mark"]).stdout)
+    assert set(data) == {"files", "summary"}
+    assert set(data["summary"]) == {"files", "rows", "errors", "warnings", "by_rule"}
+    file = data["files"][0]
+    assert set(file) == {"path", "sheet", "header_row", "rows", "findings"}
+    assert (file["sheet"], file["header_row"], file["rows"]) == ("Export", 4, 6)
+    for finding in file["findings"]:
+        assert list(finding) == ["row", "encounter", "rule", "name", "severity", "column",
+                                 "value", "message", "suggestion"]
+        assert isinstance(finding["row"], int) and finding["severity"] in ("error", "warning")
+    assert [(f["row"], f["name"], f["column"]) for f in file["findings"]] == [
+        (8, "push-billed-as-infusion", "Route"),
+        (8, "missing-drug-code", "Drug"),
+        # the push on row 8 ranks below row 9's infusion, so row 8 is the extra initial
+        (8, "duplicate-initial", "CPT/HCPCS"),
+        (9, "missing-time", "Stop Time"),
+    ]
+    assert data["summary"]["by_rule"] == {"duplicate-initial": 1, "missing-drug-code": 1,
+                                          "missing-time": 1, "push-billed-as-infusion": 1}
+
+
+def test_report_files_match_stdout(workbook, tmp_path):
+    for suffix, fmt in ((".json", "json"), (".csv", "csv"), (".txt", "text")):
+        report = tmp_path / f"report{suffix}"
+        result = runner.invoke(app, ["scrub", str(workbook), "--no-mark", "-f", fmt,
+                                     "--report", str(report)])
+        assert report.read_text() == result.stdout
+
+
+def test_csv_has_one_finding_a_line(workbook):
+    out = runner.invoke(app, ["scrub", str(workbook), "-f", "csv", "--no-mark"]).stdout
+    rows = list(csv.DictReader(io.StringIO(out)))
+    assert [(int(r["row"]), r["name"]) for r in rows] == [
+        (8, "push-billed-as-infusion"), (8, "missing-drug-code"), (8, "duplicate-initial"),
+        (9, "missing-time")]
+    assert rows[0]["suggestion"] == "Bill 96375 (IV push of a new drug after the initial service)"
+
+
+def test_select_and_ignore(workbook):
+    args = ["scrub", str(workbook), "-f", "json", "--no-mark"]
+    only = json.loads(runner.invoke(app, args + ["--select", "INF003"]).stdout)
+    assert only["summary"]["by_rule"] == {"push-billed-as-infusion": 1}
+    rest = json.loads(runner.invoke(app, args + ["--ignore", "missing-time,INF005",
+                                                 "--ignore", "missing-drug-code"]).stdout)
+    assert rest["summary"]["by_rule"] == {"push-billed-as-infusion": 1}
+    assert rest == scrub(str(workbook), Config(ignore=("INF001", "INF005", "INF004"))).to_dict()
+
+
+def test_unknown_rule_name_is_an_error_that_names_it(workbook):
+    result = runner.invoke(app, ["scrub", str(workbook), "--select", "push-as-infusion"])
+    assert result.exit_code == 2
+    assert "unknown rule 'push-as-infusion'" in result.stderr
+
+
+def test_exit_codes(workbook):
+    clean = runner.invoke(app, ["scrub", str(SAMPLES / "clean_export.xlsx"), "--no-mark"])
+    assert clean.exit_code == 0
+    assert runner.invoke(app, ["scrub", str(workbook), "--no-mark"]).exit_code == 1
+    assert runner.invoke(app, ["scrub", str(workbook), "--format", "xml"]).exit_code == 2
+
+
+def test_batch_goes_on_past_bad_files(workbook, tmp_path):
+    bad = tmp_path / "bad.xlsx"
+    bad.write_text("not a workbook")
+    folder = tmp_path / "batch"
+    folder.mkdir()
+    shutil.copy(workbook, folder / "a.xlsx")
+    shutil.copy(SAMPLES / "clean_export.xlsx", folder / "b.xlsx")
+    result = runner.invoke(app, ["scrub", str(bad), str(folder), "-f", "json", "--out",
+                                 str(tmp_path / "marked"), "--jobs", "2"])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"error: {bad}: not an Excel workbook (the file is not an " \
+                                    ".xlsx package)"
+    data = json.loads(result.stdout)
+    assert [f["path"] for f in data["files"]] == [str(folder / "a.xlsx"), str(folder / "b.xlsx")]
+    assert sorted(p.name for p in (tmp_path / "marked").iterdir()) == [
+        "a.scrubbed.xlsx", "b.scrubbed.xlsx"]
+    assert not (tmp_path / "marked" / "bad.scrubbed.xlsx").exists()
+
+
+def test_folders_skip_marked_copies(workbook, tmp_path):
+    runner.invoke(app, ["scrub", str(workbook)])
+    assert (tmp_path / "export.scrubbed.xlsx").exists()
+    data = json.loads(runner.invoke(app, ["scrub", str(tmp_path), "-f", "json",
+                                          "--no-mark"]).stdout)
+    assert [f["path"] for f in data["files"]] == [str(workbook)]
+
+
+def test_python_dash_m_and_console_script_agree(workbook):
+    args = ["scrub", str(workbook), "-f", "json", "--no-mark"]
+    module = subprocess.run([sys.executable, "-m", "scrubber", *args], capture_output=True,
+                            text=True, check=False)
+    assert module.returncode == 1
+    assert json.loads(module.stdout) == scrub(str(workbook)).to_dict()
+    assert module.stderr == ""
