@@ -21,10 +21,10 @@ SUBSEQUENT = {"96365": "96367", "96374": "96375", "96360": "96361", "96413": "96
 TIME_BASED = frozenset({"96360", "96365", "96367", "96368", "96369", "96413", "96416",
                         "96417", "96422"})
 
-#: each-additional-hour add-ons -> the primary lines whose times they extend. Secondary
-#: hydration (96361 after a drug) is its own administration, so only 96360 lends it times.
+#: each-additional-hour add-ons -> the primary lines whose times they extend; 96361 is also
+#: secondary hydration after another initial (DOMAIN.md).
 HOURLY_ADDON_PRIMARIES = {
-    "96361": ("96360",),
+    "96361": ("96360", "96365", "96367", "96374", "96409", "96413", "96417"),
     "96366": ("96365", "96367"),
     "96370": ("96369",),
     "96415": ("96413", "96417"),

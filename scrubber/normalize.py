@@ -79,18 +79,32 @@ def _route_kind(route: pd.Series) -> pd.Series:
     return pd.Series(kinds, index=route.index, dtype="string").mask(lambda s: s == "")
 
 
+def _drug_words(drug: pd.Series) -> pd.Series:
+    """Drug names lower-cased, synonyms folded and filler words blanked out."""
+    lower = drug.astype("string").str.lower()
+    for pattern, word in _DRUG_SYNONYMS.items():
+        lower = lower.str.replace(pattern, word, regex=True)
+    stop = "|".join(_DRUG_STOPWORDS)
+    return lower.str.replace(rf"\b(?:{stop})\b", " ", regex=True)
+
+
 def drug_key(drug: pd.Series) -> pd.Series:
     """A matching key for drug names: the first significant word, synonyms folded.
 
     "Infliximab-dyyb 400 mg", "INFLIXIMAB (Remicade)" and "infliximab" all give "infliximab";
     "Normal saline 0.9%" and "Sodium chloride 0.9%" give "saline".
     """
-    lower = drug.str.lower()
-    for pattern, word in _DRUG_SYNONYMS.items():
-        lower = lower.str.replace(pattern, word, regex=True)
-    stop = "|".join(_DRUG_STOPWORDS)
-    lower = lower.str.replace(rf"\b(?:{stop})\b", " ", regex=True)
-    return lower.str.extract(r"([a-z]{4,})")[0].astype("string")
+    return _drug_words(drug).str.extract(r"([a-z]{4,})")[0].astype("string")
+
+
+def drug_tokens(drug: pd.Series) -> pd.Series:
+    """Every significant word of each drug name, one per entry, indexed by row.
+
+    "Remicade (infliximab) 400 mg" gives "remicade" and "infliximab", so it matches a drug
+    line named either way.
+    """
+    words = _drug_words(drug).str.findall(r"[a-z]{4,}").explode()
+    return words.dropna().astype("string")
 
 
 def _encounter(table: Table, mapping: dict[str, list[int]], service_date: pd.Series) -> pd.Series:

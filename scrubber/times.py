@@ -56,6 +56,10 @@ def parse_times(values: pd.Series) -> pd.DataFrame:
         found = _clock_minutes(parts)
         minutes = minutes.mask(found.notna(), found)
     date = date.mask(clock["date"].notna(), _parse_date_text(clock["date"]))
+    # a datetime at exactly midnight comes out of some readers as a bare date
+    midnight = _parse_date_text(text.str.extract(_DATE_ONLY)["date"])
+    minutes = minutes.mask(minutes.isna() & midnight.notna(), 0.0)
+    date = date.fillna(midnight)
 
     number = pd.to_numeric(text.str.extract(_NUMBER)["num"], errors="coerce")
     unread = minutes.isna() & number.notna()

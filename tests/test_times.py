@@ -43,6 +43,12 @@ def test_out_of_range_clock_values_are_bad():
     assert parsed["bad"].tolist() == [True, True, True, True, True]
 
 
+def test_a_bare_date_in_a_time_column_is_midnight_of_that_day():
+    """Readers hand back a datetime at exactly 00:00 as a date."""
+    span = _span(dt.datetime(2026, 10, 19, 23, 0), dt.date(2026, 10, 20))
+    assert span["minutes"].tolist() == [60.0]
+
+
 def test_blank_cells_are_blank():
     parsed = parse_times(pd.Series([None, "", "   "], dtype=object))
     assert parsed["blank"].all() and not parsed["bad"].any()

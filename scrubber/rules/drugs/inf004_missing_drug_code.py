@@ -7,6 +7,7 @@ import pandas as pd
 
 from scrubber.codes import ADMINISTRATION, DRUG_CODE_PATTERN, HYDRATION
 from scrubber.findings import Severity
+from scrubber.normalize import drug_tokens
 from scrubber.rules.base import Context, Rule, hits
 
 
@@ -19,8 +20,8 @@ class MissingDrugCode(Rule):
     of the claim, and a payer may deny the administration without it (CMS Claims Processing
     Manual ch. 17 section 10; ch. 4 section 230.2). The drug code may sit on its own line in
     the encounter or in a Drug Code column on the administration line. Lines are matched by
-    drug name when both carry one (first significant word, so "Infliximab-dyyb 400 mg" matches
-    "INFLIXIMAB"); otherwise any drug line in the encounter counts. Hydration lines need their
+    drug name when both carry one (any significant word in common, so "Remicade (infliximab)
+    400 mg" matches "INFLIXIMAB-dyyb"); otherwise any drug line in the encounter counts. Hydration lines need their
     fluid line too unless ``hydration_needs_drug_code`` is off.
 
     Failing example:
@@ -42,21 +43,22 @@ class MissingDrugCode(Rule):
     requires = ("code", "encounter")
 
     def check(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
-        code, encounter, key = lines["code"], lines["encounter"], lines["drug_key"]
+        code, encounter = lines["code"], lines["encounter"]
         admin = code.isin(ADMINISTRATION)
         if not ctx.config.hydration_needs_drug_code:
             admin &= ~code.isin(HYDRATION)
         own_code = lines["drug_code"].str.match(DRUG_CODE_PATTERN).fillna(False)
         supply = code.str.match(DRUG_CODE_PATTERN).fillna(False) | (admin & own_code)
 
-        pairs = pd.MultiIndex.from_arrays([encounter, key])
-        named_supply = pairs[(supply & key.notna()).to_numpy()]
-        unnamed_enc = encounter[supply & key.isna()].unique()
-        any_enc = encounter[supply].unique()
-        covered = (own_code
-                   | (key.notna() & pairs.isin(named_supply))
-                   | (key.notna() & encounter.isin(unnamed_enc))
-                   | (key.isna() & encounter.isin(any_enc)))
+        tokens = drug_tokens(lines["drug"])
+        named = pd.Series(lines.index.isin(tokens.index), index=lines.index)
+        token_pairs = pd.MultiIndex.from_arrays([encounter.loc[tokens.index], tokens])
+        supply_pairs = token_pairs[supply.loc[tokens.index].to_numpy()]
+        matched_rows = tokens.index[token_pairs.isin(supply_pairs)].unique()
+        by_name = pd.Series(lines.index.isin(matched_rows), index=lines.index)
+        unnamed_supply = encounter.isin(encounter[supply & ~named].unique())
+        any_supply = encounter.isin(encounter[supply].unique())
+        covered = own_code | by_name | (named & unnamed_supply) | (~named & any_supply)
         mask = admin & ~covered
 
         drug = lines["drug"]

@@ -18,9 +18,9 @@ class MissingTime(Rule):
     service cannot be verified and CMS contractors deny or down-code it (CMS Claims Processing
     Manual ch. 12 section 30.5; CMS Recovery Audit topic 0071). Hourly add-on lines (96361,
     96366, 96370, 96415, 96423) may leave their own times blank: they take them from their
-    primary line in the encounter (the primary of the same drug when there is one; 96361 from
-    96360 only, since secondary hydration is its own administration) and are flagged only
-    when neither documents them. A push (96374,
+    primary line in the encounter (the primary of the same drug when there is one, else any
+    primary that add-on may follow; secondary hydration 96361 leans on the initial it
+    follows) and are flagged only when neither documents them. A push (96374,
     96375, 96376, 96409, 96411) without a start time is a warning: it is not billed by time,
     but the administration time belongs in the record. Cells that hold something unreadable
     are reported by time-format instead.
