@@ -48,6 +48,9 @@ def scrub(
     sheet: Annotated[Optional[str], typer.Option(help="Sheet with the charge lines (found "
                                                       "automatically otherwise).")] = None,
     jobs: Annotated[int, typer.Option(min=1, help="Worker processes for many files.")] = 1,
+    exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when there are "
+                                            "error findings (input errors still exit 2).")]
+    = False,
 ) -> None:
     """Scrub charge exports, write marked copies and report the findings."""
     if fmt not in ("text", "json", "csv"):
@@ -69,7 +72,8 @@ def scrub(
         fmt_of_report = SUFFIX_FORMATS.get(report.suffix.lower(), "text")
         _write_atomic(report, render(result, fmt_of_report))
     sys.stdout.write(render(result, fmt))
-    raise typer.Exit(result.exit_code)
+    code = result.exit_code
+    raise typer.Exit(0 if exit_zero and code == 1 else code)
 
 
 @app.command("rules")

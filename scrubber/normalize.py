@@ -60,8 +60,9 @@ def _codes(text: pd.Series) -> pd.DataFrame:
 
 def _modifiers(table: Table, mapping: dict[str, list[int]], extra: pd.Series) -> pd.Series:
     """All modifier cells (and any modifier typed into the code cell) as 'XS,59'."""
-    pieces = [clean_text(table.data[p]) for p in mapping.get("modifiers", [])] + [extra]
-    joined = pd.concat(pieces, axis=1).fillna("").astype("string").agg(",".join, axis=1)
+    joined = extra.astype("string").fillna("")
+    for position in mapping.get("modifiers", []):
+        joined = joined + "," + clean_text(table.data[position]).fillna("")
     tokens = joined.str.upper().str.replace(r"[^0-9A-Z]+", ",", regex=True).str.strip(",")
     return tokens.mask(tokens == "").astype("string")
 

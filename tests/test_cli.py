@@ -85,6 +85,9 @@ def test_exit_codes(workbook):
     assert clean.exit_code == 0
     assert runner.invoke(app, ["scrub", str(workbook), "--no-mark"]).exit_code == 1
     assert runner.invoke(app, ["scrub", str(workbook), "--format", "xml"]).exit_code == 2
+    assert runner.invoke(app, ["scrub", str(workbook), "--no-mark", "--exit-zero"]).exit_code == 0
+    missing = runner.invoke(app, ["scrub", "nope.xlsx", "--exit-zero"])
+    assert missing.exit_code == 2 and missing.stderr == "error: nope.xlsx: file not found\n"
 
 
 def test_batch_goes_on_past_bad_files(workbook, tmp_path):
