@@ -9,8 +9,10 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import pandas as pd
 import python_calamine
@@ -27,6 +29,7 @@ CSV_SUFFIXES = (".csv",)
 SUPPORTED_SUFFIXES = EXCEL_SUFFIXES + CSV_SUFFIXES
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -69,10 +72,14 @@ def read_table(path: str | Path, sheet: str | None = None) -> Table:
     if path.stat().st_size == 0:
         raise InputError(label, "the file is empty")
     if suffix in CSV_SUFFIXES:
-        grids = {path.stem[:31] or "Sheet1": read_csv_grid(path)}
-    else:
-        grids = _read_excel_grids(path, sheet)
-    return table_from_grids(label, grids, sheet)
+        grid = read_csv_grid(path)
+        return table_from_grids(label, {path.stem[:31] or "Sheet1": grid}, sheet)
+    book = _open_excel(path)
+    heads = {name: _calamine(label, book.get_sheet_by_name(name).to_python,
+                             skip_empty_area=False, nrows=HEADER_SEARCH_ROWS)
+             for name in _worksheet_names(label, book)}
+    return table_from_grids(label, heads, sheet, load=lambda name: _calamine(
+        label, book.get_sheet_by_name(name).to_python, skip_empty_area=False))
 
 
 def table_from_frame(frame: pd.DataFrame, *, sheet: str = "Sheet1", header_row: int = 1,
@@ -90,8 +97,13 @@ def table_from_frame(frame: pd.DataFrame, *, sheet: str = "Sheet1", header_row: 
 
 
 def table_from_grids(label: str, grids: dict[str, list[list[object]]],
-                     sheet: str | None = None) -> Table:
-    """Pick the sheet and header row from grids of raw cells (row 1 first)."""
+                     sheet: str | None = None,
+                     load: Callable[[str], list[list[object]]] | None = None) -> Table:
+    """Pick the sheet and header row from grids of raw cells (row 1 first).
+
+    ``grids`` may hold only the top rows of each sheet; ``load`` then reads the whole chosen
+    sheet, so a workbook's other sheets are never read in full.
+    """
     if sheet is not None and sheet not in grids:
         raise InputError(label, f"no sheet named '{sheet}' (sheets: {', '.join(grids)})")
     best: tuple[int, str, int] | None = None
@@ -107,7 +119,7 @@ def table_from_grids(label: str, grids: dict[str, list[list[object]]],
                                 f"Procedure Code...) in the first {HEADER_SEARCH_ROWS} rows "
                                 f"of {where}")
     _, name, index = best
-    grid = grids[name]
+    grid = load(name) if load is not None else grids[name]
     width = max((len(r) for r in grid), default=0)
     headers = [_header_text(v) for v in grid[index]] + [""] * (width - len(grid[index]))
     body = [list(r) + [None] * (width - len(r)) for r in grid[index + 1:]]
@@ -164,28 +176,28 @@ def _check_package(path: Path) -> None:
                                 f"the {MAX_UNPACKED_BYTES // 2**20} MiB limit")
 
 
-def _read_excel_grids(path: Path, sheet: str | None) -> dict[str, list[list[object]]]:
+def _open_excel(path: Path) -> python_calamine.CalamineWorkbook:
     _check_package(path)
-    label = str(path)
-    try:
-        book = python_calamine.CalamineWorkbook.from_path(str(path))
-        names = [m.name for m in book.sheets_metadata
-                 if str(m.typ).endswith("WorkSheet")]
-        grids: dict[str, list[list[object]]] = {}
-        for name in names:
-            rows = book.get_sheet_by_name(name).to_python(skip_empty_area=False)
-            grids[name] = rows
-    except InputError:
-        raise
-    except Exception as exc:  # calamine raises several types for damaged parts
-        problem = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
-        raise InputError(label, f"the workbook is damaged and cannot be read ({problem})") \
-            from None
-    if not grids:
+    return _calamine(str(path), python_calamine.CalamineWorkbook.from_path, str(path))
+
+
+def _worksheet_names(label: str, book: python_calamine.CalamineWorkbook) -> list[str]:
+    names = [m.name for m in book.sheets_metadata if str(m.typ).endswith("WorkSheet")]
+    if not names:
         raise InputError(label, "the workbook has no worksheets")
-    if sheet is not None and sheet not in grids:
-        raise InputError(label, f"no sheet named '{sheet}' (sheets: {', '.join(grids)})")
-    return grids
+    return names
+
+
+def _calamine(label: str, call: Callable[..., T], *args: object, **kwargs: object) -> T:
+    """Run a calamine call; its many error types become one InputError.
+
+    The message carries only the error's type: calamine's own text can quote cell contents.
+    """
+    try:
+        return call(*args, **kwargs)
+    except Exception as exc:  # noqa: BLE001 - calamine raises several unrelated types
+        raise InputError(label, f"the workbook is damaged and cannot be read "
+                                f"({type(exc).__name__})") from None
 
 
 def read_csv_grid(path: Path) -> list[list[object]]:
