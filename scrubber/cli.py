@@ -6,7 +6,7 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
@@ -36,16 +36,16 @@ def scrub(
                                                     "folders of them.")],
     fmt: Annotated[str, typer.Option("--format", "-f", help="Output on stdout: text, json "
                                                             "or csv.")] = "text",
-    report: Annotated[Optional[Path], typer.Option(help="Also write the report here; the "
+    report: Annotated[Path | None, typer.Option(help="Also write the report here; the "
                                                         "format follows the suffix.")] = None,
-    out: Annotated[Optional[str], typer.Option(help="Marked copy path, or a folder for the "
+    out: Annotated[str | None, typer.Option(help="Marked copy path, or a folder for the "
                                                     "marked copies.")] = None,
     no_mark: Annotated[bool, typer.Option("--no-mark", help="Do not write marked copies.")]
     = False,
-    select: Annotated[Optional[list[str]], typer.Option(help="Only these rules (names or "
+    select: Annotated[list[str] | None, typer.Option(help="Only these rules (names or "
                                                              "IDs, comma-separated).")] = None,
-    ignore: Annotated[Optional[list[str]], typer.Option(help="Skip these rules.")] = None,
-    sheet: Annotated[Optional[str], typer.Option(help="Sheet with the charge lines (found "
+    ignore: Annotated[list[str] | None, typer.Option(help="Skip these rules.")] = None,
+    sheet: Annotated[str | None, typer.Option(help="Sheet with the charge lines (found "
                                                       "automatically otherwise).")] = None,
     jobs: Annotated[int, typer.Option(min=1, help="Worker processes for many files.")] = 1,
     exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when there are "

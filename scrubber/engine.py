@@ -17,7 +17,7 @@ from scrubber.io.errors import InputError
 from scrubber.io.reader import Table, read_table, table_from_frame
 from scrubber.normalize import canonical_frame, column_map
 from scrubber.positions import column_letter, display_value
-from scrubber.rules import Rule, selected_rules
+from scrubber.rules import Rule, lookup, selected_rules
 from scrubber.rules.base import Context
 from scrubber.schema import schema_failures
 
@@ -138,9 +138,10 @@ def _require_columns(table: Table, present: frozenset[str], rules: list[Rule]) -
 def _findings(rule: Rule, hits: pd.DataFrame, table: Table, lines: pd.DataFrame,
               mapping: dict[str, list[int]], config: Config) -> list[Finding]:
     """Hits of one rule as Finding records in the user's coordinates."""
-    override = config.severity.get(rule.name) or config.severity.get(rule.id)
+    override = next((level for key, level in config.severity.items()
+                     if lookup(key) is type(rule)), None)
     out = []
-    for row, hit in zip(hits.index, hits.itertuples(index=False)):
+    for row, hit in zip(hits.index, hits.itertuples(index=False), strict=True):
         positions = mapping.get(hit.field) if hit.field else None
         position = positions[0] if positions else None
         value = table.data.at[row, position] if position is not None else None

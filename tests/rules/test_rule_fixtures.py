@@ -21,7 +21,8 @@ def _cases():
     for path in sorted(FIXTURES.glob("*.yml")):
         spec = yaml.safe_load(path.read_text())
         for case in spec["cases"]:
-            yield pytest.param(spec["rule"], spec["name"], case, id=f"{spec['rule']}-{case['name']}")
+            yield pytest.param(spec["rule"], spec["name"], case,
+                               id=f"{spec['rule']}-{case['name']}")
 
 
 def test_every_rule_has_a_fixture():

@@ -21,8 +21,9 @@ class MissingDrugCode(Rule):
     Manual ch. 17 section 10; ch. 4 section 230.2). The drug code may sit on its own line in
     the encounter or in a Drug Code column on the administration line. Lines are matched by
     drug name when both carry one (any significant word in common, so "Remicade (infliximab)
-    400 mg" matches "INFLIXIMAB-dyyb"); otherwise any drug line in the encounter counts. Hydration lines need their
-    fluid line too unless ``hydration_needs_drug_code`` is off.
+    400 mg" matches "INFLIXIMAB-dyyb"); otherwise any drug line in the encounter counts.
+    Hydration lines need their fluid line too (J7030...) unless ``hydration_needs_drug_code``
+    is off.
 
     Failing example:
 
