@@ -60,28 +60,36 @@ def header_key(text: object) -> str:
     return _NON_ALNUM.sub("", folded)
 
 
-_KEY_TO_FIELD: dict[str, str] = {
-    header_key(name): field for field, names in SYNONYMS.items() for name in names
+#: header key -> (field, rank of the name among the field's synonyms; 0 is canonical).
+_KEY_TO_FIELD: dict[str, tuple[str, int]] = {
+    header_key(name): (field, rank)
+    for field, names in SYNONYMS.items() for rank, name in enumerate(names)
 }
 
 
 def field_for_header(text: object) -> str | None:
     """The canonical field a header names, or None for a column the tool does not know."""
-    return _KEY_TO_FIELD.get(header_key(text))
+    found = _KEY_TO_FIELD.get(header_key(text))
+    return found[0] if found else None
 
 
 def map_headers(headers: list[str]) -> dict[str, list[int]]:
     """Map canonical fields to the positions of the columns that carry them.
 
-    The first column wins for single-valued fields; multi-valued fields keep every column,
-    left to right.
+    For a single-valued field the column with the most specific name wins ("CPT/HCPCS" over a
+    "Charge Code" that may hold charge-master numbers), then the leftmost; multi-valued
+    fields keep every column, left to right.
     """
+    best: dict[str, tuple[int, int]] = {}
     mapping: dict[str, list[int]] = {}
     for position, header in enumerate(headers):
-        field = field_for_header(header)
-        if field is None:
+        found = _KEY_TO_FIELD.get(header_key(header))
+        if found is None:
             continue
-        if field in mapping and field not in MULTI_FIELDS:
-            continue
-        mapping.setdefault(field, []).append(position)
+        field, rank = found
+        if field in MULTI_FIELDS:
+            mapping.setdefault(field, []).append(position)
+        elif field not in best or rank < best[field][0]:
+            best[field] = (rank, position)
+    mapping.update({field: [position] for field, (_, position) in best.items()})
     return mapping

@@ -52,10 +52,12 @@ def _field(table: Table, mapping: dict[str, list[int]], field: str) -> pd.Series
 
 
 def _codes(text: pd.Series) -> pd.DataFrame:
-    """Split '96365-59' style cells into the code and a trailing modifier."""
+    """Split '96365-59' cells into code and modifier; drop a description ('96365 - IV inf')."""
     upper = text.str.upper().str.replace(r"\s+", " ", regex=True)
     parts = upper.str.extract(r"^(?P<code>[0-9A-Z]{5})(?:\s*[-\s]\s*(?P<mod>[0-9A-Z]{2}))?$")
-    return pd.DataFrame({"code": parts["code"].fillna(upper), "mod": parts["mod"]})
+    described = upper.str.extract(r"^(?P<code>[0-9A-Z]{5})\s*[-:]?\s+[A-Z]{2,}\W")["code"]
+    code = parts["code"].fillna(described).fillna(upper)
+    return pd.DataFrame({"code": code, "mod": parts["mod"]})
 
 
 def _modifiers(table: Table, mapping: dict[str, list[int]], extra: pd.Series) -> pd.Series:

@@ -54,6 +54,15 @@ def test_synonym_headers_and_several_modifier_columns(tmp_path):
     assert [f.name for f in result.findings] == ["missing-drug-code", "missing-drug-code"]
 
 
+def test_the_most_specific_header_wins_over_position():
+    frame = pd.DataFrame({"Encounter": ["E1"], "Charge Code": ["30012345"],
+                          "CPT/HCPCS": ["96365 - IV INFUSION, INITIAL"], "Start": ["10:00"],
+                          "Stop": ["10:05"], "Drug": ["x"], "Drug Code": ["J3490"]})
+    findings = scrub(frame).findings
+    assert [(f.row, f.name, f.column) for f in findings] == [
+        (2, "push-billed-as-infusion", "Stop")]
+
+
 def test_csv_input_with_semicolons(tmp_path):
     path = tmp_path / "export.csv"
     path.write_text("Report;;\nEncounter;CPT;Start;Stop;Drug\nE1;96365;10:00;10:05;Abc\n"
