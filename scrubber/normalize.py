@@ -10,6 +10,7 @@ import numpy as np
 import pandas as pd
 
 from scrubber.codes import DISTINCT_MODIFIERS
+from scrubber.drugnames import BRAND_TO_GENERIC
 from scrubber.fields import FIELDS, map_headers
 from scrubber.io.reader import Table
 from scrubber.times import duration_minutes, parse_dates, parse_times
@@ -91,23 +92,28 @@ def _drug_words(drug: pd.Series) -> pd.Series:
     return lower.str.replace(rf"\b(?:{stop})\b", " ", regex=True)
 
 
+def _generic(words: pd.Series) -> pd.Series:
+    """Brand-name words replaced by the generic name's word."""
+    return words.map(BRAND_TO_GENERIC).fillna(words).astype("string")
+
+
 def drug_key(drug: pd.Series) -> pd.Series:
     """A matching key for drug names: the first significant word, synonyms folded.
 
-    "Infliximab-dyyb 400 mg", "INFLIXIMAB (Remicade)" and "infliximab" all give "infliximab";
+    "Infliximab-dyyb 400 mg", "Remicade" and "infliximab" all give "infliximab";
     "Normal saline 0.9%" and "Sodium chloride 0.9%" give "saline".
     """
-    return _drug_words(drug).str.extract(r"([a-z]{4,})")[0].astype("string")
+    return _generic(_drug_words(drug).str.extract(r"([a-z]{4,})")[0].astype("string"))
 
 
 def drug_tokens(drug: pd.Series) -> pd.Series:
     """Every significant word of each drug name, one per entry, indexed by row.
 
-    "Remicade (infliximab) 400 mg" gives "remicade" and "infliximab", so it matches a drug
-    line named either way.
+    "Remicade (infliximab) 400 mg" gives "infliximab" twice and "Zofran" gives "ondansetron",
+    so either matches a drug line named the other way.
     """
     words = _drug_words(drug).str.findall(r"[a-z]{4,}").explode()
-    return words.dropna().astype("string")
+    return _generic(words.dropna().astype("string"))
 
 
 def _encounter(table: Table, mapping: dict[str, list[int]], service_date: pd.Series) -> pd.Series:

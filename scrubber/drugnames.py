@@ -1,0 +1,44 @@
+"""Brand names of drugs common in infusion clinics, folded to the generic name.
+
+Used only to decide whether an administration line and a drug line name the same drug
+(``missing-drug-code``), so one significant word per brand is enough. The reference drug
+table of the code-set issue (HCPCS code, unit, kind, synonyms) will supersede this list.
+"""
+
+from __future__ import annotations
+
+BRAND_TO_GENERIC: dict[str, str] = {
+    # biologics and monoclonal antibodies
+    "remicade": "infliximab", "inflectra": "infliximab", "renflexis": "infliximab",
+    "avsola": "infliximab", "rituxan": "rituximab", "truxima": "rituximab",
+    "ruxience": "rituximab", "riabni": "rituximab", "herceptin": "trastuzumab",
+    "avastin": "bevacizumab", "mvasi": "bevacizumab", "keytruda": "pembrolizumab",
+    "opdivo": "nivolumab", "tecentriq": "atezolizumab", "yervoy": "ipilimumab",
+    "ocrevus": "ocrelizumab", "tysabri": "natalizumab", "entyvio": "vedolizumab",
+    "orencia": "abatacept", "actemra": "tocilizumab", "benlysta": "belimumab",
+    "simponi": "golimumab", "stelara": "ustekinumab", "soliris": "eculizumab",
+    "xolair": "omalizumab", "fasenra": "benralizumab", "nucala": "mepolizumab",
+    "prolia": "denosumab", "xgeva": "denosumab", "nplate": "romiplostim",
+    # chemotherapy
+    "taxol": "paclitaxel", "paraplatin": "carboplatin", "platinol": "cisplatin",
+    "adrucil": "fluorouracil", "camptosar": "irinotecan", "eloxatin": "oxaliplatin",
+    "gemzar": "gemcitabine", "adriamycin": "doxorubicin", "oncovin": "vincristine",
+    "taxotere": "docetaxel", "alimta": "pemetrexed", "velcade": "bortezomib",
+    "treanda": "bendamustine", "bendeka": "bendamustine", "faslodex": "fulvestrant",
+    "lupron": "leuprolide", "eligard": "leuprolide",
+    # supportive care
+    "neulasta": "pegfilgrastim", "neupogen": "filgrastim", "aranesp": "darbepoetin",
+    "epogen": "epoetin", "procrit": "epoetin", "retacrit": "epoetin",
+    "injectafer": "ferric", "venofer": "iron", "ferrlecit": "ferric", "zometa": "zoledronic",
+    "reclast": "zoledronic", "aredia": "pamidronate", "kytril": "granisetron",
+    "aloxi": "palonosetron", "emend": "fosaprepitant", "zofran": "ondansetron",
+    "decadron": "dexamethasone", "benadryl": "diphenhydramine", "phenergan": "promethazine",
+    "compazine": "prochlorperazine", "toradol": "ketorolac", "dilaudid": "hydromorphone",
+    "demerol": "meperidine", "versed": "midazolam", "ativan": "lorazepam",
+    "pepcid": "famotidine", "ofirmev": "acetaminophen", "tylenol": "acetaminophen",
+    "medrol": "methylprednisolone", "kenalog": "triamcinolone",
+    # anti-infectives
+    "rocephin": "ceftriaxone", "ancef": "cefazolin", "vancocin": "vancomycin",
+    "zosyn": "piperacillin", "invanz": "ertapenem", "merrem": "meropenem",
+    "levaquin": "levofloxacin", "zithromax": "azithromycin",
+}
