@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 
+from scrubber import __version__
 from scrubber.batch import BatchOptions, expand, scrub_many
 from scrubber.config import Config, ConfigError, split_names
 from scrubber.docs import explain, rule_index
@@ -28,6 +29,19 @@ def _error_line(message: str) -> None:
 def _fail(message: str) -> typer.Exit:
     _error_line(message)
     return typer.Exit(2)
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"infusion-scrubber {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _main(version: Annotated[bool, typer.Option("--version", callback=_version,
+                                                is_eager=True, help="Show the version.")]
+          = False) -> None:
+    """Catch billing errors in infusion and injection charge spreadsheets."""
 
 
 @app.command()

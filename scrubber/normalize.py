@@ -13,7 +13,7 @@ from scrubber.codes import DISTINCT_MODIFIERS
 from scrubber.drugnames import BRAND_TO_GENERIC
 from scrubber.fields import FIELDS, map_headers
 from scrubber.io.reader import Table
-from scrubber.times import duration_minutes, parse_dates, parse_times
+from scrubber.times import PLACEHOLDER, duration_minutes, parse_dates, parse_times
 
 #: rows with no code and none of these are notes or totals, not charge lines.
 _LINE_EVIDENCE = ("code", "start", "stop", "drug", "route", "drug_code", "dose")
@@ -35,9 +35,10 @@ _ROUTE_KINDS = (
 
 
 def clean_text(values: pd.Series) -> pd.Series:
-    """Cells as stripped text; numbers lose a trailing '.0'; blanks become <NA>."""
+    """Cells as stripped text; numbers lose a trailing '.0'; blanks and placeholders ('N/A',
+    '--') become <NA>."""
     text = values.astype("string").str.strip().str.replace(r"^(-?\d+)\.0+$", r"\1", regex=True)
-    return text.mask(text == "")
+    return text.mask((text == "") | text.str.match(PLACEHOLDER).fillna(False))
 
 
 def column_map(table: Table) -> dict[str, list[int]]:
@@ -71,7 +72,8 @@ def _modifiers(table: Table, mapping: dict[str, list[int]], extra: pd.Series) ->
 
 
 def _units(text: pd.Series) -> pd.DataFrame:
-    number = pd.to_numeric(text.str.extract(r"^[xX]?\s*(\d+(?:\.\d+)?)$")[0], errors="coerce")
+    number = pd.to_numeric(
+        text.str.extract(r"(?i)^x?\s*(\d+(?:\.\d+)?)\s*(?:units?|u)?$")[0], errors="coerce")
     value = number.mask(text.isna(), 1.0)  # a blank units cell bills one unit
     return pd.DataFrame({"units": value.astype("float64"), "units_blank": text.isna()})
 

@@ -28,10 +28,14 @@ _DATE_ONLY = rf"^{_DATE}(?:[ t]+0{{1,2}}:00(?::00)?)?$"
 _COMPACT_DATE = r"^(?P<y>\d{4})(?P<mo>\d{2})(?P<d>\d{2})$"
 
 
+#: what exports put in a cell that has nothing to say; read as empty.
+PLACEHOLDER = r"(?i)^(?:n/?a|none|null|nil|-+|\?+|\(blank\)|unknown|not documented|tbd)$"
+
+
 def as_text(values: pd.Series) -> pd.Series:
-    """Raw cells as lower-case stripped text (missing stays missing)."""
+    """Raw cells as lower-case stripped text (blanks and placeholders become <NA>)."""
     text = values.astype("string").str.strip().str.lower()
-    return text.mask(text == "")
+    return text.mask((text == "") | text.str.match(PLACEHOLDER).fillna(False))
 
 
 def parse_times(values: pd.Series) -> pd.DataFrame:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pandas as pd
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from scrubber import Config, scrub
-from scrubber.times import duration_minutes, parse_dates, parse_times
+from scrubber.times import PLACEHOLDER, duration_minutes, parse_dates, parse_times
 
 minutes_of_day = st.integers(min_value=0, max_value=1439)
 
@@ -34,6 +35,7 @@ def test_every_form_reads_as_the_same_minute(minute):
 
 @given(st.text(alphabet="abcxyz!?#", min_size=1, max_size=6))
 def test_text_that_is_not_a_time_is_bad_not_blank(text):
+    assume(not re.match(PLACEHOLDER, text))
     parsed = parse_times(pd.Series([text], dtype=object))
     assert parsed["bad"].tolist() == [True]
 
@@ -49,8 +51,9 @@ def test_a_bare_date_in_a_time_column_is_midnight_of_that_day():
     assert span["minutes"].tolist() == [60.0]
 
 
-def test_blank_cells_are_blank():
-    parsed = parse_times(pd.Series([None, "", "   "], dtype=object))
+def test_blank_cells_and_placeholders_are_blank():
+    parsed = parse_times(pd.Series([None, "", "   ", "N/A", "n/a", "--", "?", "NULL"],
+                                   dtype=object))
     assert parsed["blank"].all() and not parsed["bad"].any()
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import warnings
 from collections import defaultdict
 from pathlib import Path
 
@@ -88,8 +89,12 @@ def _load(source: Path, sheet: str) -> openpyxl.Workbook:
             book.active.append(row)
         return book
     try:
-        return openpyxl.load_workbook(source, keep_vba=source.suffix.lower() == ".xlsm",
-                                      rich_text=True)
+        with warnings.catch_warnings():
+            # openpyxl warns about parts it does not model (x14 validations, slicers); the
+            # user's data is still copied, and a warning per file is noise in a batch.
+            warnings.simplefilter("ignore", UserWarning)
+            return openpyxl.load_workbook(source, keep_vba=source.suffix.lower() == ".xlsm",
+                                          rich_text=True)
     except Exception as exc:  # openpyxl raises many types for parts it cannot parse
         raise InputError(str(source), f"the workbook cannot be copied ({type(exc).__name__})") \
             from None
