@@ -45,30 +45,48 @@ def expand(paths: Iterable[str]) -> list[str]:
     return files
 
 
-def scrub_one(path: str, options: BatchOptions) -> FileResult | InputError:
-    """Scrub one file and write its marked copy; failures come back as an InputError."""
+Outcome = tuple[FileResult | None, InputError | None]
+
+
+def scrub_one(path: str, options: BatchOptions) -> Outcome:
+    """Scrub one file and write its marked copy.
+
+    Returns the findings (None when the file could not be read) and the problem, if any: a
+    marked copy that cannot be written is reported without losing the file's findings.
+    """
     try:
         result = scrub(path, options.config, sheet=options.sheet).files[0]
-        if options.mark:
-            write_marked_copy(result, path, marked_path(path, options.out))
-        return result
     except InputError as exc:
-        return exc
+        return None, exc
     except Exception as exc:  # never a traceback for one bad file; the batch goes on
-        return InputError(path, f"could not be scrubbed ({type(exc).__name__}); "
-                                "please report this file's shape to the maintainers")
+        return None, InputError(path, f"could not be scrubbed ({type(exc).__name__}); "
+                                      "please report this file's shape to the maintainers")
+    if not options.mark:
+        return result, None
+    target = marked_path(path, options.out)
+    try:
+        write_marked_copy(result, path, target)
+    except InputError as exc:
+        return result, exc
+    except Exception as exc:  # a full disk or a read-only folder must not lose the findings
+        return result, InputError(path, f"the marked copy could not be written to {target} "
+                                        f"({type(exc).__name__})")
+    return result, None
 
 
 def scrub_many(paths: list[str], options: BatchOptions, jobs: int = 1) -> ScrubResult:
     """Scrub files in order (``jobs`` > 1 uses that many worker processes)."""
     files: list[FileResult] = []
     errors: list[InputError] = []
-    for outcome in _run(paths, options, jobs):
-        (errors if isinstance(outcome, InputError) else files).append(outcome)
+    for result, error in _run(paths, options, jobs):
+        if result is not None:
+            files.append(result)
+        if error is not None:
+            errors.append(error)
     return ScrubResult(tuple(files), tuple(errors))
 
 
-def _run(paths: list[str], options: BatchOptions, jobs: int) -> Iterator[FileResult | InputError]:
+def _run(paths: list[str], options: BatchOptions, jobs: int) -> Iterator[Outcome]:
     if jobs <= 1 or len(paths) <= 1:
         for path in paths:
             yield scrub_one(path, options)

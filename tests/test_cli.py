@@ -124,3 +124,13 @@ def test_python_dash_m_and_console_script_agree(workbook):
     assert module.returncode == 1
     assert json.loads(module.stdout) == scrub(str(workbook)).to_dict()
     assert module.stderr == ""
+
+
+def test_unwritable_marked_copy_keeps_the_findings(workbook, tmp_path):
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("a file where the output folder should be")
+    result = runner.invoke(app, ["scrub", str(workbook), "-f", "json", "--out",
+                                 str(blocker / "sub")])
+    assert result.exit_code == 2
+    assert result.stderr.startswith(f"error: {workbook}: the marked copy could not be written")
+    assert json.loads(result.stdout) == scrub(str(workbook)).to_dict()
