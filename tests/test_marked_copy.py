@@ -140,6 +140,15 @@ def test_xlsm_keeps_its_macros(workbook, tmp_path):
         assert b"macroEnabled" in package.read("[Content_Types].xml")
 
 
+def test_macro_workbook_copy_must_keep_the_xlsm_suffix(workbook, tmp_path):
+    xlsm = tmp_path / "macro.xlsm"
+    _make_xlsm(workbook, xlsm)
+    result = runner.invoke(app, ["scrub", str(xlsm), "--out", str(tmp_path / "copy.xlsx")])
+    assert result.exit_code == 2
+    assert "copy.xlsx must end in .xlsm so Excel opens it with its macros" in result.stderr
+    assert not (tmp_path / "copy.xlsx").exists()
+
+
 def test_csv_input_gets_a_marked_workbook(tmp_path):
     path = tmp_path / "export.csv"
     path.write_text("Encounter,CPT,Start,Stop,Drug\nE1,96365,10:00,10:05,Abc\nE1,J3490,,,Abc\n")

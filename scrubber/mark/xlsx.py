@@ -64,6 +64,11 @@ def write_marked_copy(result: FileResult, source: str | Path, target: str | Path
     if target.exists() and target.resolve() == source.resolve():
         raise InputError(str(source), "the marked copy would overwrite the input; "
                                       "choose another --out")
+    macros = source.suffix.lower() == ".xlsm"
+    if macros != (target.suffix.lower() == ".xlsm"):
+        raise InputError(str(source), f"the marked copy {target.name} must end in "
+                                      f"{'.xlsm' if macros else '.xlsx'} so Excel opens it "
+                                      f"{'with its macros' if macros else ''}".rstrip())
     book = _load(source, result.sheet)
     sheet = book[result.sheet]
     _mark_rows(sheet, result)
