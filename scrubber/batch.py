@@ -75,15 +75,39 @@ def scrub_one(path: str, options: BatchOptions) -> Outcome:
 
 
 def scrub_many(paths: list[str], options: BatchOptions, jobs: int = 1) -> ScrubResult:
-    """Scrub files in order (``jobs`` > 1 uses that many worker processes)."""
+    """Scrub files in order (``jobs`` > 1 uses that many worker processes).
+
+    Two inputs whose marked copies would land on one path (same name, one --out folder) are
+    not both written: the later one is reported instead of silently overwriting the first.
+    """
     files: list[FileResult] = []
     errors: list[InputError] = []
+    paths, clashes = _without_clashes(paths, options)
+    errors.extend(clashes)
     for result, error in _run(paths, options, jobs):
         if result is not None:
             files.append(result)
         if error is not None:
             errors.append(error)
     return ScrubResult(tuple(files), tuple(errors))
+
+
+def _without_clashes(paths: list[str], options: BatchOptions) -> tuple[list[str],
+                                                                      list[InputError]]:
+    if not options.mark:
+        return paths, []
+    owners: dict[Path, str] = {}
+    kept, clashes = [], []
+    for path in paths:
+        target = marked_path(path, options.out).resolve()
+        if target in owners and owners[target] != path:
+            clashes.append(InputError(path, f"its marked copy would overwrite the one of "
+                                            f"{owners[target]} ({target.name}); scrub it "
+                                            f"with another --out"))
+            continue
+        owners.setdefault(target, path)
+        kept.append(path)
+    return kept, clashes
 
 
 def _run(paths: list[str], options: BatchOptions, jobs: int) -> Iterator[Outcome]:

@@ -134,3 +134,16 @@ def test_unwritable_marked_copy_keeps_the_findings(workbook, tmp_path):
     assert result.exit_code == 2
     assert result.stderr.startswith(f"error: {workbook}: the marked copy could not be written")
     assert json.loads(result.stdout) == scrub(str(workbook)).to_dict()
+
+
+def test_same_named_inputs_do_not_overwrite_each_others_copies(workbook, tmp_path):
+    other = tmp_path / "elsewhere"
+    other.mkdir()
+    shutil.copy(workbook, other / "export.xlsx")
+    out = tmp_path / "marked"
+    result = runner.invoke(app, ["scrub", str(workbook), str(other / "export.xlsx"), "-f",
+                                 "json", "--out", str(out)])
+    assert result.exit_code == 2
+    assert "would overwrite the one of" in result.stderr
+    assert [p.name for p in out.iterdir()] == ["export.scrubbed.xlsx"]
+    assert [f["path"] for f in json.loads(result.stdout)["files"]] == [str(workbook)]
