@@ -70,9 +70,6 @@ class ScrubResult:
         """The JSON report: ``{"files": [...], "summary": {...}}``."""
         return {"files": [f.to_dict() for f in self.files], "summary": self.summary()}
 
-    def merge(self, other: ScrubResult) -> ScrubResult:
-        return ScrubResult(self.files + other.files, self.input_errors + other.input_errors)
-
 
 def scrub(source: str | Path | pd.DataFrame, config: Config | None = None, *,
           sheet: str | None = None, header_row: int = 1) -> ScrubResult:

@@ -6,6 +6,8 @@ nothing downstream looks at raw cells again except to quote a value back to the 
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 
@@ -13,10 +15,19 @@ from scrubber.codes import DISTINCT_MODIFIERS
 from scrubber.drugnames import BRAND_TO_GENERIC
 from scrubber.fields import FIELDS, map_headers
 from scrubber.io.reader import Table
-from scrubber.times import PLACEHOLDER, duration_minutes, parse_dates, parse_times
+from scrubber.times import (
+    PLACEHOLDER,
+    as_text,
+    duration_minutes,
+    parse_dates,
+    parse_times,
+)
 
 #: rows with no code and none of these are notes or totals, not charge lines.
 _LINE_EVIDENCE = ("code", "start", "stop", "drug", "route", "drug_code", "dose")
+#: fields parsed as times or dates (by scrubber.times) rather than kept as text.
+_PARSED_FIELDS = frozenset({"start", "stop", "start_date", "stop_date", "service_date",
+                            "modifiers"})
 _DRUG_SYNONYMS = {
     r"\b(?:normal saline|sodium chloride|nacl|ns)\b": "saline",
     r"\b(?:lactated ringer'?s?|lr)\b": "ringer",
@@ -118,23 +129,22 @@ def drug_tokens(drug: pd.Series) -> pd.Series:
     return _generic(words.dropna().astype("string"))
 
 
-def _encounter(table: Table, mapping: dict[str, list[int]], service_date: pd.Series) -> pd.Series:
-    encounter = clean_text(_field(table, mapping, "encounter"))
-    patient = clean_text(_field(table, mapping, "patient"))
+def _encounter(encounter: pd.Series, patient: pd.Series, service_date: pd.Series) -> pd.Series:
+    """The encounter column; else patient + date of service; else the row on its own."""
     fallback = patient + " " + service_date.dt.strftime("%Y-%m-%d").astype("string")
-    rows = pd.Series(table.data.index, index=table.data.index).astype("string")
+    rows = pd.Series(encounter.index, index=encounter.index).astype("string")
     return encounter.fillna(fallback).fillna("row " + rows).astype("string")
 
 
 def canonical_frame(table: Table, *, max_midnight_gap: float = 720) -> pd.DataFrame:
     """Build the canonical claim-line frame (see the module docstring)."""
     mapping = column_map(table)
-    text = {f: clean_text(_field(table, mapping, f)) for f in FIELDS if f != "modifiers"}
-    evidence = pd.concat([text[f].notna() for f in _LINE_EVIDENCE], axis=1).any(axis=1)
+    text = {f: clean_text(_field(table, mapping, f)) for f in FIELDS if f not in _PARSED_FIELDS}
+    evidence = pd.concat([text[f].notna() if f in text else as_text(_field(table, mapping, f))
+                          .notna() for f in _LINE_EVIDENCE], axis=1).any(axis=1)
     keep = evidence[evidence].index
     text = {f: s.loc[keep] for f, s in text.items()}
-    table = Table(table.source, table.sheet, table.header_row, table.headers,
-                  table.data.loc[keep], table.sheets_seen)
+    table = replace(table, data=table.data.loc[keep])
 
     codes = _codes(text["code"])
     dates = parse_dates(_field(table, mapping, "service_date"))
@@ -147,7 +157,7 @@ def canonical_frame(table: Table, *, max_midnight_gap: float = 720) -> pd.DataFr
     modifiers = _modifiers(table, mapping, codes["mod"])
 
     frame = pd.DataFrame({
-        "encounter": _encounter(table, mapping, dates["date"]),
+        "encounter": _encounter(text["encounter"], text["patient"], dates["date"]),
         "patient": text["patient"],
         "service_date": dates["date"],
         "service_date_bad": dates["bad"],

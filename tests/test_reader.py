@@ -86,7 +86,8 @@ def test_unknown_columns_are_kept_and_ignored(workbook):
 
 def test_notes_and_blank_rows_are_not_charge_lines(tmp_path):
     rows = ROWS + [[None] * 11, [None, None, None, None, None, 999, None, None, None, None,
-                                 "Total units"]]
+                                 "Total units"],
+                   [None, None, None, None, None, None, "N/A", "--", None, None, "note"]]
     result = scrub(make_workbook(tmp_path / "t.xlsx", rows=rows)).files[0]
     assert result.rows == len(ROWS)
 

@@ -42,7 +42,6 @@ class Table:
         header_row: the worksheet row number (as Excel shows it) of the header.
         headers: header text of each column, left to right, from column A.
         data: raw cell values; columns are 0-based positions, the index is the worksheet row.
-        sheets_seen: every worksheet name, for messages.
     """
 
     source: str
@@ -50,7 +49,6 @@ class Table:
     header_row: int
     headers: list[str]
     data: pd.DataFrame
-    sheets_seen: tuple[str, ...] = ()
 
 
 def read_table(path: str | Path, sheet: str | None = None) -> Table:
@@ -93,7 +91,7 @@ def table_from_frame(frame: pd.DataFrame, *, sheet: str = "Sheet1", header_row: 
     data.columns = range(len(headers))
     data.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(data))
     data = data.astype(object).where(data.notna(), None)
-    return Table(source, sheet, header_row, headers, _drop_empty_rows(data), (sheet,))
+    return Table(source, sheet, header_row, headers, _drop_empty_rows(data))
 
 
 def table_from_grids(label: str, grids: dict[str, list[list[object]]],
@@ -126,7 +124,7 @@ def table_from_grids(label: str, grids: dict[str, list[list[object]]],
     data = pd.DataFrame(body, columns=range(width), dtype=object)
     data.index = pd.RangeIndex(index + 2, index + 2 + len(body))
     data = data.where(data.ne("") & data.notna(), None)
-    return Table(label, name, index + 1, headers, _drop_empty_rows(data), tuple(grids))
+    return Table(label, name, index + 1, headers, _drop_empty_rows(data))
 
 
 def _find_header(grid: list[list[object]]) -> tuple[int, int] | None:
