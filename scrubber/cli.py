@@ -13,9 +13,23 @@ import typer
 from scrubber import __version__
 from scrubber.batch import BatchOptions, expand, scrub_many
 from scrubber.config import Config, ConfigError, split_names
+from scrubber.config_file import load_config
 from scrubber.docs import explain, rule_index
+from scrubber.io.errors import InputError
 from scrubber.render import SUFFIX_FORMATS, render
+from scrubber.render.suggestions import SUGGEST_RENDERERS
 from scrubber.rules import lookup, selected_rules
+from scrubber.suggest import suggest
+
+ConfigOpt = Annotated[Path | None, typer.Option(
+    "--config", help="TOML config (default: ./scrubber.toml, else [tool.scrubber] in "
+                     "./pyproject.toml).")]
+PayerOpt = Annotated[str | None, typer.Option(help="Payer profile from the config's "
+                                                   "[payers] table.")]
+SettingOpt = Annotated[str | None, typer.Option(help="facility (hospital outpatient) or "
+                                                     "professional (office).")]
+MueOpt = Annotated[Path | None, typer.Option(help="CMS MUE file (CSV or workbook) to check "
+                                                  "units against.")]
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Catch billing errors in infusion and injection charge spreadsheets.")
@@ -62,6 +76,10 @@ def scrub(
     sheet: Annotated[str | None, typer.Option(help="Sheet with the charge lines (found "
                                                       "automatically otherwise).")] = None,
     jobs: Annotated[int, typer.Option(min=1, help="Worker processes for many files.")] = 1,
+    config_path: ConfigOpt = None,
+    payer: PayerOpt = None,
+    setting: SettingOpt = None,
+    mue: MueOpt = None,
     exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when there are "
                                             "error findings (input errors still exit 2).")]
     = False,
@@ -69,8 +87,9 @@ def scrub(
     """Scrub charge exports, write marked copies and report the findings."""
     if fmt not in ("text", "json", "csv"):
         raise _fail(f"unknown --format '{fmt}'; use text, json or csv")
+    config = _config(config_path, payer, setting, mue).with_rules(split_names(select),
+                                                                   split_names(ignore))
     try:
-        config = Config().with_rules(split_names(select), split_names(ignore))
         selected_rules(config)
     except ConfigError as exc:
         raise _fail(str(exc)) from None
@@ -90,6 +109,29 @@ def scrub(
     raise typer.Exit(0 if exit_zero and code == 1 else code)
 
 
+@app.command("suggest")
+def suggest_codes(
+    file: Annotated[str, typer.Argument(help="An administration log or a charge export "
+                                             "(.xlsx, .xlsm, .csv).")],
+    fmt: Annotated[str, typer.Option("--format", "-f", help="text or json.")] = "text",
+    sheet: Annotated[str | None, typer.Option(help="Sheet to read (found automatically "
+                                                      "otherwise).")] = None,
+    config_path: ConfigOpt = None,
+    payer: PayerOpt = None,
+    setting: SettingOpt = None,
+) -> None:
+    """Print the administration lines (code, units, modifiers, reason) the documentation
+    supports, encounter by encounter."""
+    if fmt not in SUGGEST_RENDERERS:
+        raise _fail(f"unknown --format '{fmt}'; use text or json")
+    config = _config(config_path, payer, setting, None)
+    try:
+        result = suggest(file, config, sheet=sheet)
+    except InputError as exc:
+        raise _fail(str(exc)) from None
+    sys.stdout.write(SUGGEST_RENDERERS[fmt](result))
+
+
 @app.command("rules")
 def list_rules() -> None:
     """List every rule: ID, name, default severity and summary."""
@@ -104,6 +146,16 @@ def show_rule(name: Annotated[str, typer.Argument(help="Rule name or ID.")]) -> 
     except ConfigError as exc:
         raise _fail(str(exc)) from None
     sys.stdout.write(explain(rule))
+
+
+def _config(path: Path | None, payer: str | None, setting: str | None,
+            mue: Path | None) -> Config:
+    """The config file (found or given), its payer profile, then the command line."""
+    overrides = {"setting": setting, "mue": str(mue) if mue else None}
+    try:
+        return load_config(path, payer=payer, overrides=overrides)
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
 
 
 def _write_atomic(path: Path, text: str) -> None:

@@ -5,7 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 
+from scrubber.coding.model import KINDS, SETTINGS, Options
 from scrubber.findings import Severity
+
+#: codes whose minimum minutes a payer may set.
+TIMED_CODES = ("96360", "96361", "96365", "96367", "96369", "96413", "96417", "96422")
 
 
 class ConfigError(ValueError):
@@ -25,6 +29,18 @@ class Config:
             only when the resulting duration is at most this long.
         max_duration_minutes: a documented duration longer than this is an error.
         hydration_needs_drug_code: hydration lines need a fluid line (J7030...) too.
+        setting: "facility" (hospital outpatient: the hierarchy picks the initial service)
+            or "professional" (office: the administration marked primary, no 96376).
+        min_minutes: code -> the fewest minutes the code may be billed for; defaults follow
+            CPT (16 for infusions, 31 for hydration); some payers want 31 for 96365.
+        hydration_split_added: hydration split around a drug infusion counts its pieces
+            added up (CPT); false counts only the longest piece.
+        initial_per_day: restart the initial service each calendar day of a multi-day
+            encounter (CPT) rather than once per encounter (CMS Transmittal 2130).
+        drug_kinds: drug name -> chemotherapy, therapeutic or hydration, over the shipped
+            drug table (payers differ on monoclonal antibodies).
+        mue: a CMS Medically Unlikely Edits file (CSV or workbook) to check units against.
+        payer: the payer profile these settings came from (reported, not used).
     """
 
     select: tuple[str, ...] = ()
@@ -34,14 +50,30 @@ class Config:
     midnight_max_gap_minutes: float = 720
     max_duration_minutes: float = 1440
     hydration_needs_drug_code: bool = True
+    setting: str = "facility"
+    min_minutes: Mapping[str, float] = field(default_factory=dict)
+    hydration_split_added: bool = True
+    initial_per_day: bool = False
+    drug_kinds: Mapping[str, str] = field(default_factory=dict)
+    mue: str | None = None
+    payer: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("push_max_minutes", "midnight_max_gap_minutes", "max_duration_minutes"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 raise ConfigError(f"option '{name}' must be a number >= 0, not {value!r}")
-        if not isinstance(self.hydration_needs_drug_code, bool):
-            raise ConfigError("option 'hydration_needs_drug_code' must be true or false")
+        for name in ("hydration_needs_drug_code", "hydration_split_added", "initial_per_day"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigError(f"option '{name}' must be true or false")
+        if self.setting not in SETTINGS:
+            raise ConfigError(f"option 'setting' must be one of {', '.join(SETTINGS)}, "
+                              f"not {self.setting!r}")
+        object.__setattr__(self, "min_minutes", _min_minutes(self.min_minutes))
+        object.__setattr__(self, "drug_kinds", _drug_kinds(self.drug_kinds))
+        for name in ("mue", "payer"):
+            if getattr(self, name) is not None and not isinstance(getattr(self, name), str):
+                raise ConfigError(f"option '{name}' must be text")
         severities = {}
         for rule, level in dict(self.severity).items():
             try:
@@ -63,6 +95,13 @@ class Config:
                               f"known options: {', '.join(sorted(known))}")
         return cls(**options)  # type: ignore[arg-type]
 
+    def options(self) -> Options:
+        """The coding engine's options."""
+        return Options(setting=self.setting, push_max_minutes=self.push_max_minutes,
+                       min_minutes=dict(self.min_minutes),
+                       hydration_split_added=self.hydration_split_added,
+                       initial_per_day=self.initial_per_day)
+
     def with_rules(self, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> Config:
         """A copy with command-line rule choices added."""
         return replace(self, select=tuple(select) or self.select,
@@ -75,3 +114,33 @@ def split_names(values: Iterable[str] | None) -> tuple[str, ...]:
     for value in values or ():
         names.extend(part.strip() for part in value.split(",") if part.strip())
     return tuple(names)
+
+
+def _min_minutes(values: Mapping[str, object]) -> dict[str, float]:
+    if not isinstance(values, Mapping):
+        raise ConfigError("option 'min_minutes' must be a table of code = minutes")
+    out = {}
+    for code, minutes in values.items():
+        code = str(code).strip()
+        if code not in TIMED_CODES:
+            raise ConfigError(f"min_minutes: '{code}' is not a timed administration code "
+                              f"({', '.join(TIMED_CODES)})")
+        if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or minutes < 0:
+            raise ConfigError(f"min_minutes: '{code}' must be a number of minutes, "
+                              f"not {minutes!r}")
+        out[code] = float(minutes)
+    return out
+
+
+def _drug_kinds(values: Mapping[str, object]) -> dict[str, str]:
+    if not isinstance(values, Mapping):
+        raise ConfigError("option 'drug_kinds' must be a table of drug = kind")
+    out = {}
+    for drug, kind in values.items():
+        folded = {"chemo": "chemotherapy", "therapy": "therapeutic"}.get(str(kind).lower(),
+                                                                        str(kind).lower())
+        if folded not in KINDS:
+            raise ConfigError(f"drug_kinds: '{drug}' must be one of {', '.join(KINDS)}, "
+                              f"not {kind!r}")
+        out[str(drug)] = folded
+    return out

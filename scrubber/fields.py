@@ -35,7 +35,15 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
                   "Diagnosis 4", "Dx 1", "Dx 2", "Dx 3", "Dx 4"),
     "ordering_provider": ("Ordering Provider", "Ordered By", "Physician Order", "Order",
                           "Ordering Physician"),
-    "site": ("Site", "IV Site", "Access Site", "Access"),
+    "site": ("Site", "IV Site", "Access Site", "Access", "Access Line", "Line"),
+    # administration-log fields (scrubber suggest; also read from charge exports)
+    "kind": ("Kind", "Drug Kind", "Drug Type", "Administration Type", "Admin Type", "Type",
+             "Category"),
+    "purpose": ("Purpose", "Fluid Purpose", "Use"),
+    "method": ("Method", "Delivery Method", "Administration Method", "Device"),
+    "primary": ("Primary", "Primary Reason", "Primary Service"),
+    "place_of_service": ("Place of Service", "POS", "Place of Svc"),
+    "ndc": ("NDC", "NDC Code", "National Drug Code", "NDC Number"),
 }
 
 #: fields whose several columns are joined into one list (e.g. Modifier 1 .. Modifier 4).

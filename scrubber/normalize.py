@@ -41,6 +41,7 @@ _ROUTE_KINDS = (
     ("sc", r"subcut|subq|sub-q|\bs\.?c\b|\bsq\b"),
     ("im", r"\bi\.?m\b|intramusc"),
     ("intra-arterial", r"\bia\b|arterial"),
+    ("on-body", r"on-?\s?body|onpro"),
     ("infusion", r"\biv\b|infus|ivpb|piggyback|drip|intravenous|\bivf\b|pump"),
 )
 
@@ -177,6 +178,9 @@ def canonical_frame(table: Table, *, max_midnight_gap: float = 720) -> pd.DataFr
         "dose": text["dose"], "dose_unit": text["dose_unit"],
         "diagnosis": text["diagnosis"], "ordering_provider": text["ordering_provider"],
         "site": text["site"],
+        "kind": text["kind"], "purpose": text["purpose"], "method": text["method"],
+        "primary": text["primary"], "place_of_service": text["place_of_service"],
+        "ndc": text["ndc"],
     }, index=table.data.index)
     frame.index.name = "row"
     return frame

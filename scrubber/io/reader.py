@@ -114,7 +114,8 @@ def table_from_grids(label: str, grids: dict[str, list[list[object]]],
     if best is None:
         where = f"sheet '{sheet}'" if sheet else "any sheet"
         raise InputError(label, f"no header row with a code column (CPT/HCPCS, CPT, HCPCS, "
-                                f"Procedure Code...) in the first {HEADER_SEARCH_ROWS} rows "
+                                f"Procedure Code...) or administration-log columns (Drug, "
+                                f"Route, Start Time) in the first {HEADER_SEARCH_ROWS} rows "
                                 f"of {where}")
     _, name, index = best
     grid = load(name) if load is not None else grids[name]
@@ -128,12 +129,14 @@ def table_from_grids(label: str, grids: dict[str, list[list[object]]],
 
 
 def _find_header(grid: list[list[object]]) -> tuple[int, int] | None:
-    """(row index, score) of the likeliest header row, or None when no row names a code."""
+    """(row index, score) of the likeliest header row, or None when no row names a code
+    column (a charge export) or a drug with its route or start (an administration log)."""
     best: tuple[int, int] | None = None
     for index, row in enumerate(grid[:HEADER_SEARCH_ROWS]):
         texts = [v if isinstance(v, str) else "" for v in row]
         mapping = map_headers(texts)
-        if "code" not in mapping or len(mapping) < 2:
+        log = "drug" in mapping and ("route" in mapping or "start" in mapping)
+        if ("code" not in mapping and not log) or len(mapping) < 2:
             continue
         if best is None or len(mapping) > best[1]:
             best = (index, len(mapping))

@@ -1,0 +1,305 @@
+"""Step two of coding: services -> billed administration lines, each with its reason.
+
+Follows ../shared/DOMAIN.md (CMS Claims Processing Manual ch. 12 section 30.5, NCCI Policy
+Manual ch. XI, CPT guidance as CMS and the MACs quote it):
+
+* one initial service per encounter and access site; the facility picks it by hierarchy
+  (chemotherapy > therapeutic > hydration, infusion > push), the professional setting takes
+  the administration marked primary, else the hierarchy; a second site's initial carries XS;
+* every other IV service through the same access is subsequent: sequential 96367 / 96417,
+  concurrent 96368 (once per encounter), pushes 96375 / 96376 / 96411, hydration 96361;
+* hourly add-ons only for more than 30 minutes past each hour;
+* SC/IM injections (96372, 96401, 96402), SC infusion (96369-96371), intra-arterial
+  (96373, 96422-96425), the chemotherapy pump (96416) and the on-body injector (96377)
+  stand outside the IV hierarchy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from scrubber.coding.model import Administration, CodedLine, Options
+from scrubber.coding.services import (
+    Service,
+    classify,
+    hydration_service,
+    merge_repeats,
+)
+from scrubber.coding.timing import addon_hours, overlaps, secondary_hydration_units
+
+#: family and kind of an initial service -> (initial code, its hourly add-on).
+_INITIAL = {("infusion", "chemotherapy"): ("96413", "96415"),
+            ("infusion", "therapeutic"): ("96365", "96366"),
+            ("push", "chemotherapy"): ("96409", None),
+            ("push", "therapeutic"): ("96374", None),
+            ("hydration", "hydration"): ("96360", "96361")}
+#: places of service where the facility, not the physician, bills administration codes.
+FACILITY_PLACES = frozenset({"19", "21", "22", "23", "24", "26"})
+
+
+@dataclass
+class EncounterCoding:
+    """The coded lines of one encounter, and what was left unbilled and why."""
+
+    lines: list[CodedLine]
+    notes: list[str] = field(default_factory=list)
+
+
+def code_encounter(admins: list[Administration], options: Options | None = None,
+                   place_of_service: str = "") -> EncounterCoding:
+    """Code one encounter's administrations (see the module docstring)."""
+    options = options or Options()
+    if options.setting == "professional" and place_of_service in FACILITY_PLACES:
+        return EncounterCoding([], [f"place of service {place_of_service} is a facility: the "
+                                    f"facility bills the administration codes, not the "
+                                    f"physician"])
+    notes: list[str] = []
+    services: list[Service] = []
+    for admin in sorted(admins, key=lambda a: (a.start if a.start is not None else 1e12,
+                                               a.rows)):
+        service, why = classify(admin, options)
+        if service is None:
+            notes.append(why)
+        else:
+            services.append(service)
+    _assign_groups(services, options)
+    services = merge_repeats(services)
+    coder = _Coder(options, notes)
+    for day in sorted({s.group[1] for s in services}):
+        coder.code_day([s for s in services if s.group[1] == day])
+    return EncounterCoding(_aggregate(coder.lines), notes)
+
+
+def _assign_groups(services: list[Service], options: Options) -> None:
+    """Group IV services by access site (and day when the initial restarts daily)."""
+    sites = [s.first.site for s in services if s.family in ("infusion", "push", "pump")
+             and s.first.site]
+    default = sites[0] if sites else ""
+    for service in services:
+        site = service.first.site if service.family in ("infusion", "push", "pump",
+                                                        "hydration") else ""
+        day = service.first.day if options.initial_per_day else 0
+        service.group = (site or default, day)
+
+
+class _Coder:
+    """Codes services day by day, keeping what the encounter has already reported."""
+
+    def __init__(self, options: Options, notes: list[str]) -> None:
+        self.options = options
+        self.notes = notes
+        self.lines: list[CodedLine] = []
+        self.concurrent_done = False
+        self.sc_initial_done = False
+        self.sc_extra_done = False
+        self.last_push: dict[str, float | None] = {}
+
+    def code_day(self, services: list[Service]) -> None:
+        iv = [s for s in services if s.family in ("infusion", "push")]
+        infusions = [s for s in iv if s.family == "infusion"]
+        hydration, why = hydration_service([s for s in services if s.family == "hydration"],
+                                           infusions, self.options)
+        if why:
+            self.notes.append(why)
+        drugs_given = bool(iv) or any(s.family == "pump" for s in services)
+        groups: dict[str, list[Service]] = {}
+        for service in iv + ([hydration] if hydration else []):
+            groups.setdefault(service.group[0], []).append(service)
+        initials = {site: self._initial(group, drugs_given) for site, group in groups.items()}
+        ranked = sorted((s for s in initials.values() if s is not None),
+                        key=lambda s: (-s.rank, s.order))
+        main = ranked[0] if ranked else None
+        for site, group in groups.items():
+            self._code_group(group, initials[site], main, drugs_given)
+        for service in sorted(services, key=lambda s: s.order):
+            self._code_standalone(service)
+
+    def _initial(self, group: list[Service], drugs_given: bool) -> Service | None:
+        candidates = [s for s in group if s.family != "hydration" or not drugs_given]
+        if not candidates:
+            return None
+        if self.options.setting == "professional":
+            marked = [s for s in candidates if any(a.primary for a in s.admins)]
+            if marked:
+                return min(marked, key=lambda s: s.order)
+        return min(candidates, key=lambda s: (-s.rank, s.order))
+
+    def _code_group(self, group: list[Service], initial: Service | None, main: Service | None,
+                    drugs_given: bool) -> None:
+        coded_infusions: list[Service] = []
+        if initial is not None:
+            modifiers = () if initial is main else ("XS",)
+            self._code_initial(initial, modifiers, len(group) > 1)
+            if initial.family == "infusion":
+                coded_infusions.append(initial)
+        for service in sorted(group, key=lambda s: s.order):
+            if service is initial:
+                continue
+            if service.family == "infusion":
+                self._code_subsequent_infusion(service, coded_infusions)
+                coded_infusions.append(service)
+            elif service.family == "push":
+                self._code_subsequent_push(service)
+            else:
+                self._code_secondary_hydration(service)
+
+    def _emit(self, code: str, units: int, service: Service, reason: str,
+              modifiers: tuple[str, ...] = ()) -> None:
+        if units > 0:
+            self.lines.append(CodedLine(code, units, modifiers, service.rows, reason))
+
+    def _why(self, service: Service) -> str:
+        return f"{service.describe()}{f' ({service.note})' if service.note else ''}"
+
+    def _code_initial(self, service: Service, modifiers: tuple[str, ...], others: bool) -> None:
+        code, addon = _INITIAL[(service.family, service.kind)]
+        if self.options.setting == "professional" and any(a.primary for a in service.admins):
+            chosen = "the primary reason for the encounter"
+        else:
+            chosen = "the highest service in the hierarchy" if others else "the only IV service"
+        where = f", second access site {service.first.site}" if modifiers else ""
+        if service.family == "push":
+            self.last_push[service.first.drug_key] = service.start
+            self._emit(code, 1, service, f"{self._why(service)}: initial service ({chosen}"
+                                         f"{where}): {code}", modifiers)
+            return
+        minutes = service.minutes or 0
+        hours = addon_hours(minutes)
+        first = "the first hour" if service.family != "hydration" else "31 to 90 min"
+        text = f"{self._why(service)}: initial service ({chosen}{where}): {code} for {first}"
+        if hours:
+            text += f", {addon} x{hours} for the {int(round(minutes - 60))} min past the first hour"
+        self._emit(code, 1, service, text, modifiers)
+        if addon:
+            self._emit(addon, hours, service, text)
+
+    def _code_subsequent_infusion(self, service: Service, coded: list[Service]) -> None:
+        concurrent = [s for s in coded if overlaps(service.intervals[0], s.intervals)]
+        chemo = service.kind == "chemotherapy"
+        if concurrent and not chemo:
+            if self.concurrent_done:
+                self.notes.append(f"{self._why(service)}: a further concurrent infusion; "
+                                  f"96368 is reported once per encounter")
+                return
+            self.concurrent_done = True
+            self._emit("96368", 1, service, f"{self._why(service)}: runs at the same time as "
+                                            f"{concurrent[0].label} through the same access: "
+                                            f"96368 (concurrent, once per encounter)")
+            return
+        code, addon = ("96417", "96415") if chemo else ("96367", "96366")
+        minutes = service.minutes or 0
+        hours = addon_hours(minutes)
+        text = (f"{self._why(service)}: sequential infusion of a new drug: {code} for the "
+                f"first hour")
+        if hours:
+            text += f", {addon} x{hours} for the {int(round(minutes - 60))} min past it"
+        self._emit(code, 1, service, text)
+        self._emit(addon, hours, service, text)
+
+    def _code_subsequent_push(self, service: Service) -> None:
+        key = service.first.drug_key or service.label
+        chemo = service.kind == "chemotherapy"
+        if key not in self.last_push:
+            self.last_push[key] = service.start
+            code = "96411" if chemo else "96375"
+            what = "chemotherapy push of another drug" if chemo else \
+                "IV push of a new drug after the initial service"
+            self._emit(code, 1, service, f"{self._why(service)}: {what}: {code}")
+            return
+        last, now = self.last_push[key], service.start
+        if chemo or self.options.setting != "facility":
+            why = "96411 is for another drug" if chemo else "96376 is facility only"
+            self.notes.append(f"{self._why(service)}: repeat push of the same drug; "
+                              f"not reported ({why})")
+            return
+        if last is None or now is None:
+            self.notes.append(f"{self._why(service)}: repeat push of the same drug without "
+                              f"times; 96376 cannot be verified")
+            return
+        gap = now - last
+        if gap <= self.options.repeat_push_minutes:
+            self.notes.append(f"{self._why(service)}: same drug pushed again {int(round(gap))} "
+                              f"min after its last reported push; 96376 needs more than "
+                              f"{int(self.options.repeat_push_minutes)} min")
+            return
+        self.last_push[key] = now
+        self._emit("96376", 1, service, f"{self._why(service)}: same drug pushed again "
+                                        f"{int(round(gap))} min after its last reported push: "
+                                        f"96376")
+
+    def _code_secondary_hydration(self, service: Service) -> None:
+        minutes = service.minutes or 0
+        units = secondary_hydration_units(minutes)
+        self._emit("96361", units, service,
+                   f"{self._why(service)}: {int(round(minutes))} min of hydration alongside "
+                   f"drug services (hydration is never the initial then): 96361 x{units}")
+
+    def _code_standalone(self, service: Service) -> None:
+        why = self._why(service)
+        family, chemo = service.family, service.kind == "chemotherapy"
+        if family == "injection":
+            code = ("96402" if service.first.hormonal else "96401") if chemo else "96372"
+            route = service.first.route.upper()
+            self._emit(code, 1, service, f"{why}: {route} injection: {code} (per injection, "
+                                         f"outside the IV hierarchy)")
+        elif family == "onbody":
+            self._emit("96377", 1, service, f"{why}: on-body injector application: 96377")
+        elif family == "pump":
+            self._emit("96416", 1, service, f"{why}: prolonged chemotherapy infusion started "
+                                            f"with a portable or implantable pump: 96416")
+        elif family == "ia_pump":
+            self._emit("96425", 1, service, f"{why}: prolonged intra-arterial chemotherapy "
+                                            f"with a pump: 96425")
+        elif family == "ia_push":
+            self._emit("96373", 1, service, f"{why}: intra-arterial injection: 96373")
+        elif family == "ia_inf":
+            self._code_timed(service, *(("96422", "96423") if chemo else ("96373", None)),
+                             "intra-arterial infusion")
+        elif family == "sc_inf":
+            self._code_sc_infusion(service)
+
+    def _code_timed(self, service: Service, code: str, addon: str | None, what: str) -> None:
+        minutes = service.minutes or 0
+        hours = addon_hours(minutes) if addon else 0
+        text = f"{self._why(service)}: {what}: {code}"
+        if hours:
+            text += f", {addon} x{hours} for the {int(round(minutes - 60))} min past the first hour"
+        self._emit(code, 1, service, text)
+        if addon:
+            self._emit(addon, hours, service, text)
+
+    def _code_sc_infusion(self, service: Service) -> None:
+        if not self.sc_initial_done:
+            self.sc_initial_done = True
+            self._code_timed(service, "96369", "96370", "subcutaneous infusion, initial "
+                                                        "(pump set-up and sites included)")
+        elif not self.sc_extra_done:
+            self.sc_extra_done = True
+            self._emit("96371", 1, service, f"{self._why(service)}: additional pump set-up "
+                                            f"with a new subcutaneous site: 96371 (once per "
+                                            f"encounter)")
+        else:
+            self.notes.append(f"{self._why(service)}: 96369 and 96371 are reported once per "
+                              f"encounter")
+
+
+def _aggregate(lines: list[CodedLine]) -> list[CodedLine]:
+    """One line per code and modifiers: units added, rows and reasons joined, first-seen
+    order kept (as a claim reports them)."""
+    merged: dict[tuple[str, tuple[str, ...]], CodedLine] = {}
+    for line in lines:
+        key = (line.code, line.modifiers)
+        if key not in merged:
+            merged[key] = line
+            continue
+        old = merged[key]
+        reasons = old.reason if line.reason in old.reason.split("; ") else \
+            f"{old.reason}; {line.reason}"
+        merged[key] = CodedLine(line.code, old.units + line.units, line.modifiers,
+                                tuple(sorted(set(old.rows) | set(line.rows))), reasons)
+    return list(merged.values())
+
+
+def code_administration(admin: Administration, options: Options | None = None) -> list[CodedLine]:
+    """Code one administration on its own (the add-in's cell functions use this)."""
+    return code_encounter([admin], options).lines

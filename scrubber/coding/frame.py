@@ -1,0 +1,159 @@
+"""Sheet rows -> administrations per encounter, for the coding engine.
+
+Reads an administration log (one row per administration: Drug, Route, Kind, Start/Stop Time,
+optional Site, Stop Date, Purpose, Method, Primary, Place of Service) or a charge export,
+whose administration-code rows are used (drug supply lines and hourly add-on lines are not
+administrations; a 96361 line with its own times is hydration). Classification is
+vectorised; only the final records are built row by row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from scrubber.codes import ADMINISTRATION, HOURLY_ADDON
+from scrubber.coding.model import Administration
+from scrubber.normalize import drug_key, drug_tokens
+from scrubber.reference.drugs import drug_table
+
+_ROUTE = {"push": "push", "sc": "sc", "im": "im", "intra-arterial": "ia", "infusion": "iv",
+          "on-body": "sc"}
+#: billed code -> route, for lines whose route cell says nothing usable.
+_CODE_ROUTE = {**{c: "push" for c in ("96374", "96375", "96376", "96409", "96411")},
+               **{c: "im" for c in ("96372", "96401", "96402")},
+               **{c: "sc" for c in ("96369", "96370", "96371", "96377")},
+               **{c: "ia" for c in ("96373", "96422", "96423", "96425")}}
+_KIND_PATTERNS = (("chemotherapy", r"chemo|anti-?neoplast|oncolog|cancer|hormon|complex"),
+                  ("hydration", r"hydrat|fluid|electrolyte"),
+                  ("therapeutic", r"therap|prophyla|diagnos|drug|biolog|antibiot"))
+_PURPOSE_PATTERNS = (("kvo", r"\bkvo\b|\btko\b|keep (?:the )?veins? open|to keep open"),
+                     ("flush", r"flush"),
+                     ("carrier", r"carrier|diluent|vehicle|piggyback base|mixed with"))
+_METHOD_PATTERNS = (("on-body", r"on-?\s?body|onpro|wearable injector"),
+                    ("pump", r"pump|cadd|elastomeric|ambulatory|portable|implant"))
+_YES = r"^(?:y|yes|true|1|x|primary|p)$"
+
+
+def _match(text: pd.Series, patterns: tuple[tuple[str, str], ...]) -> pd.Series:
+    lower = text.astype("string").str.lower().fillna("")
+    conditions = [lower.str.contains(p, regex=True) for _, p in patterns]
+    chosen = np.select(conditions, [name for name, _ in patterns], default="")
+    return pd.Series(chosen, index=text.index, dtype="object")
+
+
+def _flag(mask: pd.Series) -> pd.Series:
+    """A nullable mask as plain booleans (missing is False)."""
+    return mask.astype("boolean").fillna(False).astype(bool)
+
+
+def _code_kind(code: pd.Series) -> pd.Series:
+    """The kind a billed administration code says (96360/96361 hydration, 964xx chemo)."""
+    kind = pd.Series("", index=code.index, dtype="object")
+    kind[_flag(code.str.match(r"^96(?:36[5-9]|37[0-9])$"))] = "therapeutic"
+    kind[_flag(code.str.match(r"^964\d\d$"))] = "chemotherapy"
+    kind[_flag(code.isin({"96360", "96361"}))] = "hydration"
+    return kind
+
+
+def _table_kind(drug: pd.Series, drug_kinds: Mapping[str, str]) -> pd.Series:
+    """The kind the drug table (with the config's overrides first) gives a drug name."""
+    kinds = {key: entry.kind for key, entry in drug_table().names().items()}
+    kinds.update(_folded(drug_kinds))
+    return _first_match(drug, kinds).fillna("")
+
+
+def _hormonal(drug: pd.Series) -> pd.Series:
+    flags = {key: entry.hormonal for key, entry in drug_table().names().items()}
+    return _first_match(drug, flags).fillna(False).astype(bool)
+
+
+def _first_match(drug: pd.Series, by_key: Mapping[str, object]) -> pd.Series:
+    """The value of the first word of each drug name that ``by_key`` knows."""
+    found = drug_tokens(drug).map(by_key).dropna()
+    return found.groupby(level=0).first().reindex(drug.index).astype("object")
+
+
+def _folded(drug_kinds: Mapping[str, str]) -> dict[str, str]:
+    if not drug_kinds:
+        return {}
+    names = pd.Series(list(drug_kinds), dtype="string")
+    return {key: kind for key, kind in zip(drug_key(names), drug_kinds.values(), strict=True)
+            if isinstance(key, str)}
+
+
+def administration_rows(lines: pd.DataFrame) -> pd.Series:
+    """Which rows are administrations: every row of a log; in a charge export the
+    administration-code rows, without hourly add-ons (a timed 96361 is hydration)."""
+    code = lines["code"]
+    if code.isna().all():
+        return pd.Series(True, index=lines.index)
+    timed = ~lines["start_blank"] & ~lines["stop_blank"]
+    addon = code.isin(HOURLY_ADDON) & ~(code.eq("96361") & timed)
+    return code.isin(ADMINISTRATION) & ~addon
+
+
+def classify_rows(lines: pd.DataFrame, drug_kinds: Mapping[str, str]) -> pd.DataFrame:
+    """Route, kind, purpose, method and clock of every administration row (vectorised)."""
+    rows = lines[administration_rows(lines)]
+    code = rows["code"]
+    route = rows["route_kind"].map(_ROUTE).astype("object")
+    route = route.where(route.notna() & ~(route.eq("iv") & code.isin(_CODE_ROUTE)),
+                        code.map(_CODE_ROUTE)).fillna("iv")
+    kind = _match(rows["kind"], _KIND_PATTERNS)
+    for fallback in (_code_kind(code), _table_kind(rows["drug"], drug_kinds)):
+        kind = kind.where(kind != "", fallback)
+    kind = kind.where(kind != "", "therapeutic")
+    hormonal = (_flag(rows["kind"].str.contains("hormon", case=False)) | _flag(code.eq("96402"))
+                | _hormonal(rows["drug"]))
+    purpose_text = rows["purpose"].fillna("") + " " + rows["drug"].fillna("")
+    method_text = rows["method"].fillna("") + " " + rows["route"].fillna("")
+    method = _match(method_text, _METHOD_PATTERNS)
+    method = method.where(method != "", np.where(_flag(code.eq("96377")), "on-body",
+                                                 np.where(_flag(code.eq("96416")), "pump", "")))
+    day = _day(rows)
+    start = day * 1440 + rows["start"]
+    return pd.DataFrame({
+        "encounter": rows["encounter"], "drug": rows["drug"].fillna(""),
+        "route": route, "kind": kind, "start": start, "stop": start + rows["duration"],
+        "site": rows["site"].fillna("").str.strip().str.lower(),
+        "purpose": _match(purpose_text, _PURPOSE_PATTERNS), "method": method,
+        "primary": _flag(rows["primary"].str.strip().str.lower().str.match(_YES)),
+        "hormonal": hormonal.astype(bool), "drug_key": rows["drug_key"].fillna(""),
+        "day": day, "place": rows["place_of_service"].str.extract(r"(\d+)")[0].str.zfill(2),
+        "site_text": rows["site"].fillna(""),
+    }, index=rows.index)
+
+
+def _day(rows: pd.DataFrame) -> pd.Series:
+    """Day number of each row's start (its start date, else the date of service, else the
+    encounter's first date, else 0)."""
+    date = rows["start_date"].fillna(rows["service_date"])
+    first = date.groupby(rows["encounter"]).transform("min")
+    date = date.fillna(first)
+    epoch = pd.Timestamp("2000-01-01")
+    days = (date - epoch).dt.days
+    return days.fillna(0).astype("int64")
+
+
+def administrations(lines: pd.DataFrame, drug_kinds: Mapping[str, str] | None = None
+                    ) -> dict[str, tuple[list[Administration], str]]:
+    """Encounter -> (its administrations, its place of service)."""
+    rows = classify_rows(lines, drug_kinds or {})
+    out: dict[str, tuple[list[Administration], str]] = {}
+    for record in rows.itertuples():
+        admin = Administration(
+            drug=record.drug, route=record.route, kind=record.kind,
+            start=None if pd.isna(record.start) else float(record.start),
+            stop=None if pd.isna(record.stop) else float(record.stop),
+            site=record.site_text.strip() if record.site else "", purpose=record.purpose,
+            method=record.method, primary=bool(record.primary),
+            hormonal=bool(record.hormonal), drug_key=record.drug_key,
+            rows=(int(record.Index),), day=int(record.day))
+        admins, place = out.setdefault(str(record.encounter), ([], ""))
+        if not place and isinstance(record.place, str):
+            out[str(record.encounter)] = (admins, record.place)
+        admins.append(admin)
+    return out

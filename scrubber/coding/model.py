@@ -1,0 +1,104 @@
+"""What the coding engine takes and gives: administrations in, billed lines out."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+#: normalised routes: IV infusion (or IV not said), IV push, subcutaneous, intramuscular,
+#: intra-arterial.
+ROUTES = ("iv", "push", "sc", "im", "ia")
+KINDS = ("chemotherapy", "therapeutic", "hydration")
+PURPOSES = ("carrier", "kvo", "flush")
+METHODS = ("pump", "on-body")
+SETTINGS = ("facility", "professional")
+
+
+@dataclass(frozen=True)
+class Administration:
+    """One documented administration.
+
+    Attributes:
+        drug: the drug or fluid as documented (used in reasons and to match repeats).
+        route: one of :data:`ROUTES`.
+        kind: one of :data:`KINDS`.
+        start: minutes on a continuous clock (day * 1440 + minute of the day), or None.
+        stop: the same clock; after ``start`` (a midnight crossing is already resolved).
+        site: the access site or line; "" when not documented (one site).
+        purpose: "" or one of :data:`PURPOSES` (not separately billable).
+        method: "" or one of :data:`METHODS`.
+        primary: marked as the primary reason for the encounter (professional setting).
+        hormonal: a hormonal anti-neoplastic (96402 rather than 96401 when given SC/IM).
+        drug_key: a folded drug name that matches repeats of the same drug.
+        rows: worksheet rows it came from.
+        day: the day of service on the continuous clock (for the per-day option).
+    """
+
+    drug: str = ""
+    route: str = "iv"
+    kind: str = "therapeutic"
+    start: float | None = None
+    stop: float | None = None
+    site: str = ""
+    purpose: str = ""
+    method: str = ""
+    primary: bool = False
+    hormonal: bool = False
+    drug_key: str = ""
+    rows: tuple[int, ...] = ()
+    day: int = 0
+
+    @property
+    def minutes(self) -> float | None:
+        if self.start is None or self.stop is None:
+            return None
+        return self.stop - self.start
+
+    @property
+    def label(self) -> str:
+        return self.drug or self.kind
+
+
+@dataclass(frozen=True)
+class CodedLine:
+    """One billed administration line."""
+
+    code: str
+    units: int
+    modifiers: tuple[str, ...] = ()
+    rows: tuple[int, ...] = ()
+    reason: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        return {"code": self.code, "units": self.units, "modifiers": list(self.modifiers),
+                "rows": list(self.rows), "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class Options:
+    """Thresholds the coding follows (CPT defaults; payer profiles change them).
+
+    Attributes:
+        setting: "facility" (hospital outpatient, hierarchy) or "professional" (office;
+            the primary reason is the initial service; no 96376).
+        push_max_minutes: an IV administration this long or shorter is a push.
+        min_minutes: code -> the fewest minutes that code may be billed for; an IV drug
+            infusion shorter than its code's minimum is coded as a push, hydration shorter
+            than the 96360/96361 minimum is not reported.
+        hydration_split_added: hydration split into pieces by a drug infusion counts the
+            pieces added up (CPT); False counts the longest piece only.
+        initial_per_day: restart the initial service each calendar day (CPT) instead of
+            once per encounter (CMS, Transmittal 2130).
+        repeat_push_minutes: 96376 needs more than this many minutes since the last
+            reported push of the same drug.
+    """
+
+    setting: str = "facility"
+    push_max_minutes: float = 15
+    min_minutes: dict[str, float] = field(default_factory=dict)
+    hydration_split_added: bool = True
+    initial_per_day: bool = False
+    repeat_push_minutes: float = 30
+
+    def minimum(self, code: str) -> float:
+        default = 31 if code in ("96360", "96361") else self.push_max_minutes + 1
+        return self.min_minutes.get(code, default)

@@ -1,0 +1,1 @@
+"""Reference data shipped with the scrubber (HCPCS drug table) and loaders for CMS files."""

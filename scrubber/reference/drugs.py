@@ -1,0 +1,134 @@
+"""The shipped HCPCS drug table (``hcpcs_drugs.csv``): code, billing unit, kind, synonyms.
+
+The table's header comment names its source and quarter. Lookups fold names the way the
+canonical frame does (:func:`scrubber.normalize.drug_key`), so "Remicade", "infliximab" and
+"Infliximab-dyyb 400 mg" all find infliximab.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+
+KINDS = ("chemotherapy", "therapeutic", "hydration")
+
+
+@dataclass(frozen=True)
+class DrugEntry:
+    """One row of the drug table.
+
+    Attributes:
+        code: the HCPCS Level II code.
+        name: generic name.
+        synonyms: brand and other names.
+        unit_amount: the descriptor's billing unit amount (None for unclassified codes).
+        unit: the unit of ``unit_amount`` (mg, mcg, g, units, mL, mEq).
+        up_to: the descriptor says "up to": one unit per amount.
+        kind: chemotherapy, therapeutic or hydration.
+        hormonal: a hormonal anti-neoplastic (96402 rather than 96401 when given SC/IM).
+        single_dose: usually a separately payable single-dose container (JW/JZ apply).
+        replaces: deleted codes this code replaced.
+    """
+
+    code: str
+    name: str
+    synonyms: tuple[str, ...]
+    unit_amount: float | None
+    unit: str
+    up_to: bool
+    kind: str
+    hormonal: bool
+    single_dose: bool
+    replaces: tuple[str, ...]
+
+    @property
+    def unit_text(self) -> str:
+        if self.unit_amount is None:
+            return "no unit (unclassified: bill with NDC and drug name)"
+        amount = f"{self.unit_amount:g}"
+        return f"{'up to ' if self.up_to else ''}{amount} {self.unit}"
+
+
+def _split(text: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in text.split("|") if part.strip())
+
+
+@dataclass(frozen=True)
+class DrugTable:
+    """The drug table with lookups by code, deleted code and name."""
+
+    entries: tuple[DrugEntry, ...]
+    source: str
+    quarter: str
+
+    @property
+    def by_code(self) -> dict[str, DrugEntry]:
+        return _by_code(self)
+
+    @property
+    def replaced_by(self) -> dict[str, str]:
+        """Deleted code -> the code that replaced it."""
+        return {old: e.code for e in self.entries for old in e.replaces}
+
+    def names(self) -> dict[str, DrugEntry]:
+        """Every name and synonym, folded to its matching key -> its entry (first wins)."""
+        return _name_index(self)
+
+
+@cache
+def _by_code(table: DrugTable) -> dict[str, DrugEntry]:
+    return {e.code: e for e in table.entries}
+
+
+@cache
+def _name_index(table: DrugTable) -> dict[str, DrugEntry]:
+    import pandas as pd
+
+    from scrubber.normalize import drug_key
+
+    names, entries = [], []
+    for entry in table.entries:
+        for name in (entry.name, *entry.synonyms):
+            names.append(name)
+            entries.append(entry)
+    keys = drug_key(pd.Series(names, dtype="string"))
+    out: dict[str, DrugEntry] = {}
+    for key, entry in zip(keys, entries, strict=True):
+        if isinstance(key, str):
+            out.setdefault(key, entry)
+    return out
+
+
+def parse_table(text: str) -> DrugTable:
+    """Parse the CSV text of a drug table (comment lines start with '#')."""
+    meta = {}
+    body = []
+    for line in text.splitlines():
+        if line.startswith("#"):
+            key, _, value = line[1:].partition(":")
+            meta[key.strip()] = value.strip()
+        elif line.strip():
+            body.append(line)
+    entries = []
+    for row in csv.DictReader(io.StringIO("\n".join(body))):
+        amount = row["unit_amount"].strip()
+        kind = row["kind"].strip()
+        if kind not in KINDS:
+            raise ValueError(f"drug table: {row['code']} has unknown kind '{kind}'")
+        entries.append(DrugEntry(
+            code=row["code"].strip().upper(), name=row["name"].strip(),
+            synonyms=_split(row["synonyms"]), unit_amount=float(amount) if amount else None,
+            unit=row["unit"].strip(), up_to=row["up_to"].strip() == "Y", kind=kind,
+            hormonal=row["hormonal"].strip() == "Y", single_dose=row["single_dose"].strip() == "Y",
+            replaces=_split(row["replaces"].upper())))
+    return DrugTable(tuple(entries), meta.get("source", ""), meta.get("quarter", ""))
+
+
+@cache
+def drug_table() -> DrugTable:
+    """The shipped table (read once per process)."""
+    text = resources.files("scrubber.reference").joinpath("hcpcs_drugs.csv").read_text("utf-8")
+    return parse_table(text)
