@@ -51,7 +51,8 @@ def test_synonym_headers_and_several_modifier_columns(tmp_path):
             ["V1", "SYN1", "2026-10-05", "96365", "59", "XS", 1, "10:05", "11:00", "IV", "y"]]
     path = make_workbook(tmp_path / "s.xlsx", rows=rows, headers=headers)
     result = scrub(path).files[0]
-    assert [f.name for f in result.findings] == ["missing-drug-code", "missing-drug-code"]
+    assert [(f.row, f.name) for f in result.findings] == [
+        (5, "missing-drug-code"), (6, "missing-drug-code"), (6, "modifier")]  # 59 with XS
 
 
 def test_the_most_specific_header_wins_over_position():
@@ -159,7 +160,8 @@ def test_missing_columns_named_with_headers_seen(tmp_path):
     path = make_workbook(tmp_path / "t.xlsx", headers=["Encounter ID", "CPT", "Units"],
                          rows=[["E1", "96365", 1]])
     message = _expect(path, "lacks columns for start (needed by missing-time, "
-                            "stop-before-start); stop (needed by missing-time")
+                            "stop-before-start, time-units-mismatch, infusion-too-short); "
+                            "stop (needed by missing-time")
     assert "headers seen on row 4: Encounter ID, CPT, Units" in message
 
 

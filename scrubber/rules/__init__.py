@@ -11,6 +11,15 @@ from scrubber.config import Config, ConfigError
 from scrubber.rules.base import Context, Rule
 from scrubber.rules.coding.inf003_push_billed_as_infusion import PushBilledAsInfusion
 from scrubber.rules.coding.inf005_duplicate_initial import DuplicateInitial
+from scrubber.rules.coding.inf006_time_units_mismatch import TimeUnitsMismatch
+from scrubber.rules.coding.inf007_infusion_too_short import InfusionTooShort
+from scrubber.rules.coding.inf008_addon_without_primary import AddonWithoutPrimary
+from scrubber.rules.coding.inf009_hierarchy import Hierarchy
+from scrubber.rules.coding.inf010_hydration_not_separately_billable import (
+    HydrationNotSeparatelyBillable,
+)
+from scrubber.rules.coding.inf011_mue_exceeded import MueExceeded
+from scrubber.rules.coding.inf012_modifier import Modifier
 from scrubber.rules.drugs.inf004_missing_drug_code import MissingDrugCode
 from scrubber.rules.schema.s001_code_format import CodeFormat
 from scrubber.rules.schema.s002_time_format import TimeFormat
@@ -38,6 +47,8 @@ def _register(rules: Iterable[type[Rule]]) -> dict[str, type[Rule]]:
 REGISTRY: dict[str, type[Rule]] = _register([
     CodeFormat, TimeFormat, UnitsFormat, DateFormat,
     MissingTime, StopBeforeStart, PushBilledAsInfusion, MissingDrugCode, DuplicateInitial,
+    TimeUnitsMismatch, InfusionTooShort, AddonWithoutPrimary, Hierarchy,
+    HydrationNotSeparatelyBillable, MueExceeded, Modifier,
 ])
 
 

@@ -7,16 +7,12 @@ import pandas as pd
 
 from scrubber.codes import INITIAL, INITIAL_RANK, SUBSEQUENT
 from scrubber.findings import Severity
-from scrubber.rules.base import Context, Rule, combine, hits
+from scrubber.rules.base import Context, Rule, hits
 from scrubber.rules.coding.common import effective_code
-
-#: the add-on that carries what extra units of an initial code were meant to bill.
-_EXTRA_UNITS_CODE = {"96365": "96366", "96413": "96415", "96360": "96361", "96369": "96370",
-                     "96374": "96375", "96409": "96411"}
 
 
 class DuplicateInitial(Rule):
-    """More than one initial service in an encounter, or an initial code with units above 1.
+    """More than one initial service in an encounter.
 
     Why it matters: only one initial drug-administration code (96360, 96365, 96369, 96374,
     96409, 96413) is reported per encounter; every other service through the same access is
@@ -27,7 +23,8 @@ class DuplicateInitial(Rule):
     push; an infusion code documented as a push ranks as the push it was; ties go to the
     earliest start, then the first row) stays; every other initial is
     flagged with its subsequent code (96365 -> 96367, 96374 -> 96375, 96360 -> 96361,
-    96413 -> 96417, 96409 -> 96411). Intra-arterial 96422 is not counted.
+    96413 -> 96417, 96409 -> 96411). Intra-arterial 96422 is not counted. An initial code
+    billed with more than one unit is reported by time-units-mismatch and mue-exceeded.
 
     Failing example:
 
@@ -74,11 +71,4 @@ class DuplicateInitial(Rule):
                       + " on row " + kept_row.astype("Int64").astype("string")
                       + " is the initial one", fix)
 
-        units = lines["units"]
-        multi = initial & (units > 1) & ~is_extra
-        extra_code = code.map(_EXTRA_UNITS_CODE).fillna("the add-on code")
-        many = hits(multi, "units",
-                    code + " is an initial service billed with "
-                    + units.astype("string").str.removesuffix(".0") + " units; it is billed once",
-                    "Bill " + code + " x1 and report the rest with " + extra_code)
-        return combine(second, many)
+        return second

@@ -88,5 +88,5 @@ class MissingTime(Rule):
             same_drug_timed = named & pairs.isin(pairs[timed & named])
             any_timed = encounter.isin(encounter[timed].unique()).to_numpy()
             covered = same_drug_timed | (~same_drug & any_timed)
-            uncovered |= (code == addon) & ~complete & ~covered
+            uncovered |= code.isin([addon]).to_numpy() & ~complete.to_numpy() & ~covered
         return uncovered

@@ -1,0 +1,101 @@
+"""Read a CMS Medically Unlikely Edits (MUE) table the user supplies (``--mue FILE``).
+
+CMS publishes the practitioner and the outpatient hospital tables each quarter as CSV and
+Excel files with a few lines of notice above the header. The columns used are the code
+("HCPCS/CPT Code"), the MUE value ("Practitioner Services MUE Values" or "Outpatient
+Hospital Services MUE Values"; any header with "MUE Value") and the adjudication indicator
+("MUE Adjudication Indicator": 1 per line, 2 per day absolute, 3 per day clinical; the
+leading digit of "3 Date of Service Edit: Clinical" is read). Values are never hard-coded.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+from scrubber.config import ConfigError
+
+_SEARCH_ROWS = 40
+
+
+def load_mue(path: str | Path) -> pd.DataFrame:
+    """The MUE table indexed by code, columns ``value`` and ``indicator`` (1, 2 or 3).
+
+    Raises:
+        ConfigError: the file cannot be read or has no code and MUE value columns.
+    """
+    path = Path(path)
+    try:
+        stat = os.stat(path)
+    except OSError:
+        raise ConfigError(f"MUE file {path}: not found") from None
+    return _load(str(path), stat.st_mtime_ns, stat.st_size).copy()
+
+
+@cache
+def _load(path: str, _mtime: int, _size: int) -> pd.DataFrame:
+    grid = _grid(Path(path))
+    header_at, columns = _header(grid, path)
+    code_col, value_col, flag_col = columns
+    rows = grid[header_at + 1:]
+    frame = pd.DataFrame({
+        "code": [_cell(r, code_col) for r in rows],
+        "value": [_cell(r, value_col) for r in rows],
+        "indicator": [_cell(r, flag_col) if flag_col is not None else "" for r in rows],
+    })
+    frame["code"] = frame["code"].str.upper().str.strip().str.replace(r"\.0$", "", regex=True)
+    frame["value"] = pd.to_numeric(frame["value"].str.extract(r"(\d+(?:\.\d+)?)")[0],
+                                   errors="coerce")
+    frame["indicator"] = pd.to_numeric(frame["indicator"].str.extract(r"^\s*([123])")[0],
+                                       errors="coerce").fillna(1).astype(int)
+    frame = frame[frame["code"].str.match(r"^[0-9A-Z]{5}$").fillna(False) & frame["value"].notna()]
+    if frame.empty:
+        raise ConfigError(f"MUE file {path}: no rows with a code and an MUE value")
+    return frame.drop_duplicates("code").set_index("code")
+
+
+def _cell(row: list[object], col: int) -> str:
+    value = row[col] if col < len(row) else None
+    return "" if value is None else str(value)
+
+
+def _grid(path: Path) -> list[list[object]]:
+    suffix = path.suffix.lower()
+    try:
+        if suffix in (".xlsx", ".xlsm", ".xls"):
+            import python_calamine
+
+            book = python_calamine.CalamineWorkbook.from_path(str(path))
+            return book.get_sheet_by_index(0).to_python()
+        raw = path.read_bytes()
+    except Exception as exc:  # noqa: BLE001 - any reader failure is one clear message
+        raise ConfigError(f"MUE file {path}: cannot be read ({type(exc).__name__})") from None
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise ConfigError(f"MUE file {path}: not a text (CSV) file or a workbook")
+    delimiter = "\t" if text.count("\t") > text.count(",") else ","
+    return [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
+
+
+def _header(grid: list[list[object]], path: str) -> tuple[int, tuple[int, int, int | None]]:
+    for index, row in enumerate(grid[:_SEARCH_ROWS]):
+        texts = [str(v).lower() if v is not None else "" for v in row]
+        value = next((i for i, t in enumerate(texts) if "mue value" in t), None)
+        code = next((i for i, t in enumerate(texts) if "hcpcs" in t or "cpt" in t
+                     or t.strip() == "code"), None)
+        if value is not None and code is not None:
+            flag = next((i for i, t in enumerate(texts) if "adjudication" in t
+                         or "indicator" in t), None)
+            return index, (code, value, flag)
+    raise ConfigError(f"MUE file {path}: no header row with a code column (HCPCS/CPT Code) "
+                      f"and an MUE value column in the first {_SEARCH_ROWS} rows")

@@ -1,0 +1,119 @@
+"""INF006 time-units-mismatch."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from scrubber.findings import Severity
+from scrubber.rules.base import Context, Rule, combine, hits
+from scrubber.rules.coding.common import documented_push
+from scrubber.rules.coding.timeline import hydration_minutes
+
+#: each-additional-hour add-on -> the timed lines whose minutes it extends.
+_FAMILIES = {"96366": ("96365", "96367"), "96415": ("96413", "96417"), "96370": ("96369",),
+             "96423": ("96422",)}
+#: initial infusions billed once, whatever their length.
+_ONCE = ("96365", "96413", "96360", "96369", "96422")
+
+
+def _hours(minutes: pd.Series) -> pd.Series:
+    """Units past the first hour: more than 30 minutes past each hour (90 -> 0, 91 -> 1)."""
+    return ((minutes - 31) // 60).clip(lower=0)
+
+
+class TimeUnitsMismatch(Rule):
+    """Billed units of an hourly add-on, or of an initial infusion, disagree with the time.
+
+    Why it matters: each additional hour (96361, 96366, 96370, 96415, 96423) is billed only
+    for more than 30 minutes past the last full hour, so the first code covers up to 90
+    minutes: extra units = (minutes - 31) // 60 (90 -> 0, 91 -> 1, 151 -> 2, 211 -> 3).
+    Secondary hydration (96361 without 96360) bills (minutes - 31) // 60 + 1 from 31 minutes.
+    Hydration minutes that ran with a drug infusion do not count (CMS Claims Processing
+    Manual ch. 12 section 30.5; NCCI Policy Manual ch. XI; CMS Recovery Audit topic 0137).
+    The rule adds up, per encounter, the units the documented times support for each add-on
+    and compares them with the units billed; extra or missing units are flagged on the
+    add-on lines, or on the timed lines when the add-on is missing. An encounter whose times
+    for that add-on are incomplete is left to missing-time. Initial infusions (96360,
+    96365, 96369, 96413, 96422) are billed x1; more goes on the add-on.
+
+    Failing example:
+
+        | Encounter ID | CPT   | Units | Start Time | Stop Time |
+        | E1           | 96365 | 1     | 10:00      | 11:45     |
+        | E1           | 96366 | 2     |            |           |
+
+    Passing example:
+
+        | Encounter ID | CPT   | Units | Start Time | Stop Time |
+        | E1           | 96365 | 1     | 10:00      | 11:45     |
+        | E1           | 96366 | 1     |            |           |
+    """
+
+    id = "INF006"
+    name = "time-units-mismatch"
+    severity = Severity.ERROR
+    requires = ("code", "start", "stop", "encounter")
+
+    def check(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+        parts = [self._drug_addons(lines, ctx, addon, primaries)
+                 for addon, primaries in _FAMILIES.items()]
+        parts.append(self._hydration(lines, ctx))
+        code, units = lines["code"], lines["units"]
+        many = code.isin(_ONCE) & (units > 1)
+        parts.append(hits(many, "units",
+                          code + " is an initial infusion billed with "
+                          + units.astype("string").str.removesuffix(".0")
+                          + " units; it is billed once and the time past its first hour "
+                            "goes on the each-additional-hour code",
+                          "Bill " + code + " x1"))
+        return combine(*parts)
+
+    def _drug_addons(self, lines: pd.DataFrame, ctx: Context, addon: str,
+                     primaries: tuple[str, ...]) -> pd.DataFrame:
+        code, enc = lines["code"], lines["encounter"]
+        primary = code.isin(primaries) & ~documented_push(lines, ctx.config.push_max_minutes)
+        expected_each = _hours(lines["duration"]).where(primary)
+        unknown = (primary & lines["duration"].isna()).groupby(enc).any()
+        expected = expected_each.groupby(enc).sum()
+        return _compare(lines, addon, expected, unknown, primary & (expected_each > 0),
+                        "the documented minutes of " + "/".join(primaries))
+
+    def _hydration(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+        per = hydration_minutes(lines, ctx.config)
+        if per.empty:
+            return combine()
+        has_initial = lines["code"].isin(["96360"]).groupby(lines["encounter"]).any()
+        initial = has_initial.reindex(per.index).fillna(False).astype(bool)
+        billable = per["billable"]
+        expected = pd.Series(np.where(initial, _hours(billable),
+                                      np.where(billable < 31, 0, (billable - 31) // 60 + 1)),
+                             index=per.index)
+        timed = lines["code"].isin(("96360", "96361")) & lines["duration"].notna()
+        return _compare(lines, "96361", expected, ~per["known"], timed,
+                        "the documented hydration minutes (minutes alongside a drug "
+                        "infusion do not count)")
+
+
+def _compare(lines: pd.DataFrame, addon: str, expected: pd.Series, unknown: pd.Series,
+             carriers: pd.Series, source: str) -> pd.DataFrame:
+    """Hits where the billed units of ``addon`` differ from ``expected`` per encounter."""
+    enc = lines["encounter"]
+    is_addon = lines["code"].isin([addon])
+    billed = lines["units"].where(is_addon, 0).groupby(enc).sum()
+    frame = pd.DataFrame({"expected": expected}).join(billed.rename("billed"), how="outer")
+    frame = frame.fillna(0)
+    frame["unknown"] = unknown.reindex(frame.index).fillna(False).astype(bool)
+    wrong = frame.index[(frame["expected"] != frame["billed"]) & ~frame["unknown"]]
+    in_wrong = enc.isin(wrong)
+    has_addon = is_addon.groupby(enc).transform("any")
+    mask = in_wrong & (is_addon | (~has_addon & carriers))
+    exp = enc.map(frame["expected"]).fillna(0).astype(int).astype("string")
+    got = enc.map(frame["billed"]).fillna(0).astype(int).astype("string")
+    message = (addon + " is billed x" + got + " in this encounter but " + source
+               + " support x" + exp)
+    suggestion = pd.Series(np.where(enc.map(frame["expected"]).fillna(0) > 0,
+                                    "Bill " + addon + " x" + exp, "Remove " + addon),
+                           index=lines.index)
+    field = pd.Series(np.where(is_addon, "units", "stop"), index=lines.index)
+    return hits(mask, field, message, suggestion)

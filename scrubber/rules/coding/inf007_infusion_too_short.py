@@ -1,0 +1,62 @@
+"""INF007 infusion-too-short."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from scrubber.findings import Severity
+from scrubber.rules.base import Context, Rule, hits, minutes_text
+from scrubber.rules.coding.common import documented_push
+
+#: timed drug infusion codes whose minimum a payer may raise.
+_INFUSIONS = ("96365", "96367", "96369", "96413", "96417", "96422")
+
+
+class InfusionTooShort(Rule):
+    """Hydration under 31 minutes, or an infusion under the payer's minimum for its code.
+
+    Why it matters: hydration of 30 minutes or less is not reported (CPT 96360; CMS Claims
+    Processing Manual ch. 12 section 30.5; CMS Recovery Audit topic 0137). Infusion codes
+    start at 16 minutes under CMS and CPT, and anything shorter is a push, which
+    push-billed-as-infusion reports; some payers require more (31 minutes for 96365), set
+    per code with ``min_minutes`` in a payer profile. A 96360 line, or a timed 96361 with
+    no 96360 (secondary hydration), shorter than the 96360/96361 minimum is flagged, as is an
+    infusion line longer than a push but shorter than its code's minimum.
+
+    Failing example:
+
+        | Encounter ID | CPT   | Units | Start Time | Stop Time |
+        | E1           | 96360 | 1     | 10:00      | 10:25     |
+
+    Passing example:
+
+        | Encounter ID | CPT   | Units | Start Time | Stop Time |
+        | E1           | 96360 | 1     | 10:00      | 10:31     |
+    """
+
+    id = "INF007"
+    name = "infusion-too-short"
+    severity = Severity.ERROR
+    requires = ("code", "start", "stop", "encounter")
+
+    def check(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+        options = ctx.config.options()
+        code, minutes = lines["code"], lines["duration"]
+        minimum = code.map({c: options.minimum(c) for c in (*_INFUSIONS, "96360", "96361")
+                            }).astype("float64")
+        no_initial = ~code.isin(["96360"]).groupby(lines["encounter"]).transform("any")
+        hydration = code.isin(["96360"]) | (code.isin(["96361"]) & no_initial)
+        pushed = documented_push(lines, ctx.config.push_max_minutes) | \
+            (minutes <= ctx.config.push_max_minutes)
+        infusion = code.isin(_INFUSIONS) & ~pushed
+        short = (hydration | infusion) & (minutes < minimum)
+        what = pd.Series(np.where(hydration, "hydration", "the infusion"), index=lines.index)
+        message = (code + " needs at least " + minimum.astype("Int64").astype("string")
+                   + " min but " + what + " ran " + minutes_text(minutes))
+        fix = pd.Series(np.where(
+            hydration, "Do not report hydration of 30 minutes or less (or document the "
+                       "real stop time)",
+            "Bill it as a push (96374, or 96375 after another initial) or document the real "
+            "stop time"), index=lines.index)
+        return hits(short, "stop", message, fix)

@@ -1,0 +1,75 @@
+"""INF008 addon-without-primary."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from scrubber.findings import Severity
+from scrubber.rules.base import Context, Rule, combine, hits
+
+#: add-on code -> the primary codes CPT lets it be reported with (DOMAIN.md "The codes").
+ADDON_PRIMARIES: dict[str, tuple[str, ...]] = {
+    "96361": ("96360", "96365", "96374", "96409", "96413"),
+    "96366": ("96365", "96367"),
+    "96367": ("96365", "96374", "96409", "96413"),
+    "96368": ("96365", "96366", "96413", "96415", "96416"),
+    "96370": ("96369",),
+    "96371": ("96369",),
+    "96375": ("96365", "96374", "96409", "96413"),
+    "96376": ("96365", "96374", "96409", "96413"),
+    "96411": ("96409", "96413"),
+    "96415": ("96413", "96417"),
+    "96417": ("96413",),
+    "96423": ("96422",),
+}
+#: what the add-on would be as the encounter's first (initial) service.
+_AS_INITIAL = {"96361": "96360", "96366": "96365", "96367": "96365", "96368": "96365",
+               "96370": "96369", "96371": "96369", "96375": "96374", "96376": "96374",
+               "96411": "96409", "96415": "96413", "96417": "96413", "96423": "96422"}
+
+
+class AddonWithoutPrimary(Rule):
+    """An add-on code is billed in an encounter that has none of its primary codes.
+
+    Why it matters: add-on codes (96361, 96366, 96367, 96368, 96370, 96371, 96375, 96376,
+    96411, 96415, 96417, 96423) are reported only with the primary services CPT lists for
+    them (96367 with 96365, 96374, 96409 or 96413; 96417 with 96413; ...). Without one the
+    line is denied (NCCI Policy Manual ch. XI; CMS Claims Processing Manual ch. 12 section
+    30.5). The first service of the encounter is its initial: bill it with the initial code
+    the suggestion names, or add the missing primary line.
+
+    Failing example:
+
+        | Encounter ID | CPT   | Units |
+        | E1           | 96367 | 1     |
+        | E1           | 96375 | 1     |
+
+    Passing example:
+
+        | Encounter ID | CPT   | Units |
+        | E1           | 96365 | 1     |
+        | E1           | 96367 | 1     |
+        | E1           | 96375 | 1     |
+    """
+
+    id = "INF008"
+    name = "addon-without-primary"
+    severity = Severity.ERROR
+    requires = ("code", "encounter")
+
+    def check(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+        code, enc = lines["code"], lines["encounter"]
+        parts = []
+        for addon, primaries in ADDON_PRIMARIES.items():
+            is_addon = code.isin([addon])
+            if not is_addon.any():
+                continue
+            has_primary = code.isin(primaries).groupby(enc).transform("any")
+            mask = is_addon & ~has_primary
+            parts.append(hits(
+                mask, "code",
+                f"{addon} is an add-on code but the encounter has none of its primary codes "
+                f"({', '.join(primaries)})",
+                f"If this was the first service of the encounter, bill it as "
+                f"{_AS_INITIAL[addon]}; otherwise add the primary service line"))
+        return combine(*parts)

@@ -1,0 +1,87 @@
+"""INF009 hierarchy."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from scrubber.codes import SUBSEQUENT
+from scrubber.findings import Severity
+from scrubber.rules.base import Context, Rule, hits
+from scrubber.rules.coding.common import documented_push
+
+#: facility hierarchy rank of the service a code bills (CMS ch. 12 s. 30.5):
+#: chemotherapy infusion 6 > chemotherapy push 5 > therapeutic infusion 4 > therapeutic
+#: push 3 > hydration 1.
+_RANK = {**dict.fromkeys(("96413", "96415", "96417"), 6), **dict.fromkeys(("96409", "96411"), 5),
+         **dict.fromkeys(("96365", "96366", "96367", "96368"), 4),
+         **dict.fromkeys(("96374", "96375", "96376"), 3), **dict.fromkeys(("96360", "96361"), 1)}
+#: the same, for an infusion code documented as a push.
+_PUSHED_RANK = {"96413": 5, "96417": 5, "96365": 3, "96367": 3, "96368": 3}
+_SERVICE = {6: "chemotherapy infusion", 5: "chemotherapy push", 4: "therapeutic infusion",
+            3: "therapeutic push", 1: "hydration"}
+_INITIAL_OF = {6: "96413", 5: "96409", 4: "96365", 3: "96374", 1: "96360"}
+_INITIALS = ("96413", "96409", "96365", "96374", "96360")
+
+
+class Hierarchy(Rule):
+    """In the facility setting, the initial code is not the highest service given.
+
+    Why it matters: a hospital outpatient department reports as initial the highest service
+    of the encounter, not the first one: chemotherapy > therapeutic/prophylactic/diagnostic >
+    hydration, and within each infusion > push; a drug given before the chemotherapy is
+    still sequential, and with any drug service hydration is 96361, never 96360 (CMS Claims
+    Processing Manual ch. 12 section 30.5; CMS Recovery Audit topic 0071). An initial line
+    without a distinct-service modifier whose billed service ranks below another
+    administration line of the encounter (read as documented: an infusion code given as a
+    push ranks as a push) is flagged when that higher service is billed as a subsequent
+    code, when the lower one was chosen by order (it started first), or when it is 96360.
+    Two initials where the higher one came first are only duplicate-initial. Only in the
+    facility setting: a physician office reports the primary reason for the encounter.
+
+    Failing example:
+
+        | Encounter ID | CPT   | Units | Start Time | Stop Time |
+        | E1           | 96365 | 1     | 09:00      | 09:45     |
+        | E1           | 96417 | 1     | 10:00      | 11:00     |
+
+    Passing example:
+
+        | Encounter ID | CPT   | Units | Start Time | Stop Time |
+        | E1           | 96367 | 1     | 09:00      | 09:45     |
+        | E1           | 96413 | 1     | 10:00      | 11:00     |
+    """
+
+    id = "INF009"
+    name = "hierarchy"
+    severity = Severity.ERROR
+    requires = ("code", "encounter")
+
+    def check(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+        if ctx.config.setting != "facility":
+            return hits(pd.Series(False, index=lines.index), "code", "")
+        code, enc = lines["code"], lines["encounter"]
+        pushed = documented_push(lines, ctx.config.push_max_minutes)
+        rank = code.map(_RANK).where(~pushed, code.map(_PUSHED_RANK)).astype("Float64")
+        ranked = pd.DataFrame({"enc": enc, "rank": rank}).dropna()
+        best = ranked.sort_values("rank", ascending=False, kind="stable").drop_duplicates("enc")
+        top = enc.map(pd.Series(best["rank"].to_numpy(), index=best["enc"]))
+        top_row = enc.map(pd.Series(best.index.to_numpy(), index=best["enc"]))
+        initial = code.isin(_INITIALS) & ~lines["distinct_modifier"]
+        below = initial & (code.map(_RANK) < top).fillna(False).astype(bool)
+        top_is_initial = top_row.map(code).isin(_INITIALS) & ~top_row.map(
+            lines["distinct_modifier"]).fillna(False).astype(bool)
+        top_start = top_row.map(lines["start"]).astype("float64")
+        first = (lines["start"] < top_start).fillna(False).astype(bool)
+        low = below & (~top_is_initial | first | code.isin(["96360"]))
+        top_int = top.fillna(0).astype(int)
+        top_code = top_row.map(code)
+        service = top_int.map(_SERVICE)
+        message = (code + " is billed as the initial service, but the " + service + " ("
+                   + top_code.fillna("") + " on row "
+                   + top_row.astype("Int64").astype("string") + ") ranks higher in the "
+                   "facility hierarchy (chemotherapy > therapeutic > hydration; infusion > "
+                   "push)")
+        subsequent = code.map(SUBSEQUENT).fillna(code)
+        suggestion = ("Bill the " + service + " as the initial service ("
+                      + top_int.map(_INITIAL_OF) + ") and this line as " + subsequent)
+        return hits(low, "code", message, suggestion)
