@@ -235,11 +235,22 @@ def plant_errors(lines: list[Line], rng: random.Random) -> list[tuple[Line, str]
     encounters = list(by_encounter)
     rng.shuffle(encounters)
     planted: list[tuple[Line, str]] = []
-    planters = [_missing_time, _stop_before_start, _push_as_infusion, _missing_drug_code,
-                _duplicate_initial, _schema_problem]
-    for index, encounter in enumerate(encounters[: len(encounters) * 2 // 5]):
-        planter = planters[index % len(planters)]
-        planted += planter(by_encounter[encounter], rng)
+    planters = [_hydration_concurrent, _missing_time, _stop_before_start, _push_as_infusion,
+                _hierarchy, _missing_drug_code, _duplicate_initial, _schema_problem,
+                _time_units, _too_short, _addon_without_primary, _mue, _modifier]
+    pool = encounters[: len(encounters) * 3 // 5]
+    misses = index = 0
+    while pool and misses < len(planters):  # planters take turns; each takes the first
+        planter = planters[index % len(planters)]  # encounter it fits
+        index += 1
+        misses += 1
+        for encounter in pool:
+            found = planter(by_encounter[encounter], rng)
+            if found:
+                planted += found
+                pool.remove(encounter)
+                misses = 0
+                break
     return planted
 
 
@@ -300,17 +311,15 @@ def _missing_drug_code(lines: list[Line], rng: random.Random) -> list[tuple[Line
 
 
 def _duplicate_initial(lines: list[Line], rng: random.Random) -> list[tuple[Line, str]]:
-    later = _first(lines, ("96367", "96375", "96361", "96417"))
-    if later is not None:
-        later.code = {"96367": "96365", "96375": "96374", "96361": "96360",
-                      "96417": "96413"}[later.code]
-        later.units = 1
-        return [(later, "duplicate-initial")]
-    initial = _first(lines, ("96365", "96360", "96374", "96413"))
-    if initial is None:
-        return []
-    initial.units = 2
-    return [(initial, "duplicate-initial")]
+    later = _first(lines, ("96367", "96375", "96417"))
+    if later is None:
+        return _mue(lines, rng)
+    was = later.code
+    later.code = {"96367": "96365", "96375": "96374", "96417": "96413"}[was]
+    planted = [(later, "duplicate-initial")]
+    if was == "96375" and _first(lines, ("96365", "96413")) is not None:
+        planted.append((later, "hierarchy"))  # the push came first: chosen by order
+    return planted
 
 
 def _schema_problem(lines: list[Line], rng: random.Random) -> list[tuple[Line, str]]:
@@ -318,6 +327,8 @@ def _schema_problem(lines: list[Line], rng: random.Random) -> list[tuple[Line, s
     if line is None:
         return []
     choice = rng.choice(["code", "time", "units"])
+    if choice == "code" and line.code != "96372":
+        choice = "units"  # a broken initial code would orphan the encounter's add-ons too
     if choice == "code":
         line.overrides["code"] = line.code[:4]
         return [(line, "code-format")]
@@ -326,6 +337,79 @@ def _schema_problem(lines: list[Line], rng: random.Random) -> list[tuple[Line, s
         return [(line, "time-format")]
     line.overrides["units"] = "one"
     return [(line, "units-format")]
+
+
+def _time_units(lines: list[Line], rng: random.Random) -> list[tuple[Line, str]]:
+    addon = _first(lines, ("96366", "96415", "96361"))
+    if addon is None:
+        return _mue(lines, rng)
+    addon.units += rng.choice([1, 2])
+    return [(addon, "time-units-mismatch")]
+
+
+def _too_short(lines: list[Line], rng: random.Random) -> list[tuple[Line, str]]:
+    hydration = _first(lines, ("96360",))
+    if hydration is None or hydration.start is None:
+        return []
+    hydration.stop = hydration.start + rng.randint(18, 30)
+    for other in lines:
+        if other.code == "96361":
+            other.deleted = True
+    return [(hydration, "infusion-too-short")]
+
+
+def _addon_without_primary(lines: list[Line], rng: random.Random) -> list[tuple[Line, str]]:
+    """The encounter's initial billed as its subsequent code: every add-on is orphaned."""
+    initial = _first(lines, ("96374", "96365"))
+    if initial is None or (initial.code == "96374" and _first(lines, ("96375",)) is None):
+        return []
+    initial.code = {"96374": "96375", "96365": "96367"}[initial.code]
+    if _first(lines, ("96365", "96374", "96409", "96413")) is not None:
+        initial.code = {"96375": "96374", "96367": "96365"}[initial.code]  # a second site
+        return []
+    return [(line, "addon-without-primary") for line in lines
+            if line.code in ("96375", "96367") and not line.deleted]
+
+
+def _hierarchy(lines: list[Line], rng: random.Random) -> list[tuple[Line, str]]:
+    """Coded by order: the first push as the initial, the infusion after it as sequential."""
+    infusion, push = _first(lines, ("96365",)), _first(lines, ("96375",))
+    if infusion is None or push is None or push.start is None or infusion.start is None \
+            or push.start > infusion.start:
+        return []
+    infusion.code, push.code = "96367", "96374"
+    return [(push, "hierarchy")]
+
+
+def _hydration_concurrent(lines: list[Line], rng: random.Random) -> list[tuple[Line, str]]:
+    """Secondary hydration moved inside the chemotherapy infusion's time."""
+    hydration, chemo = _first(lines, ("96361",)), _first(lines, ("96413",))
+    if hydration is None or chemo is None or hydration.start is None or chemo.start is None:
+        return []
+    hydration.start, hydration.stop = chemo.start + 5, chemo.stop - 5
+    return [(hydration, "hydration-not-separately-billable")]
+
+
+def _mue(lines: list[Line], rng: random.Random) -> list[tuple[Line, str]]:
+    initial = _first(lines, ("96365", "96360", "96413", "96374"))
+    if initial is None:
+        return []
+    initial.units = 2
+    planted = [(initial, "mue-exceeded")]
+    if initial.code != "96374":
+        planted.append((initial, "time-units-mismatch"))
+    return planted
+
+
+def _modifier(lines: list[Line], rng: random.Random) -> list[tuple[Line, str]]:
+    if any(line.modifiers for line in lines):
+        return []
+    line = _first(lines, ("96375", "96367", "96366", "96415", "96361", "96372"))
+    if line is None:
+        return []
+    repeated = sum(other.code == line.code for other in lines if not other.deleted) > 1
+    line.modifiers = [rng.choice(["59", "XU", "XS", "5"] + ([] if repeated else ["76"]))]
+    return [(line, "modifier")]
 
 
 # --- writing --------------------------------------------------------------------------------

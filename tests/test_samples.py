@@ -18,7 +18,9 @@ sys.modules["generate"] = generate  # dataclasses look their module up while exe
 spec.loader.exec_module(generate)
 
 CATEGORIES = {"missing-time", "stop-before-start", "push-billed-as-infusion",
-              "missing-drug-code", "duplicate-initial"}
+              "missing-drug-code", "duplicate-initial", "time-units-mismatch",
+              "infusion-too-short", "addon-without-primary", "hierarchy",
+              "hydration-not-separately-billable", "mue-exceeded", "modifier"}
 
 
 def _found(path):

@@ -90,7 +90,10 @@ class TimeUnitsMismatch(Rule):
                                       np.where(billable < 31, 0, (billable - 31) // 60 + 1)),
                              index=per.index)
         timed = lines["code"].isin(("96360", "96361")) & lines["duration"].notna()
-        return _compare(lines, "96361", expected, ~per["known"], timed,
+        # hydration left under the minimum by a drug infusion is hydration-not-separately-
+        # billable's finding, not a units one
+        lost = (per["overlap"] > 0) & (billable < ctx.config.options().minimum("96360"))
+        return _compare(lines, "96361", expected, ~per["known"] | lost, timed,
                         "the documented hydration minutes (minutes alongside a drug "
                         "infusion do not count)")
 
@@ -101,7 +104,7 @@ def _compare(lines: pd.DataFrame, addon: str, expected: pd.Series, unknown: pd.S
     enc = lines["encounter"]
     is_addon = lines["code"].isin([addon])
     billed = lines["units"].where(is_addon, 0).groupby(enc).sum()
-    frame = pd.DataFrame({"expected": expected}).join(billed.rename("billed"), how="outer")
+    frame = pd.DataFrame({"expected": expected}).join(billed.rename("billed"), how="left")
     frame = frame.fillna(0)
     frame["unknown"] = unknown.reindex(frame.index).fillna(False).astype(bool)
     wrong = frame.index[(frame["expected"] != frame["billed"]) & ~frame["unknown"]]
