@@ -58,7 +58,7 @@ def test_generator_reproduces_the_bundled_sample(tmp_path):
 def test_fresh_exports_recall_and_precision(tmp_path, seed, synonyms):
     """The issue's acceptance check, on exports this suite has not seen before."""
     rng = random.Random(seed)
-    lines = generate.build_lines(rng, 60)
+    lines = generate.build_lines(rng, 100)
     planted = generate.plant_errors(lines, rng)
     path = tmp_path / "fresh.xlsx"
     generate.write_export(lines, path, rng, synonyms=synonyms, title="Fresh export")

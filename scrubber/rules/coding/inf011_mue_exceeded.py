@@ -54,7 +54,7 @@ class MueExceeded(Rule):
         once = code.isin(ONCE_PER_ENCOUNTER)
         running = units.where(once, 0).groupby([lines["encounter"], code]).cumsum()
         over_once = once & (running > 1)
-        initial = code.isin(INITIAL) & ~lines["distinct_modifier"] & (units > 1)
+        initial = code.isin(INITIAL) & ~once & ~lines["distinct_modifier"] & (units > 1)
         parts = [
             hits(over_once, "units", code + " is reported once per encounter; this line "
                  "brings it to " + _units_text(running) + " units",
