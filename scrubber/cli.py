@@ -16,6 +16,7 @@ from scrubber.config import Config, ConfigError, split_names
 from scrubber.config_file import load_config
 from scrubber.docs import explain, rule_index
 from scrubber.io.errors import InputError
+from scrubber.reference.mue import load_mue
 from scrubber.render import SUFFIX_FORMATS, render
 from scrubber.render.suggestions import SUGGEST_RENDERERS
 from scrubber.rules import lookup, selected_rules
@@ -153,9 +154,12 @@ def _config(path: Path | None, payer: str | None, setting: str | None,
     """The config file (found or given), its payer profile, then the command line."""
     overrides = {"setting": setting, "mue": str(mue) if mue else None}
     try:
-        return load_config(path, payer=payer, overrides=overrides)
+        config = load_config(path, payer=payer, overrides=overrides)
+        if config.mue:
+            load_mue(config.mue)  # a bad MUE file stops the run before any file is read
     except ConfigError as exc:
         raise _fail(str(exc)) from None
+    return config
 
 
 def _write_atomic(path: Path, text: str) -> None:

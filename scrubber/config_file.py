@@ -99,8 +99,10 @@ def load_config(path: str | Path | None = None, *, payer: str | None = None,
     base = {k: v for k, v in table.items() if k != "payers"}
     try:
         for name, profile in profiles.items():  # every profile is checked, chosen or not
-            _validate(Config.from_mapping(_merge(base, profile, f"payers.{name}")),
-                      f"payers.{name}: ")
+            try:
+                _validate(Config.from_mapping(_merge(base, profile, f"payers.{name}")), "")
+            except (ConfigError, TypeError) as exc:
+                raise ConfigError(f"payers.{name}: {exc}") from None
         config = Config.from_mapping(settings)
         _validate(config, "")
     except (ConfigError, TypeError) as exc:

@@ -1,0 +1,94 @@
+"""``scrubber suggest``: administration logs and charge exports in, coded lines out."""
+
+from __future__ import annotations
+
+import json
+
+import pandas as pd
+from typer.testing import CliRunner
+
+from scrubber import Config
+from scrubber.cli import app
+from scrubber.suggest import suggest
+from tests.conftest import SAMPLES
+
+runner = CliRunner()
+LOG = ("Encounter ID,Date of Service,Drug,Route,Kind,Start Time,Stop Time,Site,Primary\n"
+       "A1,2026-10-05,Infliximab,IV,,10:00,11:45,,\n"
+       "A1,2026-10-05,Diphenhydramine,IV push,,09:50,09:52,,\n"
+       "A2,2026-10-05,Morphine,IV push,,10:00,10:02,,\n"
+       "A2,2026-10-05,Morphine,IV push,,10:45,10:47,,\n")
+
+
+def test_json_shape_is_exact(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text(LOG, encoding="utf-8")
+    result = runner.invoke(app, ["suggest", str(path), "--format", "json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert list(data) == ["encounters"]
+    first = data["encounters"][0]
+    assert list(first) == ["encounter", "setting", "lines"]
+    assert (first["encounter"], first["setting"]) == ("A1", "facility")
+    assert [list(line) for line in first["lines"]] == [
+        ["code", "units", "modifiers", "rows", "reason"]] * 3
+    assert [(x["code"], x["units"], x["modifiers"], x["rows"]) for x in first["lines"]] == [
+        ("96365", 1, [], [2]), ("96366", 1, [], [2]), ("96375", 1, [], [3])]
+    assert "105 min" in first["lines"][0]["reason"]
+    assert data == suggest(path).to_dict()
+
+
+def test_setting_changes_repeat_pushes(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text(LOG, encoding="utf-8")
+    facility = runner.invoke(app, ["suggest", str(path), "-f", "json"]).stdout
+    office = runner.invoke(app, ["suggest", str(path), "-f", "json", "--setting",
+                                 "professional"]).stdout
+    codes = [[x["code"] for x in e["lines"]] for e in json.loads(facility)["encounters"]]
+    assert codes[1] == ["96374", "96376"]
+    codes = [[x["code"] for x in e["lines"]] for e in json.loads(office)["encounters"]]
+    assert codes[1] == ["96374"]
+    assert json.loads(office)["encounters"][1]["setting"] == "professional"
+
+
+def test_text_output_gives_reasons_and_what_is_not_billed(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text(LOG + "A3,2026-10-05,Normal saline,IV,hydration,10:00,10:20,,\n",
+                    encoding="utf-8")
+    result = runner.invoke(app, ["suggest", str(path)])
+    assert "96365 x1" in result.stdout and "A3 (facility)" in result.stdout
+    assert "not billed" in result.stdout and "under 31 min" in result.stdout
+
+
+def test_charge_export_uses_its_administration_rows():
+    result = suggest(SAMPLES / "clean_export.xlsx")
+    assert len(result.encounters) == 40
+    frame = pd.read_excel(SAMPLES / "clean_export.xlsx", header=3, dtype=object,
+                          engine="openpyxl")
+    billed = frame[frame["HCPCS"].astype(str).str.startswith("96")]
+    # the clean export is coded right: suggestions match what was billed, unit for unit
+    for encounter in result.encounters:
+        lines = billed[billed["Visit ID"] == encounter.encounter]
+        want = lines.groupby(lines["HCPCS"].astype(str))["Qty"].sum().to_dict()
+        got = {}
+        for line in encounter.lines:
+            got[line.code] = got.get(line.code, 0) + line.units
+        assert got == want, encounter
+
+
+def test_bad_input_is_one_line(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text("Encounter ID,Drug,Route\nA1,Infliximab,IV\n", encoding="utf-8")
+    result = runner.invoke(app, ["suggest", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.count("\n") == 1 and "lacks columns for coding" in result.stderr
+    missing = runner.invoke(app, ["suggest", str(tmp_path / "nope.xlsx")])
+    assert missing.exit_code == 2 and "nope.xlsx" in missing.stderr
+
+
+def test_dataframe_in_with_drug_kind_override():
+    frame = pd.DataFrame({"Encounter ID": ["E1"], "Drug": ["Rituximab"], "Route": ["IV"],
+                          "Start Time": ["09:00"], "Stop Time": ["10:00"]})
+    assert suggest(frame).encounters[0].lines[0].code == "96413"
+    config = Config(drug_kinds={"rituximab": "therapeutic"})
+    assert suggest(frame, config).encounters[0].lines[0].code == "96365"
