@@ -92,3 +92,11 @@ def test_dataframe_in_with_drug_kind_override():
     assert suggest(frame).encounters[0].lines[0].code == "96413"
     config = Config(drug_kinds={"rituximab": "therapeutic"})
     assert suggest(frame, config).encounters[0].lines[0].code == "96365"
+
+
+def test_a_log_with_drug_codes_still_codes_every_row():
+    frame = pd.DataFrame({"Encounter ID": ["E1", "E1"], "HCPCS": ["J1745", "J2405"],
+                          "Drug": ["Infliximab", "Ondansetron"], "Route": ["IV", "IVP"],
+                          "Start Time": ["10:00", "09:50"], "Stop Time": ["11:00", "09:52"]})
+    lines = suggest(frame).encounters[0].lines
+    assert [(x.code, x.units) for x in lines] == [("96365", 1), ("96375", 1)]

@@ -85,13 +85,14 @@ def _folded(drug_kinds: Mapping[str, str]) -> dict[str, str]:
 
 
 def administration_rows(lines: pd.DataFrame) -> pd.Series:
-    """Which rows are administrations: every row of a log; in a charge export the
-    administration-code rows, without hourly add-ons (a timed 96361 is hydration)."""
+    """Which rows are administrations: every row of a log (no administration codes); in a
+    charge export the administration-code rows, without hourly add-ons (a timed 96361 is
+    hydration)."""
     code = lines["code"]
-    if code.isna().all():
+    if not code.isin(ADMINISTRATION).any():  # a log (its code column, if any, has J-codes)
         return pd.Series(True, index=lines.index)
     timed = ~lines["start_blank"] & ~lines["stop_blank"]
-    addon = code.isin(HOURLY_ADDON) & ~(code.eq("96361") & timed)
+    addon = code.isin(HOURLY_ADDON) & ~(code.isin(["96361"]) & timed)
     return code.isin(ADMINISTRATION) & ~addon
 
 
