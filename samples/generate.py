@@ -237,7 +237,9 @@ def plant_errors(lines: list[Line], rng: random.Random) -> list[tuple[Line, str]
     planted: list[tuple[Line, str]] = []
     planters = [_hydration_concurrent, _missing_time, _stop_before_start, _push_as_infusion,
                 _hierarchy, _missing_drug_code, _duplicate_initial, _schema_problem,
-                _time_units, _too_short, _addon_without_primary, _mue, _modifier]
+                _time_units, _too_short, _addon_without_primary, _mue, _modifier,
+                _invalid_diagnosis, _missing_diagnosis, _deleted_code, _drug_units,
+                _missing_documentation]
     pool = encounters[: len(encounters) * 3 // 5]
     misses = index = 0
     while pool and misses < len(planters):  # planters take turns; each takes the first
@@ -331,7 +333,7 @@ def _schema_problem(lines: list[Line], rng: random.Random) -> list[tuple[Line, s
         choice = "units"  # a broken initial code would orphan the encounter's add-ons too
     if choice == "code":
         line.overrides["code"] = line.code[:4]
-        return [(line, "code-format")]
+        return [(line, "code-format"), (line, "invalid-code")]
     if choice == "time" and line.stop is not None:
         line.overrides["stop"] = "25:75"
         return [(line, "time-format")]
@@ -410,6 +412,50 @@ def _modifier(lines: list[Line], rng: random.Random) -> list[tuple[Line, str]]:
     repeated = sum(other.code == line.code for other in lines if not other.deleted) > 1
     line.modifiers = [rng.choice(["59", "XU", "XS", "5"] + ([] if repeated else ["76"]))]
     return [(line, "modifier")]
+
+
+def _invalid_diagnosis(lines: list[Line], rng: random.Random) -> list[tuple[Line, str]]:
+    """A diagnosis cut back to its category (C18.9 -> C18), or a made-up code."""
+    line = next((x for x in lines if "." in x.diagnosis and not x.deleted), None)
+    if line is None:
+        return []
+    line.diagnosis = rng.choice([line.diagnosis.split(".")[0], "R99.X9"])
+    return [(line, "invalid-diagnosis")]
+
+
+def _missing_diagnosis(lines: list[Line], rng: random.Random) -> list[tuple[Line, str]]:
+    for line in lines:
+        line.diagnosis = ""
+    return [(line, "missing-diagnosis") for line in lines if not line.deleted]
+
+
+def _deleted_code(lines: list[Line], rng: random.Random) -> list[tuple[Line, str]]:
+    drug = _first(lines, ("J3373",))
+    if drug is None:
+        return []
+    drug.code = "J3370"  # vancomycin's code before 2022
+    return [(drug, "invalid-code")]
+
+
+def _drug_units(lines: list[Line], rng: random.Random) -> list[tuple[Line, str]]:
+    drug = next((x for x in lines if x.code in ("J1745", "J9263", "J9045", "J9312", "J3373",
+                                                "J1756", "J2405") and not x.deleted), None)
+    if drug is None:
+        return []
+    drug.units = drug.units * 10 if rng.random() < 0.5 else max(1, drug.units // 10) + 1
+    return [(drug, "drug-units-mismatch")]
+
+
+def _missing_documentation(lines: list[Line], rng: random.Random) -> list[tuple[Line, str]]:
+    line = _first(lines, ("96365", "96413", "96360", "96372", "96374"))
+    if line is None:
+        return []
+    field = rng.choice(["dose", "route", "provider"] + ([] if any(x.modifiers for x in lines)
+                                                        else ["site"]))
+    if field == "site" and line.code in ("96372", "96374"):
+        field = "provider"
+    setattr(line, field, None if field == "dose" else "")
+    return [(line, "missing-documentation")]
 
 
 # --- writing --------------------------------------------------------------------------------

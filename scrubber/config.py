@@ -40,6 +40,10 @@ class Config:
         drug_kinds: drug name -> chemotherapy, therapeutic or hydration, over the shipped
             drug table (payers differ on monoclonal antibodies).
         mue: a CMS Medically Unlikely Edits file (CSV or workbook) to check units against.
+        hcpcs: a CMS quarterly HCPCS file (CSV or workbook) for code validity.
+        jw_jz: Medicare Part B single-dose drug lines need JW or JZ (the Medicare profile).
+        required_documentation: fields an administration line must fill (drug, dose, route,
+            ordering_provider, site; site only for infusions), where the sheet has them.
         payer: the payer profile these settings came from (reported, not used).
     """
 
@@ -56,6 +60,10 @@ class Config:
     initial_per_day: bool = False
     drug_kinds: Mapping[str, str] = field(default_factory=dict)
     mue: str | None = None
+    hcpcs: str | None = None
+    jw_jz: bool = False
+    required_documentation: tuple[str, ...] = ("drug", "dose", "route", "ordering_provider",
+                                               "site")
     payer: str | None = None
 
     def __post_init__(self) -> None:
@@ -63,7 +71,8 @@ class Config:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 raise ConfigError(f"option '{name}' must be a number >= 0, not {value!r}")
-        for name in ("hydration_needs_drug_code", "hydration_split_added", "initial_per_day"):
+        for name in ("hydration_needs_drug_code", "hydration_split_added", "initial_per_day",
+                     "jw_jz"):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigError(f"option '{name}' must be true or false")
         if self.setting not in SETTINGS:
@@ -71,7 +80,9 @@ class Config:
                               f"not {self.setting!r}")
         object.__setattr__(self, "min_minutes", _min_minutes(self.min_minutes))
         object.__setattr__(self, "drug_kinds", _drug_kinds(self.drug_kinds))
-        for name in ("mue", "payer"):
+        object.__setattr__(self, "required_documentation",
+                           _documentation(self.required_documentation))
+        for name in ("mue", "hcpcs", "payer"):
             if getattr(self, name) is not None and not isinstance(getattr(self, name), str):
                 raise ConfigError(f"option '{name}' must be text")
         severities = {}
@@ -144,3 +155,21 @@ def _drug_kinds(values: Mapping[str, object]) -> dict[str, str]:
                               f"not {kind!r}")
         out[str(drug)] = folded
     return out
+
+
+#: fields missing-documentation can require (canonical field names).
+DOCUMENTABLE = ("drug", "dose", "dose_unit", "route", "ordering_provider", "site", "start",
+                "stop", "diagnosis", "ndc")
+
+
+def _documentation(values: object) -> tuple[str, ...]:
+    if isinstance(values, str) or not isinstance(values, (list, tuple)):
+        raise ConfigError("option 'required_documentation' must be a list of field names")
+    out = []
+    for value in values:
+        name = str(value).strip().lower().replace(" ", "_").replace("-", "_")
+        if name not in DOCUMENTABLE:
+            raise ConfigError(f"required_documentation: unknown field '{value}'; fields: "
+                              f"{', '.join(DOCUMENTABLE)}")
+        out.append(name)
+    return tuple(out)

@@ -83,6 +83,15 @@ def _modifiers(table: Table, mapping: dict[str, list[int]], extra: pd.Series) ->
     return tokens.mask(tokens == "").astype("string")
 
 
+def _joined(table: Table, mapping: dict[str, list[int]], field: str) -> pd.Series:
+    """Every column of a multi-column field (Diagnosis 1..4) joined with ',' (<NA> if none)."""
+    joined = pd.Series("", index=table.data.index, dtype="string")
+    for position in mapping.get(field, []):
+        joined = joined + "," + clean_text(table.data[position]).fillna("")
+    joined = joined.str.strip(",")
+    return joined.mask(joined.str.fullmatch(r"[,\s]*").fillna(True))
+
+
 def _units(text: pd.Series) -> pd.DataFrame:
     number = pd.to_numeric(
         text.str.extract(r"(?i)^x?\s*(\d+(?:\.\d+)?)\s*(?:units?|u)?$")[0], errors="coerce")
@@ -176,7 +185,8 @@ def canonical_frame(table: Table, *, max_midnight_gap: float = 720) -> pd.DataFr
         "drug": text["drug"], "drug_key": drug_key(text["drug"]),
         "drug_code": _codes(text["drug_code"])["code"].astype("string"),
         "dose": text["dose"], "dose_unit": text["dose_unit"],
-        "diagnosis": text["diagnosis"], "ordering_provider": text["ordering_provider"],
+        "diagnosis": _joined(table, mapping, "diagnosis"),
+        "ordering_provider": text["ordering_provider"],
         "site": text["site"],
         "kind": text["kind"], "purpose": text["purpose"], "method": text["method"],
         "primary": text["primary"], "place_of_service": text["place_of_service"],

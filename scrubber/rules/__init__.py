@@ -20,7 +20,14 @@ from scrubber.rules.coding.inf010_hydration_not_separately_billable import (
 )
 from scrubber.rules.coding.inf011_mue_exceeded import MueExceeded
 from scrubber.rules.coding.inf012_modifier import Modifier
+from scrubber.rules.coding.inf015_invalid_code import InvalidCode
+from scrubber.rules.diagnosis.inf013_missing_diagnosis import MissingDiagnosis
+from scrubber.rules.diagnosis.inf014_invalid_diagnosis import InvalidDiagnosis
+from scrubber.rules.documentation.inf017_missing_documentation import MissingDocumentation
 from scrubber.rules.drugs.inf004_missing_drug_code import MissingDrugCode
+from scrubber.rules.drugs.inf016_drug_units_mismatch import DrugUnitsMismatch
+from scrubber.rules.drugs.inf018_ndc_format import NdcFormat
+from scrubber.rules.drugs.inf019_jw_jz_modifier import JwJzModifier
 from scrubber.rules.schema.s001_code_format import CodeFormat
 from scrubber.rules.schema.s002_time_format import TimeFormat
 from scrubber.rules.schema.s003_units_format import UnitsFormat
@@ -48,7 +55,8 @@ REGISTRY: dict[str, type[Rule]] = _register([
     CodeFormat, TimeFormat, UnitsFormat, DateFormat,
     MissingTime, StopBeforeStart, PushBilledAsInfusion, MissingDrugCode, DuplicateInitial,
     TimeUnitsMismatch, InfusionTooShort, AddonWithoutPrimary, Hierarchy,
-    HydrationNotSeparatelyBillable, MueExceeded, Modifier,
+    HydrationNotSeparatelyBillable, MueExceeded, Modifier, MissingDiagnosis, InvalidDiagnosis,
+    InvalidCode, DrugUnitsMismatch, MissingDocumentation, NdcFormat, JwJzModifier,
 ])
 
 

@@ -1,0 +1,60 @@
+"""ICD-10-CM validity from the ``simple-icd-10-cm`` package (it ships the CMS code set).
+
+A diagnosis on a claim must exist and be billable: a leaf of the tabular list, not a
+category header such as K50 or G35. Codes are accepted with or without the dot and in any
+case, and reported in their normalised dotted form.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import pandas as pd
+import simple_icd_10_cm as cm
+
+_SHAPE = re.compile(r"^[A-Z][0-9][0-9A-Z](?:\.?[0-9A-Z]{1,4})?$")
+#: how many billable codes a suggestion lists before it shortens to "first ... last".
+SHOWN = 4
+
+
+def normalise(code: str) -> str:
+    """'k5090' -> 'K50.90'; text that is not shaped like a code comes back upper-cased."""
+    text = code.strip().upper()
+    if not _SHAPE.match(text):
+        return text
+    bare = text.replace(".", "")
+    return bare if len(bare) <= 3 else f"{bare[:3]}.{bare[3:]}"
+
+
+@cache
+def verdict(code: str) -> tuple[str, str]:
+    """(status, detail) of a normalised code: ('ok', ''), ('category', 'K50.00 ... K50.919')
+    or ('unknown', '')."""
+    if not _SHAPE.match(code) or not cm.is_valid_item(code):
+        return "unknown", ""
+    if cm.is_leaf(code):
+        return "ok", ""
+    leaves = [c for c in cm.get_descendants(code) if cm.is_leaf(c)]
+    return "category", _shorten(leaves)
+
+
+def _shorten(codes: list[str]) -> str:
+    if len(codes) <= SHOWN:
+        return ", ".join(codes)
+    return f"{codes[0]}, {codes[1]} ... {codes[-1]} ({len(codes)} billable codes)"
+
+
+def tokens(diagnosis: pd.Series) -> pd.Series:
+    """Every code in each diagnosis cell (commas, semicolons or spaces between codes), one per
+    entry, indexed by row, normalised."""
+    parts = diagnosis.astype("string").str.upper().str.split(r"[,;\s]+", regex=True).explode()
+    parts = parts[parts.notna() & (parts != "")]
+    return parts.map(normalise).astype("string")
+
+
+def description(code: str) -> str:
+    try:
+        return cm.get_description(code)
+    except ValueError:
+        return ""

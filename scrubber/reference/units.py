@@ -1,0 +1,73 @@
+"""Billing units of a drug line: dose given / the descriptor's unit, rounded up.
+
+"Up to X" descriptors bill one unit per X as well (infliximab 400 mg on J1745 "10 mg" = 40;
+70 mg of a 100 mg unit = 1). Dose units convert within mass (g, mg, mcg), and units, mL and
+mEq match themselves.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import pandas as pd
+
+#: dose unit spelling -> (dimension, factor to the dimension's base unit).
+_UNITS = {
+    "g": ("mass", 1000.0), "gm": ("mass", 1000.0), "gram": ("mass", 1000.0),
+    "grams": ("mass", 1000.0), "mg": ("mass", 1.0), "milligram": ("mass", 1.0),
+    "milligrams": ("mass", 1.0), "mcg": ("mass", 0.001), "ug": ("mass", 0.001),
+    "µg": ("mass", 0.001), "microgram": ("mass", 0.001), "micrograms": ("mass", 0.001),
+    "units": ("units", 1.0), "unit": ("units", 1.0), "u": ("units", 1.0), "iu": ("units", 1.0),
+    "ml": ("volume", 1.0), "cc": ("volume", 1.0), "l": ("volume", 1000.0),
+    "meq": ("meq", 1.0),
+}
+_DOSE = re.compile(r"^\s*(\d+(?:,\d{3})*(?:\.\d+)?|\.\d+)\s*([a-zµ]+)?\.?\s*$", re.IGNORECASE)
+
+
+def parse_dose(dose: object, unit: object = None) -> tuple[float, str] | None:
+    """(amount, unit) from a dose cell and an optional unit cell; None when unreadable."""
+    text = "" if dose is None or (isinstance(dose, float) and math.isnan(dose)) else str(dose)
+    match = _DOSE.match(text)
+    if not match:
+        return None
+    amount = float(match.group(1).replace(",", ""))
+    spelled = (match.group(2) or ("" if unit is None or pd.isna(unit) else str(unit))).strip()
+    return amount, spelled.lower()
+
+
+def convert(amount: float, unit: str, target: str) -> float | None:
+    """``amount`` of ``unit`` in ``target`` units, or None when they do not convert."""
+    source, goal = _UNITS.get(unit.lower()), _UNITS.get(target.lower())
+    if source is None or goal is None or source[0] != goal[0]:
+        return None
+    return amount * source[1] / goal[1]
+
+
+def billing_units(amount: float, unit: str, per_amount: float, per_unit: str) -> int | None:
+    """Units for a dose: ceil(dose / descriptor unit); None when the units do not convert."""
+    converted = convert(amount, unit, per_unit)
+    if converted is None:
+        return None
+    return max(1, math.ceil(round(converted / per_amount, 9))) if converted > 0 else 0
+
+
+def billing_units_series(dose: pd.Series, dose_unit: pd.Series, per_amount: pd.Series,
+                         per_unit: pd.Series) -> pd.DataFrame:
+    """Vectorised :func:`billing_units` over lines: ``expected`` (NaN when unknown),
+    ``readable`` (the dose could be read and converted), the dose's ``amount`` and ``unit``
+    as read, and ``converted`` (the dose in the descriptor's unit)."""
+    text = dose.astype("string").str.strip().str.replace(",", "", regex=False)
+    parts = text.str.extract(r"^(\d+(?:\.\d+)?|\.\d+)\s*([A-Za-zµ]+)?\.?$")
+    amount = pd.to_numeric(parts[0], errors="coerce")
+    unit = parts[1].fillna(dose_unit.astype("string")).str.strip().str.lower()
+    target = per_unit.astype("string").str.lower()
+    dimension = {k: v[0] for k, v in _UNITS.items()}
+    scale = {k: v[1] for k, v in _UNITS.items()}
+    same = (unit.map(dimension) == target.map(dimension)).fillna(False).astype(bool)
+    factor = unit.map(scale).astype(float) / target.map(scale).astype(float)
+    ratio = (amount * factor / per_amount.astype(float)).round(9)
+    expected = np.ceil(ratio).clip(lower=1).where(amount > 0, 0).where(same & amount.notna())
+    return pd.DataFrame({"expected": expected, "readable": same & amount.notna(),
+                         "amount": amount, "unit": unit, "converted": amount * factor})

@@ -1,0 +1,71 @@
+"""INF015 invalid-code."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from scrubber.codes import CODE_PATTERN
+from scrubber.findings import Severity
+from scrubber.reference.drugs import drug_table
+from scrubber.reference.hcpcs_file import load_hcpcs
+from scrubber.rules.base import Context, Rule, combine, hits
+
+
+class InvalidCode(Rule):
+    """A billed code is not a CPT or HCPCS Level II code, or has been deleted.
+
+    Why it matters: a claim line must carry a current code: a five-digit CPT code (or a
+    Category II/III code) or a HCPCS Level II code (a letter and four digits). Drug codes are
+    replaced from time to time, and a deleted code is denied: J1170 -> J1171, J2505 -> J2506,
+    J3370 -> J3373, J1300 -> J1299, J2920/J2930 -> J2919 (CMS HCPCS quarterly update; OPPS
+    Addendum B). Deleted codes come from the shipped drug table's "replaces" column, and the
+    replacement is suggested. With ``--hcpcs FILE`` (the CMS quarterly HCPCS file) a Level II
+    code that is not in the file, or is terminated in it, is flagged too. A missing code is
+    code-format's finding.
+
+    Failing example:
+
+        | Encounter ID | CPT   | Units |
+        | E1           | J2505 | 12    |
+
+    Passing example:
+
+        | Encounter ID | CPT   | Units |
+        | E1           | J2506 | 12    |
+    """
+
+    id = "INF015"
+    name = "invalid-code"
+    severity = Severity.ERROR
+    requires = ("code",)
+
+    def check(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+        code = lines["code"]
+        present = code.notna()
+        malformed = present & ~code.str.match(CODE_PATTERN).fillna(False).astype(bool)
+        replacement = code.map(drug_table().replaced_by)
+        deleted = present & replacement.notna()
+        parts = [
+            hits(malformed, "code", "'" + code.fillna("") + "' is neither a five-digit CPT "
+                 "code nor a HCPCS Level II code (a letter and four digits)",
+                 "Enter the CPT or HCPCS code"),
+            hits(deleted, "code", code + " is a deleted HCPCS code",
+                 "Bill " + replacement.fillna("") + ", the code that replaced it (check the "
+                 "units: the new descriptor's unit may differ)"),
+        ]
+        if ctx.config.hcpcs:
+            parts.append(_file_hits(lines, load_hcpcs(ctx.config.hcpcs),
+                                    malformed | deleted))
+        return combine(*parts)
+
+
+def _file_hits(lines: pd.DataFrame, table: pd.DataFrame, known_bad: pd.Series) -> pd.DataFrame:
+    code = lines["code"]
+    level_two = code.str.match(r"^[A-V]\d{4}$").fillna(False).astype(bool) & ~known_bad
+    listed = code.isin(table.index)
+    terminated = code.map(table["deleted"]).fillna(False).astype(bool)
+    mask = level_two & (~listed | terminated)
+    message = code + pd.Series(np.where(listed, " is terminated in the HCPCS file",
+                                        " is not in the HCPCS file"), index=lines.index)
+    return hits(mask, "code", message, "Use a current HCPCS code for this drug or supply")

@@ -1,0 +1,62 @@
+"""INF014 invalid-diagnosis."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from scrubber.findings import Severity
+from scrubber.reference.icd10 import tokens, verdict
+from scrubber.rules.base import Context, Rule, combine, hits
+
+
+class InvalidDiagnosis(Rule):
+    """A diagnosis is not a valid, billable ICD-10-CM code.
+
+    Why it matters: payers deny a line whose diagnosis is not in the current ICD-10-CM code
+    set or is a category header rather than a billable code at the highest level of
+    specificity (ICD-10-CM Official Guidelines for Coding and Reporting, section I.B.2; CMS
+    Claims Processing Manual ch. 23). Codes are checked against the CMS code set shipped in
+    the ``simple-icd-10-cm`` package, with or without the dot and in any case, and reported
+    in their normalised form; for a category the billable codes under it are suggested
+    (K50 -> K50.00 ... K50.919). Every diagnosis column and every code in a cell is checked.
+
+    Failing example:
+
+        | Encounter ID | CPT   | Diagnosis |
+        | E1           | 96365 | K50       |
+
+    Passing example:
+
+        | Encounter ID | CPT   | Diagnosis |
+        | E1           | 96365 | k5090     |
+    """
+
+    id = "INF014"
+    name = "invalid-diagnosis"
+    severity = Severity.ERROR
+    requires = ("code",)
+
+    def check(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
+        codes = tokens(lines["diagnosis"])
+        if codes.empty:
+            return combine()
+        unique = pd.Series(codes.unique())
+        verdicts = pd.DataFrame([verdict(str(c)) for c in unique], index=unique,
+                                columns=["status", "detail"])
+        status, detail = codes.map(verdicts["status"]), codes.map(verdicts["detail"])
+        bad = pd.DataFrame({"code": codes, "status": status, "detail": detail})[
+            status != "ok"]
+        if bad.empty:
+            return combine()
+        category = bad["status"] == "category"
+        message = bad["code"] + pd.Series(np.where(
+            category, " is a category, not a billable code", " is not an ICD-10-CM code"),
+            index=bad.index)
+        suggestion = pd.Series(np.where(
+            category, "Use a billable code under it: " + bad["detail"],
+            "Check the code against the current ICD-10-CM code set"), index=bad.index)
+        by_row = pd.DataFrame({"message": message, "suggestion": suggestion}).groupby(
+            level=0).agg("; ".join)
+        mask = pd.Series(lines.index.isin(by_row.index), index=lines.index)
+        return hits(mask, "diagnosis", by_row["message"], by_row["suggestion"])
