@@ -16,7 +16,10 @@ from scrubber.config import Config, ConfigError, split_names
 from scrubber.config_file import load_config
 from scrubber.docs import explain, rule_index
 from scrubber.io.errors import InputError
+from scrubber.reference.drugs import drug_table, find_drug
+from scrubber.reference.hcpcs_file import load_hcpcs
 from scrubber.reference.mue import load_mue
+from scrubber.reference.units import billing_units, parse_dose
 from scrubber.render import SUFFIX_FORMATS, render
 from scrubber.render.suggestions import SUGGEST_RENDERERS
 from scrubber.rules import lookup, selected_rules
@@ -29,6 +32,8 @@ PayerOpt = Annotated[str | None, typer.Option(help="Payer profile from the confi
                                                    "[payers] table.")]
 SettingOpt = Annotated[str | None, typer.Option(help="facility (hospital outpatient) or "
                                                      "professional (office).")]
+HcpcsOpt = Annotated[Path | None, typer.Option(help="CMS quarterly HCPCS file (CSV or "
+                                                    "workbook) for code validity.")]
 MueOpt = Annotated[Path | None, typer.Option(help="CMS MUE file (CSV or workbook) to check "
                                                   "units against.")]
 
@@ -81,6 +86,7 @@ def scrub(
     payer: PayerOpt = None,
     setting: SettingOpt = None,
     mue: MueOpt = None,
+    hcpcs: HcpcsOpt = None,
     exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when there are "
                                             "error findings (input errors still exit 2).")]
     = False,
@@ -88,7 +94,7 @@ def scrub(
     """Scrub charge exports, write marked copies and report the findings."""
     if fmt not in ("text", "json", "csv"):
         raise _fail(f"unknown --format '{fmt}'; use text, json or csv")
-    config = _config(config_path, payer, setting, mue).with_rules(split_names(select),
+    config = _config(config_path, payer, setting, mue, hcpcs).with_rules(split_names(select),
                                                                    split_names(ignore))
     try:
         selected_rules(config)
@@ -125,12 +131,53 @@ def suggest_codes(
     supports, encounter by encounter."""
     if fmt not in SUGGEST_RENDERERS:
         raise _fail(f"unknown --format '{fmt}'; use text or json")
-    config = _config(config_path, payer, setting, None)
+    config = _config(config_path, payer, setting, None, None)
     try:
         result = suggest(file, config, sheet=sheet)
     except InputError as exc:
         raise _fail(str(exc)) from None
     sys.stdout.write(SUGGEST_RENDERERS[fmt](result))
+
+
+@app.command("drug")
+def show_drug(name: Annotated[str, typer.Argument(help="HCPCS code, generic or brand name.")]
+              ) -> None:
+    """Show a drug's entry in the shipped HCPCS table: code, billing unit, kind."""
+    found = find_drug(name)
+    if not found:
+        raise _fail(f"no drug '{name}' in the shipped HCPCS table; try the generic name or "
+                    f"the code")
+    replaced = drug_table().replaced_by.get(name.strip().upper())
+    if replaced:
+        sys.stdout.write(f"{name.strip().upper()} is deleted; replaced by {replaced}\n")
+    for entry in found:
+        also = f"; also {', '.join(entry.synonyms)}" if entry.synonyms else ""
+        replaces = f"; replaces {', '.join(entry.replaces)}" if entry.replaces else ""
+        sys.stdout.write(f"{entry.code}  {entry.name}: {entry.unit_text} per unit, "
+                         f"{entry.kind}{' (hormonal)' if entry.hormonal else ''}"
+                         f"{', single-dose (JW/JZ)' if entry.single_dose else ''}"
+                         f"{replaces}{also}\n")
+
+
+@app.command("units")
+def drug_units(code: Annotated[str, typer.Argument(help="HCPCS drug code, e.g. J1745.")],
+               dose: Annotated[list[str], typer.Argument(help="Dose given, e.g. 400 mg.")]
+               ) -> None:
+    """Billing units for a dose: dose / the descriptor's unit, rounded up."""
+    entry = next((e for e in find_drug(code) if e.code == code.strip().upper()), None)
+    if entry is None or entry.unit_amount is None:
+        raise _fail(f"'{code}' is not a drug code with a billing unit in the shipped table")
+    parsed = parse_dose(" ".join(dose))
+    if parsed is None or not parsed[1]:
+        raise _fail(f"cannot read the dose '{' '.join(dose)}'; give a number and a unit, "
+                    f"e.g. 400 mg")
+    units = billing_units(parsed[0], parsed[1], entry.unit_amount, entry.unit)
+    if units is None:
+        raise _fail(f"{parsed[1]} does not convert to {entry.unit} ({entry.code} is billed "
+                    f"per {entry.unit_text})")
+    sys.stdout.write(f"{units}\n")
+    sys.stderr.write(f"{entry.code} {entry.name}: {parsed[0]:g} {parsed[1]} / "
+                     f"{entry.unit_text} = {units} unit(s)\n")
 
 
 @app.command("rules")
@@ -150,13 +197,16 @@ def show_rule(name: Annotated[str, typer.Argument(help="Rule name or ID.")]) -> 
 
 
 def _config(path: Path | None, payer: str | None, setting: str | None,
-            mue: Path | None) -> Config:
+            mue: Path | None, hcpcs: Path | None) -> Config:
     """The config file (found or given), its payer profile, then the command line."""
-    overrides = {"setting": setting, "mue": str(mue) if mue else None}
+    overrides = {"setting": setting, "mue": str(mue) if mue else None,
+                 "hcpcs": str(hcpcs) if hcpcs else None}
     try:
         config = load_config(path, payer=payer, overrides=overrides)
-        if config.mue:
-            load_mue(config.mue)  # a bad MUE file stops the run before any file is read
+        if config.mue:  # a bad reference file stops the run before any input is read
+            load_mue(config.mue)
+        if config.hcpcs:
+            load_hcpcs(config.hcpcs)
     except ConfigError as exc:
         raise _fail(str(exc)) from None
     return config

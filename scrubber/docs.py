@@ -25,7 +25,12 @@ def explain(rule: type[Rule]) -> str:
     """The full documentation of one rule."""
     head = f"{rule.id} {rule.name} (default severity: {rule.severity.value})"
     needs = ", ".join(rule.requires)
-    return f"{head}\n\n{rule.doc()}\n\nNeeds columns for: {needs}\n"
+    examples = ""
+    if rule.example_options:
+        options = ", ".join(f"{k} = {v!r}".replace("True", "true")
+                            for k, v in rule.example_options.items())
+        examples = f"\nThe examples assume: {options}\n"
+    return f"{head}\n\n{rule.doc()}\n\nNeeds columns for: {needs}\n{examples}"
 
 
 def example(rule: type[Rule], kind: str) -> pd.DataFrame:

@@ -18,14 +18,16 @@ RULES = list(REGISTRY.values())
 
 @pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
 def test_failing_example_raises_exactly_this_rule(rule):
-    findings = scrub(example(rule, "failing"), Config(select=(rule.id,))).findings
+    config = Config(select=(rule.id,), **rule.example_options)
+    findings = scrub(example(rule, "failing"), config).findings
     assert findings, f"{rule.id}'s failing example raises nothing"
     assert {f.rule for f in findings} == {rule.id}
 
 
 @pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])
 def test_passing_example_raises_nothing(rule):
-    assert scrub(example(rule, "passing"), Config(select=(rule.id,))).findings == ()
+    config = Config(select=(rule.id,), **rule.example_options)
+    assert scrub(example(rule, "passing"), config).findings == ()
 
 
 @pytest.mark.parametrize("rule", RULES, ids=[r.id for r in RULES])

@@ -20,7 +20,9 @@ spec.loader.exec_module(generate)
 CATEGORIES = {"missing-time", "stop-before-start", "push-billed-as-infusion",
               "missing-drug-code", "duplicate-initial", "time-units-mismatch",
               "infusion-too-short", "addon-without-primary", "hierarchy",
-              "hydration-not-separately-billable", "mue-exceeded", "modifier"}
+              "hydration-not-separately-billable", "mue-exceeded", "modifier",
+              "missing-diagnosis", "invalid-diagnosis", "invalid-code", "drug-units-mismatch",
+              "missing-documentation"}
 
 
 def _found(path):

@@ -132,3 +132,29 @@ def drug_table() -> DrugTable:
     """The shipped table (read once per process)."""
     text = resources.files("scrubber.reference").joinpath("hcpcs_drugs.csv").read_text("utf-8")
     return parse_table(text)
+
+
+def find_drug(name_or_code: str) -> list[DrugEntry]:
+    """Entries matching a code (current or deleted), a generic or brand name."""
+    import pandas as pd
+
+    from scrubber.normalize import drug_key
+
+    table = drug_table()
+    text = name_or_code.strip()
+    code = text.upper()
+    if code in table.by_code:
+        return [table.by_code[code]]
+    if code in table.replaced_by:
+        return [table.by_code[table.replaced_by[code]]]
+    lower = text.lower()
+    exact = [e for e in table.entries
+             if lower == e.name.lower() or lower in (s.lower() for s in e.synonyms)]
+    if exact:
+        return exact
+    key = drug_key(pd.Series([text], dtype="string")).iloc[0]
+    if not isinstance(key, str):
+        return []
+    keys = drug_key(pd.Series([e.name for e in table.entries], dtype="string"))
+    found = [e for e, k in zip(table.entries, keys, strict=True) if k == key]
+    return found or ([table.names()[key]] if key in table.names() else [])

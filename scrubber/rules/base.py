@@ -54,6 +54,8 @@ class Rule:
     name: ClassVar[str]
     severity: ClassVar[Severity]
     requires: ClassVar[tuple[str, ...]] = ("code",)
+    #: config options the docstring examples assume (a rule a payer profile turns on).
+    example_options: ClassVar[dict[str, object]] = {}
 
     def check(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         raise NotImplementedError

@@ -42,6 +42,7 @@ class JwJzModifier(Rule):
     name = "jw-jz-modifier"
     severity = Severity.WARNING
     requires = ("code",)
+    example_options = {"jw_jz": True}
 
     def check(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         if not ctx.config.jw_jz:
