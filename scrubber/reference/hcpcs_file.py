@@ -8,14 +8,12 @@ joined), and ``TERM DT`` (termination date: the code is deleted from then on) or
 
 from __future__ import annotations
 
-import os
-from functools import cache
 from pathlib import Path
 
 import pandas as pd
 
 from scrubber.config import ConfigError
-from scrubber.reference.mue import _grid
+from scrubber.reference.cms_files import load_cached, read_grid
 
 _SEARCH_ROWS = 40
 
@@ -26,17 +24,11 @@ def load_hcpcs(path: str | Path) -> pd.DataFrame:
     Raises:
         ConfigError: the file cannot be read or has no HCPC column.
     """
-    path = Path(path)
-    try:
-        stat = os.stat(path)
-    except OSError:
-        raise ConfigError(f"HCPCS file {path}: not found") from None
-    return _load(str(path), stat.st_mtime_ns, stat.st_size).copy()
+    return load_cached(path, "HCPCS file", _parse)
 
 
-@cache
-def _load(path: str, _mtime: int, _size: int) -> pd.DataFrame:
-    grid = _grid(Path(path))
+def _parse(path: str, label: str) -> pd.DataFrame:
+    grid = read_grid(Path(path), label)
     for index, row in enumerate(grid[:_SEARCH_ROWS]):  # noqa: B007 - used after break
         texts = [str(v).strip().upper() if v is not None else "" for v in row]
         code = next((i for i, t in enumerate(texts) if t in ("HCPC", "HCPCS", "HCPCS CODE",

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from types import ModuleType
 
 import pandas as pd
-import simple_icd_10_cm as cm
 
 _SHAPE = re.compile(r"^[A-Z][0-9][0-9A-Z](?:\.?[0-9A-Z]{1,4})?$")
 #: how many billable codes a suggestion lists before it shortens to "first ... last".
@@ -28,9 +28,18 @@ def normalise(code: str) -> str:
 
 
 @cache
+def _code_set() -> ModuleType:
+    """The package, imported on first use: loading the code set takes over a second."""
+    import simple_icd_10_cm
+
+    return simple_icd_10_cm
+
+
+@cache
 def verdict(code: str) -> tuple[str, str]:
     """(status, detail) of a normalised code: ('ok', ''), ('category', 'K50.00 ... K50.919')
     or ('unknown', '')."""
+    cm = _code_set()
     if not _SHAPE.match(code) or not cm.is_valid_item(code):
         return "unknown", ""
     if cm.is_leaf(code):
@@ -55,6 +64,6 @@ def tokens(diagnosis: pd.Series) -> pd.Series:
 
 def description(code: str) -> str:
     try:
-        return cm.get_description(code)
+        return _code_set().get_description(code)
     except ValueError:
         return ""

@@ -10,15 +10,12 @@ leading digit of "3 Date of Service Edit: Clinical" is read). Values are never h
 
 from __future__ import annotations
 
-import csv
-import io
-import os
-from functools import cache
 from pathlib import Path
 
 import pandas as pd
 
 from scrubber.config import ConfigError
+from scrubber.reference.cms_files import load_cached, read_grid
 
 _SEARCH_ROWS = 40
 
@@ -29,17 +26,11 @@ def load_mue(path: str | Path) -> pd.DataFrame:
     Raises:
         ConfigError: the file cannot be read or has no code and MUE value columns.
     """
-    path = Path(path)
-    try:
-        stat = os.stat(path)
-    except OSError:
-        raise ConfigError(f"MUE file {path}: not found") from None
-    return _load(str(path), stat.st_mtime_ns, stat.st_size).copy()
+    return load_cached(path, "MUE file", _parse)
 
 
-@cache
-def _load(path: str, _mtime: int, _size: int) -> pd.DataFrame:
-    grid = _grid(Path(path))
+def _parse(path: str, label: str) -> pd.DataFrame:
+    grid = read_grid(Path(path), label)
     header_at, columns = _header(grid, path)
     code_col, value_col, flag_col = columns
     rows = grid[header_at + 1:]
@@ -62,29 +53,6 @@ def _load(path: str, _mtime: int, _size: int) -> pd.DataFrame:
 def _cell(row: list[object], col: int) -> str:
     value = row[col] if col < len(row) else None
     return "" if value is None else str(value)
-
-
-def _grid(path: Path) -> list[list[object]]:
-    suffix = path.suffix.lower()
-    try:
-        if suffix in (".xlsx", ".xlsm", ".xls"):
-            import python_calamine
-
-            book = python_calamine.CalamineWorkbook.from_path(str(path))
-            return book.get_sheet_by_index(0).to_python()
-        raw = path.read_bytes()
-    except Exception as exc:  # noqa: BLE001 - any reader failure is one clear message
-        raise ConfigError(f"MUE file {path}: cannot be read ({type(exc).__name__})") from None
-    for encoding in ("utf-8-sig", "cp1252"):
-        try:
-            text = raw.decode(encoding)
-            break
-        except UnicodeDecodeError:
-            continue
-    else:
-        raise ConfigError(f"MUE file {path}: not a text (CSV) file or a workbook")
-    delimiter = "\t" if text.count("\t") > text.count(",") else ","
-    return [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
 
 
 def _header(grid: list[list[object]], path: str) -> tuple[int, tuple[int, int, int | None]]:
