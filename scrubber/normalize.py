@@ -92,6 +92,12 @@ def _joined(table: Table, mapping: dict[str, list[int]], field: str) -> pd.Serie
     return joined.mask(joined.str.fullmatch(r"[,\s]*").fillna(True))
 
 
+def has_modifier(modifiers: pd.Series, *names: str) -> pd.Series:
+    """Lines whose 'XS,59' modifier list holds any of ``names`` (plain booleans)."""
+    pattern = rf"(?:^|,)(?:{'|'.join(names)})(?:,|$)"
+    return modifiers.str.contains(pattern, regex=True).fillna(False).astype(bool)
+
+
 def _units(text: pd.Series) -> pd.DataFrame:
     number = pd.to_numeric(
         text.str.extract(r"(?i)^x?\s*(\d+(?:\.\d+)?)\s*(?:units?|u)?$")[0], errors="coerce")
@@ -173,8 +179,7 @@ def canonical_frame(table: Table, *, max_midnight_gap: float = 720) -> pd.DataFr
         "service_date_bad": dates["bad"],
         "code": codes["code"].astype("string"),
         "modifiers": modifiers,
-        "distinct_modifier": modifiers.str.contains(
-            rf"(?:^|,)(?:{'|'.join(DISTINCT_MODIFIERS)})(?:,|$)", regex=True).fillna(False),
+        "distinct_modifier": has_modifier(modifiers, *DISTINCT_MODIFIERS),
         **_units(text["units"]),
         "start": start["minutes"], "start_date": start["date"],
         "start_blank": start["blank"], "start_bad": start["bad"],

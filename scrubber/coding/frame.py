@@ -29,9 +29,10 @@ _CODE_ROUTE = {**{c: "push" for c in ("96374", "96375", "96376", "96409", "96411
 _KIND_PATTERNS = (("chemotherapy", r"chemo|anti-?neoplast|oncolog|cancer|hormon|complex"),
                   ("hydration", r"hydrat|fluid|electrolyte"),
                   ("therapeutic", r"therap|prophyla|diagnos|drug|biolog|antibiot"))
-_PURPOSE_PATTERNS = (("kvo", r"\bkvo\b|\btko\b|keep (?:the )?veins? open|to keep open"),
-                     ("flush", r"flush"),
-                     ("carrier", r"carrier|diluent|vehicle|piggyback base|mixed with"))
+#: purposes that make fluid part of another service, not billable hydration (DOMAIN.md).
+PURPOSE_PATTERNS = (("kvo", r"\bkvo\b|\btko\b|keep (?:the )?veins? open|to keep open"),
+                    ("flush", r"flush"),
+                    ("carrier", r"carrier|diluent"))
 _METHOD_PATTERNS = (("on-body", r"on-?\s?body|onpro|wearable injector"),
                     ("pump", r"pump|cadd|elastomeric|ambulatory|portable|implant"))
 _YES = r"^(?:y|yes|true|1|x|primary|p)$"
@@ -114,13 +115,13 @@ def classify_rows(lines: pd.DataFrame, drug_kinds: Mapping[str, str]) -> pd.Data
     method = _match(method_text, _METHOD_PATTERNS)
     method = method.where(method != "", np.where(_flag(code.eq("96377")), "on-body",
                                                  np.where(_flag(code.eq("96416")), "pump", "")))
-    day = _day(rows)
+    day = day_number(rows)
     start = day * 1440 + rows["start"]
     return pd.DataFrame({
         "encounter": rows["encounter"], "drug": rows["drug"].fillna(""),
         "route": route, "kind": kind, "start": start, "stop": start + rows["duration"],
         "site": rows["site"].fillna("").str.strip().str.lower(),
-        "purpose": _match(purpose_text, _PURPOSE_PATTERNS), "method": method,
+        "purpose": _match(purpose_text, PURPOSE_PATTERNS), "method": method,
         "primary": _flag(rows["primary"].str.strip().str.lower().str.match(_YES)),
         "hormonal": hormonal.astype(bool), "drug_key": rows["drug_key"].fillna(""),
         "day": day, "place": rows["place_of_service"].str.extract(r"(\d+)")[0].str.zfill(2),
@@ -128,7 +129,7 @@ def classify_rows(lines: pd.DataFrame, drug_kinds: Mapping[str, str]) -> pd.Data
     }, index=rows.index)
 
 
-def _day(rows: pd.DataFrame) -> pd.Series:
+def day_number(rows: pd.DataFrame) -> pd.Series:
     """Day number of each row's start (its start date, else the date of service, else the
     encounter's first date, else 0)."""
     date = rows["start_date"].fillna(rows["service_date"])

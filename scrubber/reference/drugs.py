@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+import pandas as pd
+
 KINDS = ("chemotherapy", "therapeutic", "hydration")
 
 
@@ -73,6 +75,10 @@ class DrugTable:
         """Deleted code -> the code that replaced it."""
         return {old: e.code for e in self.entries for old in e.replaces}
 
+    def frame(self) -> pd.DataFrame:
+        """The table indexed by code: ``amount``, ``unit``, ``up_to``, ``single_dose``."""
+        return _frame(self)
+
     def names(self) -> dict[str, DrugEntry]:
         """Every name and synonym, folded to its matching key -> its entry (first wins)."""
         return _name_index(self)
@@ -84,9 +90,15 @@ def _by_code(table: DrugTable) -> dict[str, DrugEntry]:
 
 
 @cache
-def _name_index(table: DrugTable) -> dict[str, DrugEntry]:
-    import pandas as pd
+def _frame(table: DrugTable) -> pd.DataFrame:
+    return pd.DataFrame([(e.code, e.unit_amount, e.unit, e.up_to, e.single_dose)
+                         for e in table.entries],
+                        columns=["code", "amount", "unit", "up_to", "single_dose"]
+                        ).set_index("code")
 
+
+@cache
+def _name_index(table: DrugTable) -> dict[str, DrugEntry]:
     from scrubber.normalize import drug_key
 
     names, entries = [], []
@@ -136,8 +148,6 @@ def drug_table() -> DrugTable:
 
 def find_drug(name_or_code: str) -> list[DrugEntry]:
     """Entries matching a code (current or deleted), a generic or brand name."""
-    import pandas as pd
-
     from scrubber.normalize import drug_key
 
     table = drug_table()

@@ -6,14 +6,10 @@ import pandas as pd
 
 from scrubber.codes import ADMINISTRATION, DISTINCT_MODIFIERS
 from scrubber.findings import Severity
+from scrubber.normalize import has_modifier
 from scrubber.rules.base import Context, Rule, combine, hits
 
 _X = ("XE", "XS", "XP", "XU")
-
-
-def _has(modifiers: pd.Series, *names: str) -> pd.Series:
-    pattern = rf"(?:^|,)(?:{'|'.join(names)})(?:,|$)"
-    return modifiers.str.contains(pattern, regex=True).fillna(False).astype(bool)
 
 
 class Modifier(Rule):
@@ -57,14 +53,14 @@ class Modifier(Rule):
         tokens = mods.str.split(",").explode()
         bad_tokens = tokens[(tokens != "") & ~tokens.str.fullmatch(r"[0-9A-Z]{2}")]
         bad = bad_tokens.groupby(level=0).agg(", ".join).reindex(lines.index)
-        distinct = _has(mods, *DISTINCT_MODIFIERS)
-        both = _has(mods, "59") & _has(mods, *_X)
+        distinct = has_modifier(mods, *DISTINCT_MODIFIERS)
+        both = has_modifier(mods, "59") & has_modifier(mods, *_X)
         justified = _second_site(lines) | _second_encounter(lines)
         unjustified = distinct & ~both & ~justified
-        repeat = _has(mods, "76", "77")
+        repeat = has_modifier(mods, "76", "77")
         count = code.groupby([enc, code]).transform("size")
         not_repeated = repeat & (count < 2)
-        twenty_five = _has(mods, "25") & code.isin(ADMINISTRATION)
+        twenty_five = has_modifier(mods, "25") & code.isin(ADMINISTRATION)
         return combine(
             hits(bad.notna(), "modifiers", "'" + bad.fillna("") + "' is not a valid "
                  "two-character modifier", "Use a valid modifier (two letters or digits, "

@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from scrubber.codes import HYDRATION
+from scrubber.coding.frame import PURPOSE_PATTERNS, day_number
 from scrubber.coding.timing import subtract
 from scrubber.config import Config
 from scrubber.rules.coding.common import documented_push
@@ -16,15 +17,12 @@ from scrubber.rules.coding.common import documented_push
 #: drug infusion codes whose documented minutes hydration cannot share.
 DRUG_INFUSION = frozenset({"96365", "96366", "96367", "96368", "96413", "96415", "96417",
                            "96422", "96423"})
-_NOT_BILLABLE = r"\bkvo\b|\btko\b|keep (?:the )?veins? open|to keep open|flush|carrier|diluent"
+_NOT_BILLABLE = "|".join(pattern for _, pattern in PURPOSE_PATTERNS)
 
 
 def clock(lines: pd.DataFrame) -> pd.DataFrame:
     """``start`` and ``stop`` of each line on the continuous clock (NaN when unknown)."""
-    date = lines["start_date"].fillna(lines["service_date"])
-    date = date.fillna(date.groupby(lines["encounter"]).transform("min"))
-    day = (date - pd.Timestamp("2000-01-01")).dt.days.fillna(0)
-    start = day * 1440 + lines["start"]
+    start = day_number(lines) * 1440 + lines["start"]
     return pd.DataFrame({"encounter": lines["encounter"], "start": start,
                          "stop": start + lines["duration"]}, index=lines.index)
 

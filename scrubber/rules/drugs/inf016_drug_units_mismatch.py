@@ -7,6 +7,7 @@ import pandas as pd
 
 from scrubber.codes import DRUG_CODE_PATTERN
 from scrubber.findings import Severity
+from scrubber.normalize import has_modifier
 from scrubber.reference.drugs import drug_table
 from scrubber.reference.units import billing_units_series
 from scrubber.rules.base import Context, Rule, combine, hits
@@ -49,12 +50,10 @@ class DrugUnitsMismatch(Rule):
     def check(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         if not ctx.has("dose"):
             return combine()  # nothing to compare with
-        table = pd.DataFrame([(e.code, e.unit_amount, e.unit, e.up_to)
-                              for e in drug_table().entries],
-                             columns=["code", "amount", "unit", "up_to"]).set_index("code")
+        table = drug_table().frame()
         code = lines["code"]
         drug_line = code.str.match(DRUG_CODE_PATTERN).fillna(False).astype(bool)
-        waste = lines["modifiers"].str.contains(r"(?:^|,)JW(?:,|$)", regex=True).fillna(False)
+        waste = has_modifier(lines["modifiers"], "JW")
         per_amount, per_unit = code.map(table["amount"]), code.map(table["unit"])
         checked = drug_line & ~waste.astype(bool) & per_amount.notna() & lines["dose"].notna()
         if not checked.any():

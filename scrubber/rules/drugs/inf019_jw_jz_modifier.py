@@ -6,14 +6,10 @@ import pandas as pd
 
 from scrubber.codes import DRUG_CODE_PATTERN
 from scrubber.findings import Severity
+from scrubber.normalize import has_modifier
 from scrubber.reference.drugs import drug_table
 from scrubber.reference.units import billing_units_series
 from scrubber.rules.base import Context, Rule, combine, hits
-
-
-def _has(modifiers: pd.Series, name: str) -> pd.Series:
-    return modifiers.str.contains(rf"(?:^|,){name}(?:,|$)", regex=True).fillna(False).astype(
-        bool)
 
 
 class JwJzModifier(Rule):
@@ -47,12 +43,12 @@ class JwJzModifier(Rule):
     def check(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         if not ctx.config.jw_jz:
             return combine()
-        entries = drug_table().by_code
+        table = drug_table().frame()
         code, mods = lines["code"], lines["modifiers"].fillna("")
-        single = code.map({c: e.single_dose for c, e in entries.items()}).fillna(False)
+        single = code.map(table["single_dose"]).fillna(False)
         drug_line = code.str.match(DRUG_CODE_PATTERN).fillna(False).astype(bool) & \
             single.astype(bool)
-        jw, jz = _has(mods, "JW"), _has(mods, "JZ")
+        jw, jz = has_modifier(mods, "JW"), has_modifier(mods, "JZ")
         neither = drug_line & ~jw & ~jz
         return combine(
             hits(neither, "modifiers", code + " is a single-dose drug billed to Medicare "
@@ -68,9 +64,9 @@ def _covered(lines: pd.DataFrame, jw: pd.Series) -> pd.Series:
     """JW lines whose discarded dose fits in the rounding of the same drug's given line."""
     if "dose" not in lines or lines["dose"].isna().all():
         return pd.Series(False, index=lines.index)
-    table = {e.code: (e.unit_amount, e.unit) for e in drug_table().entries if e.unit_amount}
-    amount = lines["code"].map({c: a for c, (a, _) in table.items()})
-    unit = lines["code"].map({c: u for c, (_, u) in table.items()})
+    table = drug_table().frame()
+    amount = lines["code"].map(table["amount"])
+    unit = lines["code"].map(table["unit"])
     known = amount.notna() & lines["dose"].notna()
     units = billing_units_series(lines["dose"].where(known), lines["dose_unit"],
                                  amount.fillna(1.0), unit.fillna("mg"))
