@@ -18,6 +18,7 @@ from scrubber.io.reader import Table, read_table, table_from_frame
 from scrubber.normalize import canonical_frame, column_map
 from scrubber.positions import column_letter, display_value
 from scrubber.rules import Rule, lookup, selected_rules
+from scrubber.reference.tables import load_reference
 from scrubber.rules.base import Context
 from scrubber.schema import schema_failures
 
@@ -100,7 +101,8 @@ def scrub_table(table: Table, config: Config, rules: list[Rule]) -> FileResult:
     present = frozenset(mapping)
     _require_columns(table, present, rules)
     lines = canonical_frame(table, max_midnight_gap=config.midnight_max_gap_minutes)
-    ctx = Context(config, present, schema_failures(lines))
+    ctx = Context(config, present, schema_failures(lines),
+                  load_reference(mue=config.mue, hcpcs=config.hcpcs), mapping)
     findings: list[Finding] = []
     for rule in rules:
         findings.extend(_findings(rule, rule.check(lines, ctx), table, lines, mapping, config))

@@ -2,22 +2,31 @@
 
 A rule is pure: it takes the canonical claim-line frame and a :class:`Context` and returns
 *hits*, a frame indexed by worksheet row with the columns ``field``, ``message``,
-``suggestion`` and ``severity`` (None: the rule's default). The engine turns hits into
+``suggestion``, ``severity`` (None: the rule's default) and ``position`` (the 0-based column
+of the exact cell judged, for fields spread over several columns such as Diagnosis 1..4 and
+Modifier 1..4; None: the field's first column). The engine turns hits into
 :class:`~scrubber.findings.Finding` records in the user's coordinates.
+
+What a rule may do: read the canonical frame and its context (config, the columns present,
+the schema's failures, the raw cells of multi-column fields, the reference tables). What it
+may not: read files, print, import openpyxl/xlwings, keep state between runs, or loop over
+rows in Python.
 """
 
 from __future__ import annotations
 
 import inspect
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import ClassVar
 
 import pandas as pd
 
 from scrubber.config import Config
 from scrubber.findings import Severity
+from scrubber.reference.tables import Reference
 
-HIT_COLUMNS = ("field", "message", "suggestion", "severity")
+HIT_COLUMNS = ("field", "message", "suggestion", "severity", "position")
 
 
 @dataclass(frozen=True)
@@ -29,14 +38,28 @@ class Context:
         present: canonical fields the sheet has a column for.
         schema_failures: what the pandera schema rejected, one row per failing cell, with the
             columns ``check`` (the schema check's name) and ``field``, indexed by row.
+        reference: the reference tables of the prepared run (drug table, MUE, HCPCS,
+            ICD-10-CM).
+        columns: canonical field -> the 0-based positions of its columns in the sheet.
+        cells: multi-column field -> its cleaned cell texts, one frame column per sheet
+            column (named by position), indexed by row like the lines.
     """
 
     config: Config
     present: frozenset[str]
     schema_failures: pd.DataFrame
+    reference: Reference
+    columns: Mapping[str, list[int]] = field(default_factory=dict)
+    cells: Mapping[str, pd.DataFrame] = field(default_factory=dict)
 
     def has(self, *fields: str) -> bool:
         return all(f in self.present for f in fields)
+
+    def field_cells(self, name: str, index: pd.Index) -> pd.DataFrame:
+        """The cells of a multi-column field, one column per sheet position (empty frame
+        with ``index`` when the sheet has no such column)."""
+        found = self.cells.get(name)
+        return found if found is not None else pd.DataFrame(index=index, dtype="string")
 
 
 class Rule:
@@ -71,14 +94,45 @@ class Rule:
 
 def hits(mask: pd.Series, field: pd.Series | str, message: pd.Series | str,
          suggestion: pd.Series | str | None = None,
-         severity: pd.Series | Severity | None = None) -> pd.DataFrame:
-    """Hits for the rows where ``mask`` is true; Series arguments align on the row index."""
+         severity: pd.Series | Severity | None = None,
+         position: pd.Series | int | None = None) -> pd.DataFrame:
+    """Hits for the rows where ``mask`` is true; Series arguments align on the row index.
+
+    ``position`` names the exact column of a multi-column field (see the module docstring).
+    """
     index = mask.index[mask.fillna(False).astype(bool)]
     frame = pd.DataFrame(index=index, columns=list(HIT_COLUMNS), dtype="object")
     frame["field"] = _pick(field, index)
     frame["message"] = _pick(message, index)
     frame["suggestion"] = _pick(suggestion, index)
     frame["severity"] = _pick(severity, index)
+    frame["position"] = _pick(position, index)
+    return frame
+
+
+def cell_hits(cells: pd.Series, field: str, message: pd.Series | str,
+              suggestion: pd.Series | str | None = None,
+              severity: pd.Series | Severity | None = None) -> pd.DataFrame:
+    """Hits for per-cell results of a multi-column field.
+
+    ``cells`` is indexed by (row, position), one entry per offending cell; message and
+    suggestion Series align on that same index. One hit per cell, so Diagnosis 2's fault is
+    reported on Diagnosis 2.
+    """
+    if cells.empty:
+        return combine()
+    rows = cells.index.get_level_values(0)
+    frame = pd.DataFrame(index=pd.Index(rows, name=None), columns=list(HIT_COLUMNS),
+                         dtype="object")
+    frame["field"] = field
+    for name, value in (("message", message), ("suggestion", suggestion),
+                        ("severity", severity)):
+        if isinstance(value, pd.Series):
+            picked = value.reindex(cells.index).astype("object")
+            frame[name] = picked.where(picked.notna(), None).to_numpy()
+        else:
+            frame[name] = value
+    frame["position"] = cells.index.get_level_values(1).astype(int).to_numpy()
     return frame
 
 

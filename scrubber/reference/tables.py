@@ -1,0 +1,70 @@
+"""The reference tables a run needs, loaded once and handed to the rules through their context.
+
+A :class:`Reference` is immutable and picklable: it is what a worker process, a Dask worker or
+the Excel add-in receives inside the prepared run. Rules never load a file themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from scrubber.reference.drugs import DrugTable, drug_table
+from scrubber.reference.hcpcs_file import load_hcpcs
+from scrubber.reference.icd10 import verdict
+from scrubber.reference.mue import load_mue
+
+
+class Icd10:
+    """ICD-10-CM validity: ``verdict(code)`` -> (status, detail).
+
+    The code set itself comes from the ``simple-icd-10-cm`` package (a module, not data that
+    pickles); the object only carries the verdicts it has already given, so it pickles small.
+    """
+
+    def __init__(self) -> None:
+        self._seen: dict[str, tuple[str, str]] = {}
+
+    def verdict(self, code: str) -> tuple[str, str]:
+        found = self._seen.get(code)
+        if found is None:
+            found = self._seen[code] = verdict(code)
+        return found
+
+    def __getstate__(self) -> dict[str, object]:
+        return {"_seen": {}}
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Reference tables for one configuration.
+
+    Attributes:
+        drugs: the shipped HCPCS drug table.
+        mue: the user's CMS MUE table (indexed by code: value, indicator), or None.
+        hcpcs: the user's CMS HCPCS file (indexed by code: deleted), or None.
+        icd10: the ICD-10-CM code set, or None when no selected rule reads diagnoses.
+    """
+
+    drugs: DrugTable
+    mue: pd.DataFrame | None = None
+    hcpcs: pd.DataFrame | None = None
+    icd10: Icd10 | None = field(default=None, compare=False)
+
+    @property
+    def quarter(self) -> dict[str, str]:
+        """What the report says produced it: the drug table's source and quarter."""
+        return {"drug_table": self.drugs.quarter, "drug_table_source": self.drugs.source}
+
+
+def load_reference(*, mue: str | None = None, hcpcs: str | None = None,
+                   icd10: bool = True) -> Reference:
+    """Load every table once.
+
+    Raises:
+        ConfigError: a user-supplied file is missing or unreadable (named in the message).
+    """
+    return Reference(drugs=drug_table(), mue=load_mue(mue) if mue else None,
+                     hcpcs=load_hcpcs(hcpcs) if hcpcs else None,
+                     icd10=Icd10() if icd10 else None)
