@@ -1,0 +1,296 @@
+"""The mark plan: what a marked output shows for one file's findings, decided once.
+
+Every painter reads the same plan and decides nothing about findings itself: the openpyxl
+writer (:mod:`scrubber.mark.xlsx`) today, the fast package writer and the Excel add-in's painter
+later. The plan is plain data (frozen dataclasses of text, numbers and tuples, picklable) and
+:meth:`MarkPlan.to_dict` gives the JSON-ready form for a painter across a process boundary.
+
+The plan says, for one sheet:
+
+- every charge line's row: its ``Scrub Status`` (``error``, ``warning`` or ``OK``), its
+  ``Scrub Findings`` text and, for a flagged row, the row fill;
+- every flagged cell: a stronger fill of the same hue, for the worst of its findings;
+- every ``Issues`` row: the finding's fields and a link target at its cell.
+
+A finding on the header row or above it (about the sheet, not a line) gets an Issues row only.
+
+How far a row fill reaches is the painter's call, since only it sees the sheet; the xlsx
+writer fills from column A through the ``Scrub Findings`` column.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, fields
+from types import MappingProxyType
+from typing import TYPE_CHECKING
+
+from scrubber.fields import FINDINGS_HEADER, STATUS_HEADER
+from scrubber.findings import Finding, Severity
+
+if TYPE_CHECKING:  # only for the annotation: the plan needs no pandas at run time
+    from scrubber.engine import FileResult
+
+# ARGB fills. The row colours are the ones every earlier marked copy used, so a second scrub
+# still recognises (and clears) old marks. The cell colours are deliberately not in Excel's
+# standard palette (its gold is FFFFC000), so a user's own fill is not mistaken for ours.
+ERROR_ROW_RGB = "FFF4B6B6"
+WARNING_ROW_RGB = "FFFFE699"
+ERROR_CELL_RGB = "FFE57373"
+WARNING_CELL_RGB = "FFFFC845"
+ROW_FILLS: Mapping[Severity, str] = MappingProxyType(
+    {Severity.ERROR: ERROR_ROW_RGB, Severity.WARNING: WARNING_ROW_RGB})
+CELL_FILLS: Mapping[Severity, str] = MappingProxyType(
+    {Severity.ERROR: ERROR_CELL_RGB, Severity.WARNING: WARNING_CELL_RGB})
+#: every fill a scrub paints; a later scrub clears exactly these.
+OUR_RGBS = frozenset({*ROW_FILLS.values(), *CELL_FILLS.values()})
+
+OK_STATUS = "OK"
+ISSUES_HEADERS = ("Row", "Encounter", "Rule", "Name", "Severity", "Column", "Column Letter",
+                  "Value", "Message", "Suggestion")
+#: Excel's limit on the characters in one cell.
+CELL_TEXT_LIMIT = 32_767
+_VALUE_SHOWN = 40  # a cell value longer than this is shortened inside a findings line
+_RANK = {Severity.ERROR: 0, Severity.WARNING: 1}  # lower is worse
+
+
+@dataclass(frozen=True, slots=True)
+class RowMark:
+    """One charge line's marks.
+
+    Attributes:
+        row: the worksheet row number.
+        severity: the worst finding's severity; None for a clean line.
+        fill: the row fill (ARGB); None for a clean line, which keeps its own fill.
+        status: the ``Scrub Status`` text: ``error``, ``warning`` or ``OK``.
+        findings: the ``Scrub Findings`` text, one line per finding (errors first);
+            empty for a clean line.
+    """
+
+    row: int
+    severity: Severity | None
+    fill: str | None
+    status: str
+    findings: str
+
+
+@dataclass(frozen=True, slots=True)
+class CellMark:
+    """One flagged cell, painted over its row's fill.
+
+    Attributes:
+        row: the worksheet row number.
+        column_letter: the column's letter (``D``).
+        column_index: the column's 0-based position (``D`` is 3).
+        severity: the worst severity among the cell's findings.
+        fill: the cell fill (ARGB), stronger than the row fill of that severity.
+        rules: the IDs of the rules that flagged the cell, in finding order.
+    """
+
+    row: int
+    column_letter: str
+    column_index: int
+    severity: Severity
+    fill: str
+    rules: tuple[str, ...]
+
+    @property
+    def coordinate(self) -> str:
+        return f"{self.column_letter}{self.row}"
+
+
+@dataclass(frozen=True, slots=True)
+class IssueRow:
+    """One line of the Issues sheet; the fields before ``link`` follow ``ISSUES_HEADERS``.
+
+    ``link`` is the target of the row's hyperlink: the flagged cell (``'Sheet'!D12``), or
+    column A of the row when the finding names no column.
+    """
+
+    row: int
+    encounter: str | None
+    rule: str
+    name: str
+    severity: Severity
+    column: str | None
+    column_letter: str | None
+    value: str | None
+    message: str
+    suggestion: str | None
+    link: str
+
+    def cells(self) -> tuple[object, ...]:
+        """The values to write under ``ISSUES_HEADERS``, in order."""
+        return (self.row, self.encounter, self.rule, self.name, self.severity.value,
+                self.column, self.column_letter, self.value, self.message, self.suggestion)
+
+
+@dataclass(frozen=True, slots=True)
+class MarkPlan:
+    """Everything a marked output shows for one sheet.
+
+    ``rows`` are sorted by row, ``cells`` by row then column; ``issues`` follow the result's
+    findings. The header fields are carried as data so a painter needs no import to use them.
+    """
+
+    sheet: str
+    header_row: int
+    rows: tuple[RowMark, ...]
+    cells: tuple[CellMark, ...]
+    issues: tuple[IssueRow, ...]
+    status_header: str = STATUS_HEADER
+    findings_header: str = FINDINGS_HEADER
+    issues_headers: tuple[str, ...] = ISSUES_HEADERS
+
+    def to_dict(self) -> dict[str, object]:
+        """The plan as JSON-ready dicts and lists (severities as their text)."""
+        return _plain(self)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> MarkPlan:
+        """The plan back from :meth:`to_dict`'s output (after a JSON round trip, too)."""
+        return cls(
+            sheet=data["sheet"], header_row=data["header_row"],
+            rows=tuple(RowMark(**{**r, "severity": _severity(r["severity"])})
+                       for r in data["rows"]),
+            cells=tuple(CellMark(**{**c, "severity": Severity(c["severity"]),
+                                    "rules": tuple(c["rules"])}) for c in data["cells"]),
+            issues=tuple(IssueRow(**{**i, "severity": Severity(i["severity"])})
+                         for i in data["issues"]),
+            status_header=data["status_header"], findings_header=data["findings_header"],
+            issues_headers=tuple(data["issues_headers"]))
+
+
+def plan_marks(result: FileResult) -> MarkPlan:
+    """The marks for one scrubbed file: rows, cells and Issues rows. Pure; reads nothing."""
+    # A finding on the header row or above (a rule that could not run on the sheet) is about
+    # the sheet, not a line: it is listed in Issues, but painting it would overwrite headers.
+    on_lines = [f for f in result.findings if f.row > result.header_row]
+    by_row: dict[int, list[Finding]] = defaultdict(list)
+    for finding in on_lines:
+        by_row[finding.row].append(finding)
+    rows = tuple(_row_mark(row, by_row.get(row, ()))
+                 for row in sorted(set(result.line_rows) | set(by_row)))
+    issues = tuple(_issue_row(finding, result.sheet) for finding in result.findings)
+    return MarkPlan(result.sheet, result.header_row, rows, _cell_marks(on_lines), issues)
+
+
+def worst(severities: Iterable[Severity]) -> Severity:
+    """The worst of some severities (error beats warning)."""
+    return min(severities, key=_RANK.__getitem__)
+
+
+def finding_line(finding: Finding) -> str:
+    """One finding as a line of ``Scrub Findings``: rule, name, where, message and the fix.
+
+    ``INF014 invalid-diagnosis [Diagnosis 2, col D = 'K50']: K50 is a category. Fix: ...``
+    """
+    where = _where(finding)
+    line = f"{finding.rule} {finding.name}{f' [{where}]' if where else ''}: " \
+           f"{_sentence(finding.message)}"
+    if finding.suggestion:
+        line += f" Fix: {finding.suggestion}"
+    return " ".join(line.splitlines())  # one finding stays one line of the cell
+
+
+def link_target(sheet: str, column_letter: str, row: int) -> str:
+    """An in-workbook link target: the sheet name quoted, its apostrophes doubled."""
+    return "'" + sheet.replace("'", "''") + f"'!{column_letter}{row}"
+
+
+def column_index(letter: str) -> int:
+    """The 0-based position of a column letter ('A' -> 0, 'AA' -> 26)."""
+    if not letter or not letter.isascii() or not letter.isalpha():
+        raise ValueError(f"not a column letter: {letter!r}")
+    number = 0
+    for char in letter.upper():
+        number = number * 26 + ord(char) - ord("A") + 1
+    return number - 1
+
+
+def cap_cell_text(lines: list[str], limit: int = CELL_TEXT_LIMIT) -> str:
+    """Join lines into one cell's text of at most ``limit`` characters.
+
+    Whole lines are kept while they fit; the rest become a visible note
+    ``… (N more findings, see Issues sheet)``. A first line too long on its own is cut and
+    ends in ``…``.
+    """
+    text = "\n".join(lines)
+    if len(text) <= limit:
+        return text
+    kept, used = 0, -1  # used: characters of the kept lines and the newlines between them
+    while len(lines[kept]) + used + 1 + 1 + len(_more(len(lines) - kept - 1)) <= limit:
+        used += len(lines[kept]) + 1
+        kept += 1
+    if kept == 0:
+        rest = len(lines) - 1
+        note = f"\n{_more(rest)}" if rest else ""
+        return lines[0][:limit - len(note) - 1] + "…" + note
+    return "\n".join(lines[:kept] + [_more(len(lines) - kept)])
+
+
+def _row_mark(row: int, findings: Iterable[Finding]) -> RowMark:
+    findings = sorted(findings, key=lambda f: _RANK[f.severity])  # stable: errors first
+    if not findings:
+        return RowMark(row, None, None, OK_STATUS, "")
+    severity = findings[0].severity
+    return RowMark(row, severity, ROW_FILLS[severity], severity.value,
+                   cap_cell_text([finding_line(f) for f in findings]))
+
+
+def _cell_marks(findings: Iterable[Finding]) -> tuple[CellMark, ...]:
+    by_cell: dict[tuple[int, str], list[Finding]] = defaultdict(list)
+    for finding in findings:
+        if finding.column_letter:
+            by_cell[(finding.row, finding.column_letter)].append(finding)
+    marks = []
+    for (row, letter), on_cell in by_cell.items():
+        severity = worst(f.severity for f in on_cell)
+        marks.append(CellMark(row, letter, column_index(letter), severity, CELL_FILLS[severity],
+                              tuple(dict.fromkeys(f.rule for f in on_cell))))
+    return tuple(sorted(marks, key=lambda m: (m.row, m.column_index)))
+
+
+def _issue_row(finding: Finding, sheet: str) -> IssueRow:
+    return IssueRow(finding.row, finding.encounter, finding.rule, finding.name, finding.severity,
+                    finding.column, finding.column_letter, finding.value, finding.message,
+                    finding.suggestion,
+                    link_target(sheet, finding.column_letter or "A", finding.row))
+
+
+def _where(finding: Finding) -> str:
+    parts = [p for p in (finding.column, finding.column_letter and f"col {finding.column_letter}")
+             if p]
+    if not parts:
+        return ""
+    where = ", ".join(parts)
+    if finding.value is None:
+        return f"{where}, empty"
+    value = " ".join(finding.value.split())
+    if len(value) > _VALUE_SHOWN:
+        value = value[:_VALUE_SHOWN - 1] + "…"
+    return f"{where} = '{value}'"
+
+
+def _sentence(text: str) -> str:
+    text = text.strip()
+    return text if text.endswith((".", "!", "?")) else f"{text}."
+
+
+def _more(count: int) -> str:
+    return f"… ({count} more finding{'' if count == 1 else 's'}, see Issues sheet)"
+
+
+def _severity(text: str | None) -> Severity | None:
+    return None if text is None else Severity(text)
+
+
+def _plain(value: object) -> object:
+    if isinstance(value, Severity):
+        return value.value
+    if isinstance(value, tuple):
+        return [_plain(item) for item in value]
+    if hasattr(value, "__dataclass_fields__"):
+        return {f.name: _plain(getattr(value, f.name)) for f in fields(value)}
+    return value
