@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scrubber.config import Config
+from scrubber.prepared import Prepared, prepare
 from scrubber.engine import FileResult, ScrubResult, scrub
 from scrubber.io.errors import InputError
 from scrubber.io.reader import SUPPORTED_SUFFIXES
@@ -19,12 +20,19 @@ from scrubber.mark import marked_path, write_marked_copy
 
 @dataclass(frozen=True)
 class BatchOptions:
-    """How each file of a batch is scrubbed and where its marked copy goes."""
+    """How each file of a batch is scrubbed and where its marked copy goes.
 
-    config: Config
+    ``config`` may be a :class:`Config` or a prepared run; it is prepared once, here, and
+    the prepared run (picklable) is what each worker receives.
+    """
+
+    config: Config | Prepared
     sheet: str | None = None
     mark: bool = True
     out: str | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "config", prepare(self.config))
 
 
 def expand(paths: Iterable[str]) -> list[str]:
@@ -89,7 +97,8 @@ def scrub_many(paths: list[str], options: BatchOptions, jobs: int = 1) -> ScrubR
             files.append(result)
         if error is not None:
             errors.append(error)
-    return ScrubResult(tuple(files), tuple(errors))
+    return ScrubResult(tuple(files), tuple(errors),
+                       reference=prepare(options.config).reference.quarter)
 
 
 def _without_clashes(paths: list[str], options: BatchOptions) -> tuple[list[str],

@@ -17,12 +17,11 @@ from scrubber.config_file import load_config
 from scrubber.docs import explain, rule_index
 from scrubber.io.errors import InputError
 from scrubber.reference.drugs import drug_table, find_drug
-from scrubber.reference.hcpcs_file import load_hcpcs
-from scrubber.reference.mue import load_mue
 from scrubber.reference.units import billing_units, parse_dose
 from scrubber.render import SUFFIX_FORMATS, render
 from scrubber.render.suggestions import SUGGEST_RENDERERS
-from scrubber.rules import lookup, selected_rules
+from scrubber.prepared import prepare
+from scrubber.rules import lookup
 from scrubber.suggest import suggest
 
 ConfigOpt = Annotated[Path | None, typer.Option(
@@ -97,7 +96,7 @@ def scrub(
     config = _config(config_path, payer, setting, mue, hcpcs).with_rules(split_names(select),
                                                                    split_names(ignore))
     try:
-        selected_rules(config)
+        prepared = prepare(config)  # rules and reference tables, once for every file
     except ConfigError as exc:
         raise _fail(str(exc)) from None
     paths = expand(files)
@@ -105,7 +104,7 @@ def scrub(
         raise _fail("no .xlsx, .xlsm or .csv files found in " + ", ".join(files))
     if out and len(paths) > 1 and Path(out).suffix.lower() in (".xlsx", ".xlsm"):
         raise _fail("--out names one file but there are several inputs; give a folder")
-    result = scrub_many(paths, BatchOptions(config, sheet, not no_mark, out), jobs)
+    result = scrub_many(paths, BatchOptions(prepared, sheet, not no_mark, out), jobs)
     for error in result.input_errors:
         _error_line(str(error))
     if report is not None:
@@ -203,10 +202,6 @@ def _config(path: Path | None, payer: str | None, setting: str | None,
                  "hcpcs": str(hcpcs) if hcpcs else None}
     try:
         config = load_config(path, payer=payer, overrides=overrides)
-        if config.mue:  # a bad reference file stops the run before any input is read
-            load_mue(config.mue)
-        if config.hcpcs:
-            load_hcpcs(config.hcpcs)
     except ConfigError as exc:
         raise _fail(str(exc)) from None
     return config

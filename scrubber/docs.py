@@ -9,6 +9,7 @@ from __future__ import annotations
 import pandas as pd
 
 from scrubber.rules import REGISTRY, Rule
+from scrubber.rules.precedence import PRECEDENCE, outranked_by, outranks
 
 _HEADINGS = {"failing": "Failing example:", "passing": "Passing example:"}
 
@@ -30,7 +31,22 @@ def explain(rule: type[Rule]) -> str:
         options = ", ".join(f"{k} = {v!r}".replace("True", "true")
                             for k, v in rule.example_options.items())
         examples = f"\nThe examples assume: {options}\n"
-    return f"{head}\n\n{rule.doc()}\n\nNeeds columns for: {needs}\n{examples}"
+    return f"{head}\n\n{rule.doc()}\n\nNeeds columns for: {needs}\n{examples}{_precedence(rule)}"
+
+
+def _precedence(rule: type[Rule]) -> str:
+    """What one-finding-per-cell means for this rule (scrubber.rules.precedence)."""
+    lines = []
+    stronger, weaker = outranked_by(rule.name), outranks(rule.name)
+    if stronger:
+        lines.append(f"On a cell that {' or '.join(stronger)} also reports, only that "
+                     f"finding is kept.")
+    if weaker:
+        lines.append(f"On a cell that {' or '.join(weaker)} also reports, this finding "
+                     f"replaces it.")
+    order = "; ".join(" > ".join(group) for group in PRECEDENCE)
+    lines.append(f"Precedence (one finding per cell, strongest first): {order}")
+    return "\n" + "\n".join(lines) + "\n"
 
 
 def example(rule: type[Rule], kind: str) -> pd.DataFrame:

@@ -1,31 +1,48 @@
-"""The one library call: ``scrub(source, config) -> ScrubResult``.
+"""The library calls: ``scrub(source, config) -> ScrubResult`` and ``scrub_grid(rows, config)``.
 
-The CLI and the Excel add-in are thin layers over :func:`scrub`.
+The CLI and the Excel add-in are thin layers over these. Both run a :class:`Prepared` run
+(built from a :class:`Config` when one is given), so a batch resolves its rules and reference
+tables once.
 """
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
 
 from scrubber.config import Config
+from scrubber.fields import MULTI_FIELDS
 from scrubber.findings import Finding, Severity
 from scrubber.io.errors import InputError
-from scrubber.io.reader import Table, read_table, table_from_frame
-from scrubber.normalize import canonical_frame, column_map
+from scrubber.io.reader import Table, read_table, table_from_frame, table_from_grids
+from scrubber.normalize import canonical_frame, clean_text, column_map, split_totals
 from scrubber.positions import column_letter, display_value
-from scrubber.rules import Rule, lookup, selected_rules
-from scrubber.reference.tables import load_reference
+from scrubber.prepared import Prepared, Profile, prepare
+from scrubber.rules import Rule, lookup
 from scrubber.rules.base import Context
+from scrubber.rules.precedence import resolve
 from scrubber.schema import schema_failures
+from scrubber.version import __version__
+
+
+@dataclass(frozen=True)
+class SkippedRow:
+    """A row under the data that is not a charge line (a totals or summary row)."""
+
+    row: int
+    reason: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"row": self.row, "reason": self.reason}
 
 
 @dataclass(frozen=True)
 class FileResult:
-    """Findings for one file (or frame), with where its data sits."""
+    """Findings for one file (or frame, or grid), with where its data sits."""
 
     path: str
     sheet: str
@@ -34,10 +51,15 @@ class FileResult:
     findings: tuple[Finding, ...]
     #: worksheet rows of every charge line (for marking clean rows); not in reports.
     line_rows: tuple[int, ...] = field(default=(), repr=False, compare=False)
+    #: totals and summary rows left out of the checks.
+    skipped_rows: tuple[SkippedRow, ...] = ()
+    #: names of the rules that could not run on this sheet (each has a finding too).
+    failed_rules: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         return {"path": self.path, "sheet": self.sheet, "header_row": self.header_row,
-                "rows": self.rows, "findings": [f.to_dict() for f in self.findings]}
+                "rows": self.rows, "skipped_rows": [s.to_dict() for s in self.skipped_rows],
+                "findings": [f.to_dict() for f in self.findings]}
 
 
 @dataclass(frozen=True)
@@ -46,6 +68,8 @@ class ScrubResult:
 
     files: tuple[FileResult, ...]
     input_errors: tuple[InputError, ...] = field(default=())
+    #: what produced the findings: the reference tables' sources and quarters.
+    reference: dict[str, str] = field(default_factory=dict, compare=False)
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -56,64 +80,106 @@ class ScrubResult:
 
     @property
     def exit_code(self) -> int:
-        """0 clean, 1 an error-severity finding, 2 an input error."""
-        if self.input_errors:
+        """0 clean, 1 an error-severity finding, 2 an input error or a rule that could not
+        run."""
+        if self.input_errors or any(f.failed_rules for f in self.files):
             return 2
         return 1 if self.count(Severity.ERROR) else 0
 
     def summary(self) -> dict[str, object]:
         by_rule = Counter(f.name for f in self.findings)
         return {"files": len(self.files), "rows": sum(f.rows for f in self.files),
+                "skipped_rows": sum(len(f.skipped_rows) for f in self.files),
                 "errors": self.count(Severity.ERROR), "warnings": self.count(Severity.WARNING),
                 "by_rule": dict(sorted(by_rule.items()))}
 
     def to_dict(self) -> dict[str, object]:
-        """The JSON report: ``{"files": [...], "summary": {...}}``."""
-        return {"files": [f.to_dict() for f in self.files], "summary": self.summary()}
+        """The JSON report: ``{"version", "reference", "files": [...], "summary": {...}}``."""
+        return {"version": __version__, "reference": dict(self.reference),
+                "files": [f.to_dict() for f in self.files], "summary": self.summary()}
 
 
-def scrub(source: str | Path | pd.DataFrame, config: Config | None = None, *,
+def scrub(source: str | Path | pd.DataFrame, config: Config | Prepared | None = None, *,
           sheet: str | None = None, header_row: int = 1) -> ScrubResult:
     """Scrub one workbook, CSV file or DataFrame.
 
     Args:
         source: a path to .xlsx/.xlsm/.csv, or a DataFrame whose columns are header texts.
-        config: what to check; the defaults when None.
+        config: what to check (a Config, or a run already prepared with :func:`prepare`);
+            the defaults when None.
         sheet: the sheet to read (found automatically when None); a DataFrame's sheet name.
         header_row: for a DataFrame, the worksheet row its header sits on.
 
     Raises:
         InputError: the file cannot be read or lacks the columns the selected rules need.
-        ConfigError: the config names an unknown rule.
+        ConfigError: the config names an unknown rule or an unreadable reference file.
     """
-    config = config or Config()
-    rules = selected_rules(config)
+    prepared = prepare(config)
     if isinstance(source, pd.DataFrame):
         table = table_from_frame(source, sheet=sheet or "Sheet1", header_row=header_row)
     else:
         table = read_table(source, sheet)
-    return ScrubResult((scrub_table(table, config, rules),))
+    return _result(scrub_table(table, prepared), prepared)
 
 
-def scrub_table(table: Table, config: Config, rules: list[Rule]) -> FileResult:
-    """Run the rules over a table that has been read."""
+def scrub_grid(rows: Sequence[Sequence[object]], config: Config | Prepared | None = None, *,
+               sheet: str = "Sheet1", source: str = "<grid>") -> ScrubResult:
+    """Scrub a grid of cell values, row 1 first, as Excel and xlwings hand a sheet over.
+
+    The header row is found as in a file (within the first rows); rows are numbered as the
+    worksheet numbers them, so findings name the cells the user sees.
+
+    Raises:
+        InputError: no header row, or columns the selected rules need are missing.
+        ConfigError: the config names an unknown rule or an unreadable reference file.
+    """
+    prepared = prepare(config)
+    grid = [list(row) if isinstance(row, (list, tuple)) else [row] for row in rows]
+    table = table_from_grids(source, {sheet: grid})
+    return _result(scrub_table(table, prepared), prepared)
+
+
+def _result(file: FileResult, prepared: Prepared) -> ScrubResult:
+    return ScrubResult((file,), reference=prepared.reference.quarter)
+
+
+def scrub_table(table: Table, prepared: Prepared | Profile | Config) -> FileResult:
+    """Run the prepared rules over a table that has been read."""
+    profile = prepared if isinstance(prepared, Profile) else prepare(prepared).default
+    config, rules = profile.config, profile.rules
+    table, skipped = split_totals(table)
     mapping = column_map(table)
-    present = frozenset(mapping)
-    _require_columns(table, present, rules)
+    _require_columns(table, frozenset(mapping), rules)
     lines = canonical_frame(table, max_midnight_gap=config.midnight_max_gap_minutes)
-    ctx = Context(config, present, schema_failures(lines),
-                  load_reference(mue=config.mue, hcpcs=config.hcpcs), mapping)
+    cells = {name: pd.DataFrame({p: clean_text(table.data.loc[lines.index, p])
+                                 for p in mapping[name]}, index=lines.index)
+             for name in MULTI_FIELDS if name in mapping}
+    ctx = Context(config, frozenset(mapping), schema_failures(lines), profile.reference,
+                  mapping, cells)
     findings: list[Finding] = []
+    failed: list[str] = []
     for rule in rules:
-        findings.extend(_findings(rule, rule.check(lines, ctx), table, lines, mapping, config))
+        try:
+            findings.extend(_findings(rule, rule.check(lines, ctx), table, lines, mapping,
+                                      config))
+        except Exception as exc:  # noqa: BLE001 - one rule's fault must not lose the file
+            failed.append(rule.name)
+            findings.append(_rule_failed(rule, exc, table, config))
+    findings = resolve(_merge_same_cell(findings))
     findings.sort(key=lambda f: f.sort_key)
     return FileResult(table.source, table.sheet, table.header_row, len(lines), tuple(findings),
-                      tuple(int(r) for r in lines.index))
+                      tuple(int(r) for r in lines.index),
+                      tuple(SkippedRow(r, why) for r, why in skipped), tuple(failed))
 
 
-def _require_columns(table: Table, present: frozenset[str], rules: list[Rule]) -> None:
-    """Raise one clear InputError naming every missing field and the headers seen."""
-    available = set(present)
+#: fields without which a rule cannot judge anything; a missing column of any other field
+#: reads as empty cells (no time columns: timed codes get missing-time, injections pass).
+HARD_FIELDS = frozenset({"code", "encounter"})
+
+
+def _require_columns(table: Table, present: frozenset[str], rules: Sequence[Rule]) -> None:
+    """Raise one clear InputError naming every missing hard field and the headers seen."""
+    available = set(present) | ({f for r in rules for f in r.requires} - HARD_FIELDS)
     if "encounter" not in available and {"patient", "service_date"} <= available:
         available.add("encounter")
     missing: dict[str, list[str]] = {}
@@ -134,15 +200,19 @@ def _require_columns(table: Table, present: frozenset[str], rules: list[Rule]) -
                                    f"those rules with --ignore)")
 
 
+def _severity_override(rule: Rule, config: Config) -> Severity | None:
+    return next((level for key, level in config.severity.items()
+                 if lookup(key) is type(rule)), None)
+
+
 def _findings(rule: Rule, hits: pd.DataFrame, table: Table, lines: pd.DataFrame,
               mapping: dict[str, list[int]], config: Config) -> list[Finding]:
     """Hits of one rule as Finding records in the user's coordinates."""
-    override = next((level for key, level in config.severity.items()
-                     if lookup(key) is type(rule)), None)
+    override = _severity_override(rule, config)
     out = []
+    has_position = "position" in hits.columns
     for row, hit in zip(hits.index, hits.itertuples(index=False), strict=True):
-        positions = mapping.get(hit.field) if hit.field else None
-        position = positions[0] if positions else None
+        position = _position(hit.field, hit.position if has_position else None, mapping)
         value = table.data.at[row, position] if position is not None else None
         out.append(Finding(
             rule=rule.id, name=rule.name,
@@ -154,3 +224,50 @@ def _findings(rule: Rule, hits: pd.DataFrame, table: Table, lines: pd.DataFrame,
             column_letter=column_letter(position) if position is not None else None,
             value=display_value(value), encounter=str(lines.at[row, "encounter"])))
     return out
+
+
+def _position(field_name: object, position: object, mapping: dict[str, list[int]]) -> int | None:
+    """The 0-based column of a hit: the one it names, else its field's first column."""
+    if position is not None and not pd.isna(position):
+        return int(position)
+    positions = mapping.get(field_name) if isinstance(field_name, str) else None
+    return positions[0] if positions else None
+
+
+def _rule_failed(rule: Rule, exc: Exception, table: Table, config: Config) -> Finding:
+    """The one finding that says a rule could not run (its type only: no cell text)."""
+    return Finding(
+        rule=rule.id, name=rule.name, severity=Severity.ERROR,
+        message=f"the {rule.name} check could not run on this sheet "
+                f"({type(exc).__name__}); its findings are missing from this report",
+        suggestion="Please report this file's shape to the maintainers; skip the check with "
+                   f"--ignore {rule.name} meanwhile",
+        sheet=table.sheet, row=table.header_row, column=None, column_letter=None, value=None,
+        encounter=None)
+
+
+def _merge_same_cell(findings: list[Finding]) -> list[Finding]:
+    """One finding per rule and cell: a rule that judged a cell twice speaks once, its
+    messages joined."""
+    merged: dict[tuple[object, ...], Finding] = {}
+    for f in findings:
+        key = (f.rule, f.sheet, f.row, f.column_letter)
+        first = merged.get(key)
+        if first is None:
+            merged[key] = f
+            continue
+        merged[key] = Finding(
+            rule=f.rule, name=f.name,
+            severity=Severity.ERROR if Severity.ERROR in (first.severity, f.severity)
+            else first.severity,
+            message=_join(first.message, f.message), suggestion=_join(first.suggestion,
+                                                                      f.suggestion),
+            sheet=f.sheet, row=f.row, column=f.column, column_letter=f.column_letter,
+            value=f.value, encounter=f.encounter)
+    return list(merged.values())
+
+
+def _join(a: str | None, b: str | None) -> str | None:
+    if not a or not b or a == b:
+        return a or b
+    return f"{a}; {b}"

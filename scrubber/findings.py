@@ -52,6 +52,7 @@ class Finding:
             "name": self.name,
             "severity": self.severity.value,
             "column": self.column,
+            "column_letter": self.column_letter,
             "value": self.value,
             "message": self.message,
             "suggestion": self.suggestion,

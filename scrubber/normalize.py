@@ -53,6 +53,51 @@ def clean_text(values: pd.Series) -> pd.Series:
     return text.mask((text == "") | text.str.match(PLACEHOLDER).fillna(False))
 
 
+#: a totals or summary label ("Total", "Grand total", "Subtotal", "381 lines", "Count: 12").
+_TOTAL_LABEL = (r"(?i)^\s*((?:grand\s+|sub-?\s*)?totals?|summary|(?:line\s+)?count|sum"
+                r"|\d[\d,]*\s+(?:charge\s+)?(?:lines?|rows?|charges?|items?|records?))\b")
+
+
+def split_totals(table: Table) -> tuple[Table, list[tuple[int, str]]]:
+    """Take totals and summary rows under the data out of the table.
+
+    A row is a totals row when it sits below the first line that carries a code, has no
+    encounter (or only the label in the encounter cell) and no code-shaped value in its code
+    cell, and either holds a totals label (see ``_TOTAL_LABEL``) in some cell or holds
+    nothing but numbers (sums). Returns the table without them and (row, reason) pairs; the
+    reason quotes only the label, never other cell text.
+    """
+    data = table.data
+    if data.empty:
+        return table, []
+    mapping = column_map(table)
+    text = data.apply(lambda column: column.astype("string").str.strip())
+    labels = text.apply(lambda column: column.str.extract(_TOTAL_LABEL, expand=False))
+    label = labels.bfill(axis=1).iloc[:, 0] if labels.shape[1] else \
+        pd.Series(pd.NA, index=data.index, dtype="string")
+    code = clean_text(_field(table, mapping, "code"))
+    code_like = code.str.upper().str.match(r"^[0-9A-Z]{5}\b").fillna(False).astype(bool)
+    who = clean_text(_field(table, mapping, "encounter" if "encounter" in mapping
+                            else "patient"))
+    no_owner = who.isna() | who.str.extract(_TOTAL_LABEL, expand=False).notna()
+    below = data.index > (code_like[code_like].index.min() if code_like.any() else np.inf)
+    filled = data.notna()
+    numeric = data.apply(lambda column: column.map(_is_number)).astype(bool)
+    only_numbers = (numeric | ~filled).all(axis=1) & numeric.any(axis=1)
+    totals = below & no_owner & ~code_like & (label.notna() | only_numbers)
+    if not totals.any():
+        return table, []
+    reasons = ("totals row ('" + label.str.replace(r"\s+", " ", regex=True) + "')").fillna(
+        "totals row (numbers only under the data)")
+    skipped = [(int(r), str(reasons.at[r])) for r in data.index[totals]]
+    return replace(table, data=data.loc[~totals]), skipped
+
+
+def _is_number(value: object) -> bool:
+    return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
+        value, (bool, np.bool_))
+
+
 def column_map(table: Table) -> dict[str, list[int]]:
     """Canonical field -> column positions for this table."""
     return map_headers(table.headers)

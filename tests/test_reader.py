@@ -7,7 +7,7 @@ import zipfile
 import pandas as pd
 import pytest
 
-from scrubber import InputError, scrub
+from scrubber import Config, InputError, scrub
 from scrubber.fields import SYNONYMS, field_for_header
 from scrubber.io.reader import read_table
 from tests.conftest import HEADERS, ROWS, make_workbook
@@ -156,13 +156,22 @@ def test_no_header_does_not_quote_cells(tmp_path):
     assert "SECRET" not in message
 
 
-def test_missing_columns_named_with_headers_seen(tmp_path):
+def test_missing_time_columns_read_as_empty_cells(tmp_path):
+    """A sheet without time columns is scrubbed: the timed code is flagged, the injection
+    is not (an injection clinic's export has no times to give)."""
     path = make_workbook(tmp_path / "t.xlsx", headers=["Encounter ID", "CPT", "Units"],
-                         rows=[["E1", "96365", 1]])
-    message = _expect(path, "lacks columns for start (needed by missing-time, "
-                            "stop-before-start, time-units-mismatch, infusion-too-short); "
-                            "stop (needed by missing-time")
-    assert "headers seen on row 4: Encounter ID, CPT, Units" in message
+                         rows=[["E1", "96365", 1], ["E2", "96372", 1]])
+    findings = scrub(path, Config(select=("missing-time",))).findings
+    assert [(f.row, f.name, f.column) for f in findings] == [(5, "missing-time", None)]
+    assert "no start or stop time" in findings[0].message
+
+
+def test_missing_code_column_named_with_headers_seen(tmp_path):
+    path = make_workbook(tmp_path / "t.xlsx", headers=["Encounter ID", "Drug", "Route",
+                                                       "Units"],
+                         rows=[["E1", "Infliximab", "IV", 1]])
+    message = _expect(path, "lacks columns for code (needed by")
+    assert "headers seen on row 4: Encounter ID, Drug, Route, Units" in message
 
 
 def test_no_encounter_nor_patient_and_date(tmp_path):

@@ -12,13 +12,15 @@ import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 import pandas as pd
-import python_calamine
 
 from scrubber.fields import map_headers
 from scrubber.io.errors import InputError
+
+if TYPE_CHECKING:  # the compiled reader is imported when a workbook is opened
+    import python_calamine
 
 #: the header row is looked for within this many rows from the top of a sheet.
 HEADER_SEARCH_ROWS = 20
@@ -178,6 +180,8 @@ def _check_package(path: Path) -> None:
 
 
 def _open_excel(path: Path) -> python_calamine.CalamineWorkbook:
+    import python_calamine  # only now: scrubbing a grid or DataFrame never loads it
+
     _check_package(path)
     return _calamine(str(path), python_calamine.CalamineWorkbook.from_path, str(path))
 

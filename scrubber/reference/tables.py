@@ -7,6 +7,7 @@ the Excel add-in receives inside the prepared run. Rules never load a file thems
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from importlib import metadata
 
 import pandas as pd
 
@@ -14,6 +15,13 @@ from scrubber.reference.drugs import DrugTable, drug_table
 from scrubber.reference.hcpcs_file import load_hcpcs
 from scrubber.reference.icd10 import verdict
 from scrubber.reference.mue import load_mue
+
+
+def _icd10_release() -> str:
+    try:
+        return f"simple-icd-10-cm {metadata.version('simple-icd-10-cm')}"
+    except metadata.PackageNotFoundError:
+        return "simple-icd-10-cm"
 
 
 class Icd10:
@@ -54,8 +62,12 @@ class Reference:
 
     @property
     def quarter(self) -> dict[str, str]:
-        """What the report says produced it: the drug table's source and quarter."""
-        return {"drug_table": self.drugs.quarter, "drug_table_source": self.drugs.source}
+        """What the report says produced it: the drug table's quarter and source, and the
+        ICD-10-CM code set's release (the package that ships it)."""
+        out = {"drug_table": self.drugs.quarter, "drug_table_source": self.drugs.source}
+        if self.icd10 is not None:
+            out["icd10cm"] = _icd10_release()
+        return out
 
 
 def load_reference(*, mue: str | None = None, hcpcs: str | None = None,

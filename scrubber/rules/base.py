@@ -69,8 +69,10 @@ class Rule:
         id: stable ID, never reused.
         name: kebab-case name of the problem.
         severity: default severity.
-        requires: canonical fields the sheet must have for the rule to run; ``encounter``
-            is satisfied by an encounter column or by patient + service date.
+        requires: canonical fields the rule reads. A sheet without a code column, or
+            without an encounter column (or patient + service date), is refused with a
+            message naming them; any other missing column reads as empty cells, so a sheet
+            of injections with no time columns is still scrubbed.
     """
 
     id: ClassVar[str]

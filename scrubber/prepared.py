@@ -1,0 +1,84 @@
+"""The prepared run: everything a scrub needs, resolved once.
+
+``prepare(config)`` validates the config, instantiates the selected rules and loads the
+reference tables they read (the drug table, the user's MUE and HCPCS files, the ICD-10-CM set
+when a diagnosis rule is selected). The result is immutable and picklable: it is what a worker
+process, a Dask worker or the Excel add-in receives, so nothing is rebuilt per file and no
+rule reads a file behind the caller's back.
+
+A prepared run holds one :class:`Profile` per payer as well as the default, so a later check
+can judge each line under the profile its payer column names.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from scrubber.config import Config
+from scrubber.reference.tables import Reference, load_reference
+from scrubber.rules import Rule, selected_rules
+
+#: rules that read diagnoses (the ICD-10-CM set is loaded only for them).
+_DIAGNOSIS_RULES = frozenset({"invalid-diagnosis"})
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One configuration with its rule instances and reference tables."""
+
+    config: Config
+    rules: tuple[Rule, ...]
+    reference: Reference
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A resolved run: the default profile and any payer profiles.
+
+    Attributes:
+        default: the profile every line is checked under unless a payer's applies.
+        payers: payer name -> its profile (may be empty).
+    """
+
+    default: Profile
+    payers: Mapping[str, Profile] = field(default_factory=dict)
+
+    @property
+    def config(self) -> Config:
+        return self.default.config
+
+    @property
+    def rules(self) -> tuple[Rule, ...]:
+        return self.default.rules
+
+    @property
+    def reference(self) -> Reference:
+        return self.default.reference
+
+
+def prepare_profile(config: Config) -> Profile:
+    """Resolve one configuration.
+
+    Raises:
+        ConfigError: an unknown rule, or a reference file that cannot be read.
+    """
+    rules = tuple(selected_rules(config))
+    reference = load_reference(mue=config.mue, hcpcs=config.hcpcs,
+                               icd10=any(r.name in _DIAGNOSIS_RULES for r in rules))
+    return Profile(config, rules, reference)
+
+
+def prepare(config: Config | Prepared | None = None,
+            payers: Mapping[str, Config] | None = None) -> Prepared:
+    """Resolve a configuration (the defaults when None) and any payer profiles once.
+
+    A :class:`Prepared` passed in comes back unchanged, so callers may take either.
+
+    Raises:
+        ConfigError: an unknown rule, or a reference file that cannot be read.
+    """
+    if isinstance(config, Prepared):
+        return config
+    default = prepare_profile(config or Config())
+    return Prepared(default, {name: prepare_profile(c) for name, c in (payers or {}).items()})

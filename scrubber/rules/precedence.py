@@ -1,0 +1,55 @@
+"""One problem, one finding per cell: which rule speaks when two judge the same fault.
+
+Some faults are seen by two rules: a malformed code is both a bad pattern (code-format) and
+not a real code (invalid-code); an initial code billed with 2 units breaks both the one-unit
+limit (mue-exceeded) and the time arithmetic (time-units-mismatch). When two *selected*
+rules of one group report the same cell (sheet, row, column), only the first-listed rule's
+finding is kept; with only the lower rule selected, it reports. Any new overlap goes here,
+and ``scrubber rule NAME`` shows it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Protocol, TypeVar
+
+#: groups of rule names, strongest first.
+PRECEDENCE: tuple[tuple[str, ...], ...] = (
+    ("invalid-code", "code-format"),
+    ("mue-exceeded", "time-units-mismatch"),
+)
+
+
+class _Cellular(Protocol):
+    name: str
+    sheet: str
+    row: int
+    column_letter: str | None
+
+
+T = TypeVar("T", bound=_Cellular)
+
+
+def outranked_by(name: str) -> tuple[str, ...]:
+    """Rules whose finding on a cell replaces this rule's finding on that cell."""
+    for group in PRECEDENCE:
+        if name in group:
+            return group[:group.index(name)]
+    return ()
+
+
+def outranks(name: str) -> tuple[str, ...]:
+    """Rules whose finding on a cell this rule's finding replaces."""
+    for group in PRECEDENCE:
+        if name in group:
+            return group[group.index(name) + 1:]
+    return ()
+
+
+def resolve(findings: Iterable[T]) -> list[T]:
+    """Drop every finding that a stronger rule of its group made on the same cell."""
+    findings = list(findings)
+    spoken = {(f.sheet, f.row, f.column_letter, f.name) for f in findings}
+    return [f for f in findings
+            if not any((f.sheet, f.row, f.column_letter, stronger) in spoken
+                       for stronger in outranked_by(f.name))]
