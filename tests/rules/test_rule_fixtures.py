@@ -36,11 +36,19 @@ def test_rule_fixture(rule, name, case):
     findings = scrub(frame, Config(select=(rule,))).findings
     assert all(f.rule == rule and f.name == name for f in findings)
     assert sorted(f.row for f in findings) == sorted(e["row"] for e in case["expect"])
-    by_row = {f.row: f for f in findings}
     for expected in case["expect"]:
-        finding = by_row[expected["row"]]
-        for key in ("column", "severity", "suggestion", "value"):
+        finding = _matching(findings, expected)
+        for key in ("column", "severity", "suggestion", "value", "message"):
             if key in expected:
                 actual = getattr(finding, key)
                 actual = actual.value if key == "severity" else actual
                 assert actual == expected[key], (key, finding)
+
+
+def _matching(findings, expected):
+    """The finding on the expected row (and column, when the case names one)."""
+    on_row = [f for f in findings if f.row == expected["row"]]
+    if "column" in expected:
+        on_row = [f for f in on_row if f.column == expected["column"]] or on_row
+    assert len(on_row) == 1, (expected, on_row)
+    return on_row[0]

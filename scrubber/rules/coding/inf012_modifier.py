@@ -7,7 +7,7 @@ import pandas as pd
 from scrubber.codes import ADMINISTRATION, DISTINCT_MODIFIERS
 from scrubber.findings import Severity
 from scrubber.normalize import has_modifier
-from scrubber.rules.base import Context, Rule, combine, hits
+from scrubber.rules.base import Context, Rule, cell_hits, combine, hits
 
 _X = ("XE", "XS", "XP", "XU")
 
@@ -50,9 +50,7 @@ class Modifier(Rule):
         if not ctx.has("modifiers") and lines["modifiers"].isna().all():
             return combine()  # no modifier column and none typed into the code cells
         mods, code, enc = lines["modifiers"].fillna(""), lines["code"], lines["encounter"]
-        tokens = mods.str.split(",").explode()
-        bad_tokens = tokens[(tokens != "") & ~tokens.str.fullmatch(r"[0-9A-Z]{2}")]
-        bad = bad_tokens.groupby(level=0).agg(", ".join).reindex(lines.index)
+        cells = _modifier_cells(ctx, lines.index)
         distinct = has_modifier(mods, *DISTINCT_MODIFIERS)
         both = has_modifier(mods, "59") & has_modifier(mods, *_X)
         justified = _second_site(lines) | _second_encounter(lines)
@@ -61,22 +59,62 @@ class Modifier(Rule):
         count = code.groupby([enc, code]).transform("size")
         not_repeated = repeat & (count < 2)
         twenty_five = has_modifier(mods, "25") & code.isin(ADMINISTRATION)
+        code_column = (ctx.columns.get("code") or [None])[0]
+
+        def cell(*names: str) -> pd.Series:
+            return _cell_holding(cells, names, code_column, lines.index)
+
         return combine(
-            hits(bad.notna(), "modifiers", "'" + bad.fillna("") + "' is not a valid "
-                 "two-character modifier", "Use a valid modifier (two letters or digits, "
-                 "one per modifier cell)"),
+            _bad_tokens(cells),
             hits(both, "modifiers", "59 and an X modifier are on the same line",
-                 "Keep the X modifier that fits (XE, XS, XP or XU) and drop 59"),
+                 "Keep the X modifier that fits (XE, XS, XP or XU) and drop 59",
+                 position=cell("59")),
             hits(unjustified, "modifiers", "a distinct-service modifier (" + mods + ") is on "
                  + code + " but no second access site or separate encounter is documented",
                  "Document the second site (Site column) or separate encounter, or remove "
-                 "the modifier and bill the line as a subsequent service"),
+                 "the modifier and bill the line as a subsequent service",
+                 position=cell(*DISTINCT_MODIFIERS)),
             hits(not_repeated, "modifiers", "76/77 (repeat procedure) is on " + code
                  + " but the code is not repeated in the encounter",
-                 "Remove 76/77, or bill the repeated line it refers to"),
+                 "Remove 76/77, or bill the repeated line it refers to",
+                 position=cell("76", "77")),
             hits(twenty_five, "modifiers", "25 is on administration code " + code
-                 + "; it belongs on the E/M code", "Move 25 to the E/M line"),
+                 + "; it belongs on the E/M code", "Move 25 to the E/M line",
+                 position=cell("25")),
         )
+
+
+def _modifier_cells(ctx: Context, index: pd.Index) -> pd.DataFrame:
+    """Each modifier column's cell as upper-case 'XS,59' token lists (one frame column per
+    sheet column)."""
+    cells = ctx.field_cells("modifiers", index)
+    return cells.apply(lambda column: column.astype("string").str.upper()
+                       .str.replace(r"[^0-9A-Z]+", ",", regex=True).str.strip(","))
+
+
+def _cell_holding(cells: pd.DataFrame, names: tuple[str, ...], code_column: int | None,
+                  index: pd.Index) -> pd.Series:
+    """The first modifier column whose cell holds one of ``names``; else the code column
+    (a modifier typed into the code cell, '96365-59')."""
+    found = pd.Series(pd.NA, index=index, dtype="Int64")
+    for position in reversed(list(cells.columns)):
+        found = found.mask(has_modifier(cells[position].fillna(""), *names), int(position))
+    return found if code_column is None else found.fillna(code_column)
+
+
+def _bad_tokens(cells: pd.DataFrame) -> pd.DataFrame:
+    """One hit per modifier cell that holds something other than two-character modifiers."""
+    if cells.empty or not len(cells.columns):
+        return combine()
+    tokens = cells.stack().str.split(",").explode()
+    bad = tokens[tokens.notna() & (tokens != "") & ~tokens.str.fullmatch(r"[0-9A-Z]{2}")
+                 .fillna(False).astype(bool)]
+    if bad.empty:
+        return combine()
+    per_cell = bad.groupby(level=[0, 1]).agg(", ".join)
+    return cell_hits(per_cell, "modifiers", "'" + per_cell + "' is not a valid two-character "
+                     "modifier", "Use a valid modifier (two letters or digits, one per "
+                     "modifier cell)")
 
 
 def _second_site(lines: pd.DataFrame) -> pd.Series:

@@ -6,8 +6,9 @@ import numpy as np
 import pandas as pd
 
 from scrubber.findings import Severity
-from scrubber.reference.icd10 import tokens, verdict
-from scrubber.rules.base import Context, Rule, combine, hits
+from scrubber.reference.icd10 import tokens
+from scrubber.reference.tables import Icd10
+from scrubber.rules.base import Context, Rule, cell_hits, combine
 
 
 class InvalidDiagnosis(Rule):
@@ -19,7 +20,9 @@ class InvalidDiagnosis(Rule):
     Claims Processing Manual ch. 23). Codes are checked against the CMS code set shipped in
     the ``simple-icd-10-cm`` package, with or without the dot and in any case, and reported
     in their normalised form; for a category the billable codes under it are suggested
-    (K50 -> K50.00 ... K50.919). Every diagnosis column and every code in a cell is checked.
+    (K50 -> K50.00 ... K50.919). Every diagnosis column and every code in a cell is checked;
+    the finding names the diagnosis column that holds the code (Diagnosis 2, not Diagnosis 1)
+    and quotes each failing code of that cell.
 
     Failing example:
 
@@ -38,11 +41,13 @@ class InvalidDiagnosis(Rule):
     requires = ("code",)
 
     def check(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
-        codes = tokens(lines["diagnosis"])
+        cells = ctx.field_cells("diagnosis", lines.index).stack()
+        codes = tokens(cells)
         if codes.empty:
             return combine()
+        icd10 = ctx.reference.icd10 or Icd10()
         unique = pd.Series(codes.unique())
-        verdicts = pd.DataFrame([verdict(str(c)) for c in unique], index=unique,
+        verdicts = pd.DataFrame([icd10.verdict(str(c)) for c in unique], index=unique,
                                 columns=["status", "detail"])
         status, detail = codes.map(verdicts["status"]), codes.map(verdicts["detail"])
         bad = pd.DataFrame({"code": codes, "status": status, "detail": detail})[
@@ -56,7 +61,8 @@ class InvalidDiagnosis(Rule):
         suggestion = pd.Series(np.where(
             category, "Use a billable code under it: " + bad["detail"],
             "Check the code against the current ICD-10-CM code set"), index=bad.index)
-        by_row = pd.DataFrame({"message": message, "suggestion": suggestion}).groupby(
-            level=0).agg("; ".join)
-        mask = pd.Series(lines.index.isin(by_row.index), index=lines.index)
-        return hits(mask, "diagnosis", by_row["message"], by_row["suggestion"])
+        # one finding per cell: the codes of one cell that fail are quoted together
+        per_cell = pd.DataFrame({"message": message, "suggestion": suggestion}).groupby(
+            level=[0, 1]).agg("; ".join)
+        return cell_hits(per_cell["message"], "diagnosis", per_cell["message"],
+                         per_cell["suggestion"])
