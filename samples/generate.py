@@ -333,7 +333,8 @@ def _schema_problem(lines: list[Line], rng: random.Random) -> list[tuple[Line, s
         choice = "units"  # a broken initial code would orphan the encounter's add-ons too
     if choice == "code":
         line.overrides["code"] = line.code[:4]
-        return [(line, "code-format"), (line, "invalid-code")]
+        # one fault, one finding per cell: invalid-code outranks code-format
+        return [(line, "invalid-code")]
     if choice == "time" and line.stop is not None:
         line.overrides["stop"] = "25:75"
         return [(line, "time-format")]
@@ -344,7 +345,7 @@ def _schema_problem(lines: list[Line], rng: random.Random) -> list[tuple[Line, s
 def _time_units(lines: list[Line], rng: random.Random) -> list[tuple[Line, str]]:
     addon = _first(lines, ("96366", "96415", "96361"))
     if addon is None:
-        return _mue(lines, rng)
+        return _undocumented_hours(lines, rng)
     addon.units += rng.choice([1, 2])
     return [(addon, "time-units-mismatch")]
 
@@ -392,15 +393,24 @@ def _hydration_concurrent(lines: list[Line], rng: random.Random) -> list[tuple[L
     return [(hydration, "hydration-not-separately-billable")]
 
 
+def _undocumented_hours(lines: list[Line], rng: random.Random) -> list[tuple[Line, str]]:
+    """An initial infusion alone in its encounter runs 2.5 hours with no add-on billed."""
+    for line in lines:
+        alone = not any(o is not line and o.encounter == line.encounter and
+                        o.code.startswith("96") and not o.deleted for o in lines)
+        if line.code == "96365" and alone and line.start is not None and not line.deleted:
+            line.stop = line.start + 150
+            return [(line, "time-units-mismatch")]
+    return []
+
+
 def _mue(lines: list[Line], rng: random.Random) -> list[tuple[Line, str]]:
     initial = _first(lines, ("96365", "96360", "96413", "96374"))
     if initial is None:
         return []
     initial.units = 2
-    planted = [(initial, "mue-exceeded")]
-    if initial.code != "96374":
-        planted.append((initial, "time-units-mismatch"))
-    return planted
+    # the units cell's fault is reported once: mue-exceeded outranks time-units-mismatch
+    return [(initial, "mue-exceeded")]
 
 
 def _modifier(lines: list[Line], rng: random.Random) -> list[tuple[Line, str]]:
