@@ -17,7 +17,8 @@ from typer.testing import CliRunner
 from scrubber import scrub
 from scrubber.cli import app
 from scrubber.mark import marked_path, write_marked_copy
-from scrubber.mark.xlsx import ERROR_RGB, ISSUES_HEADERS
+from scrubber.mark.plan import (ERROR_CELL_RGB, ERROR_ROW_RGB, ISSUES_HEADERS, OUR_RGBS,
+                                plan_marks)
 from tests.conftest import SAMPLES
 
 runner = CliRunner()
@@ -73,23 +74,50 @@ def test_every_original_cell_kept_calamine(workbook):
             assert after[name][r][: len(row)] == row
 
 
+def _rgb(cell) -> str | None:
+    return cell.fill.fgColor.rgb if cell.fill.fill_type == "solid" else None
+
+
 def test_status_columns_fills_and_issues_sheet(workbook):
     marked = _marked(workbook)
-    findings = scrub(workbook).findings
+    result = scrub(workbook).files[0]
     book = openpyxl.load_workbook(marked)
     sheet = book["Export"]
     assert (sheet["L4"].value, sheet["M4"].value) == ("Scrub Status", "Scrub Findings")
     assert [sheet.cell(r, 12).value for r in range(5, 11)] == ["OK", "OK", "OK", "error",
                                                                  "error", "OK"]
-    assert sheet["M8"].value.splitlines()[0].startswith("INF003 push-billed-as-infusion: ")
-    for col in range(1, 14):
-        assert sheet.cell(8, col).fill.fgColor.rgb == ERROR_RGB
-    assert sheet.cell(5, 1).fill.fill_type is None
+    assert sheet["M8"].value == plan_marks(result).rows[3].findings
+    assert sheet["M8"].value.splitlines()[0].startswith(
+        "INF003 push-billed-as-infusion [Route, col I = 'IV push']: ")
+    assert sheet["M8"].alignment.wrap_text
+    assert sheet["M9"].value.startswith("INF001 missing-time [Stop Time, col H, empty]: ")
+    # flagged cells (CPT D8, Route I8, Drug J8, Stop Time H9) stronger than their rows
+    fills = {sheet.cell(r, c).coordinate: _rgb(sheet.cell(r, c))
+             for r in (8, 9) for c in range(1, 14)}
+    cells = {"D8", "I8", "J8", "H9"}
+    assert {k for k, v in fills.items() if v == ERROR_CELL_RGB} == cells
+    assert {k for k, v in fills.items() if v == ERROR_ROW_RGB} == set(fills) - cells
+    assert _rgb(sheet["A5"]) is None and _rgb(sheet["B5"]) == "FFDDEEFF"  # the user's own fill
+    assert all(_rgb(sheet.cell(r, c)) not in OUR_RGBS for r in (5, 6, 7, 10)
+               for c in range(1, 14))
     issues = book["Issues"]
     assert tuple(c.value for c in issues[1]) == ISSUES_HEADERS
-    listed = [(r[0].value, r[2].value, r[3].value) for r in issues.iter_rows(min_row=2)]
-    assert listed == [(f.row, f.rule, f.name) for f in findings]
-    assert issues["A2"].hyperlink.location == "'Export'!A8"
+    listed = [(r[0].value, r[2].value, r[3].value, r[6].value) for r in
+              issues.iter_rows(min_row=2)]
+    assert listed == [(f.row, f.rule, f.name, f.column_letter) for f in result.findings]
+    assert [issues.cell(r, 1).hyperlink.location for r in range(2, issues.max_row + 1)] == [
+        "'Export'!I8", "'Export'!J8", "'Export'!D8", "'Export'!H9"]
+
+
+def test_issues_links_quote_a_sheet_name_with_an_apostrophe(workbook, tmp_path):
+    book = openpyxl.load_workbook(workbook)
+    book["Export"].title = "Dr's Export"
+    source = tmp_path / "named.xlsx"
+    book.save(source)
+    marked = _marked(source)
+    copy = openpyxl.load_workbook(marked)
+    assert copy["Issues"]["A2"].hyperlink.location == "'Dr''s Export'!I8"
+    assert _rgb(copy["Dr's Export"]["I8"]) == ERROR_CELL_RGB
 
 
 def test_scrubbing_a_marked_copy_replaces_marks(workbook, tmp_path):
@@ -103,10 +131,37 @@ def test_scrubbing_a_marked_copy_replaces_marks(workbook, tmp_path):
     headers = [c.value for c in sheet[4]]
     assert headers.count("Scrub Status") == 1 and headers.count("Scrub Findings") == 1
     assert sheet["L8"].value == "OK" and sheet["M8"].value is None
-    assert sheet.cell(8, 1).fill.fill_type is None
+    assert [_rgb(sheet.cell(8, c)) for c in range(1, 14)] == [None] * 13  # cell fills too
     assert sheet["L9"].value == "error"
+    assert {sheet.cell(9, c).coordinate for c in range(1, 14)
+            if _rgb(sheet.cell(9, c)) == ERROR_CELL_RGB} == {"H9"}
     assert book.sheetnames == ["Export", "Notes", "Issues"]
     assert [r[3].value for r in book["Issues"].iter_rows(min_row=2)] == ["missing-time"]
+
+
+def test_an_issues_sheet_of_an_older_copy_is_replaced_not_kept(workbook, tmp_path):
+    """Copies written before the Column Letter column have 9 Issues headers; still ours."""
+    marked = _marked(workbook)
+    book = openpyxl.load_workbook(marked)
+    book["Issues"].delete_cols(7)
+    assert tuple(c.value for c in book["Issues"][1]) == (
+        "Row", "Encounter", "Rule", "Name", "Severity", "Column", "Value", "Message",
+        "Suggestion")
+    old = tmp_path / "old.xlsx"
+    book.save(old)
+    again = _marked(old)
+    assert openpyxl.load_workbook(again).sheetnames == ["Export", "Notes", "Issues"]
+
+
+def test_a_users_own_issues_sheet_is_kept(workbook, tmp_path):
+    book = openpyxl.load_workbook(workbook)
+    book.create_sheet("Issues")["A1"] = "my own list"
+    source = tmp_path / "own.xlsx"
+    book.save(source)
+    copy = openpyxl.load_workbook(_marked(source))
+    assert copy.sheetnames == ["Export", "Notes", "Issues", "Scrub Issues"]
+    assert copy["Issues"]["A1"].value == "my own list"
+    assert copy["Scrub Issues"]["A2"].hyperlink.location == "'Export'!I8"
 
 
 def _make_xlsm(workbook: Path, target: Path) -> bytes:
@@ -197,3 +252,11 @@ def test_libreoffice_opens_the_marked_copy_with_every_value(tmp_path):
                 compared += 1
     assert compared > 3000
     assert after["Issues"][0][: len(ISSUES_HEADERS)] == list(ISSUES_HEADERS)
+    # fills and links survive a save by another program, so a later scrub still knows them
+    plan = plan_marks(scrub(source).files[0])
+    saved = openpyxl.load_workbook(out / marked.name)
+    charges, issues = saved["Charges"], saved["Issues"]
+    assert {m.coordinate: _rgb(charges[m.coordinate]) for m in plan.cells} == {
+        m.coordinate: m.fill for m in plan.cells}
+    assert [issues.cell(r, 1).hyperlink.location for r in range(2, issues.max_row + 1)] == [
+        i.link for i in plan.issues]

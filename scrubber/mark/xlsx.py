@@ -1,8 +1,16 @@
-"""Write the marked copy: problem rows filled, two status columns, an Issues sheet.
+"""Write the marked copy with openpyxl: it paints the mark plan onto a copy of the workbook.
+
+What is marked comes from :func:`scrubber.mark.plan.plan_marks`; this module only decides where
+it lands. A flagged row is filled across the sheet's used columns, ``Scrub Status`` and
+``Scrub Findings`` included (they stay visibly part of their row when the sheet is scrolled
+right, as in copies written before the plan), then each flagged cell gets the stronger cell
+fill. ``Scrub Status`` and ``Scrub Findings`` are added at
+the right of the header (or reused when an earlier scrub added them), and an ``Issues`` sheet
+lists every finding with a link to its cell.
 
 The input file is only read. The copy keeps every original sheet, value, formula and style
 that openpyxl round-trips; scrubbing a marked copy again replaces the marks instead of
-stacking them (our fills are recognised by their exact colours).
+stacking them (our fills are recognised by their exact colours, ``plan.OUR_RGBS``).
 """
 
 from __future__ import annotations
@@ -10,7 +18,6 @@ from __future__ import annotations
 import os
 import tempfile
 import warnings
-from collections import defaultdict
 from pathlib import Path
 
 import openpyxl
@@ -20,21 +27,16 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from scrubber.engine import FileResult
-from scrubber.fields import FINDINGS_HEADER, STATUS_HEADER
-from scrubber.findings import Finding, Severity
 from scrubber.io.errors import InputError
 from scrubber.io.reader import read_csv_grid
+from scrubber.mark.plan import ISSUES_HEADERS, OUR_RGBS, MarkPlan, plan_marks
 
-ERROR_RGB = "FFF4B6B6"
-WARNING_RGB = "FFFFE699"
-_FILLS = {Severity.ERROR: PatternFill("solid", fgColor=ERROR_RGB),
-          Severity.WARNING: PatternFill("solid", fgColor=WARNING_RGB)}
-_OUR_RGBS = {ERROR_RGB, WARNING_RGB}
 _NO_FILL = PatternFill(fill_type=None)
 ISSUES_SHEET = "Issues"
-ISSUES_HEADERS = ("Row", "Encounter", "Rule", "Name", "Severity", "Column", "Value", "Message",
-                  "Suggestion")
-_ISSUES_WIDTHS = (7, 14, 9, 26, 9, 16, 16, 70, 60)
+#: the Issues headers of copies written before the Column Letter column; still ours to replace.
+_OLD_ISSUES_HEADERS = ("Row", "Encounter", "Rule", "Name", "Severity", "Column", "Value",
+                       "Message", "Suggestion")
+_ISSUES_WIDTHS = (7, 14, 9, 26, 9, 16, 8, 16, 70, 60)
 
 
 def marked_path(source: str | Path, out: str | Path | None = None) -> Path:
@@ -69,10 +71,10 @@ def write_marked_copy(result: FileResult, source: str | Path, target: str | Path
         raise InputError(str(source), f"the marked copy {target.name} must end in "
                                       f"{'.xlsm' if macros else '.xlsx'} so Excel opens it "
                                       f"{'with its macros' if macros else ''}".rstrip())
-    book = _load(source, result.sheet)
-    sheet = book[result.sheet]
-    _mark_rows(sheet, result)
-    _write_issues(book, result)
+    plan = plan_marks(result)
+    book = _load(source, plan.sheet)
+    _paint_sheet(book[plan.sheet], plan)
+    _write_issues(book, plan)
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix,
                                     dir=target.parent)
@@ -105,43 +107,43 @@ def _load(source: Path, sheet: str) -> openpyxl.Workbook:
             from None
 
 
-def _status_columns(sheet: Worksheet, header_row: int) -> tuple[int, int, bool]:
+def _status_columns(sheet: Worksheet, plan: MarkPlan) -> tuple[int, int, bool]:
     """Columns of Scrub Status and Scrub Findings, and whether they were there already."""
     found = {}
-    for cell in sheet[header_row]:
-        if cell.value in (STATUS_HEADER, FINDINGS_HEADER):
+    for cell in sheet[plan.header_row]:
+        if cell.value in (plan.status_header, plan.findings_header):
             found[cell.value] = cell.column
     if len(found) == 2:
-        return found[STATUS_HEADER], found[FINDINGS_HEADER], True
+        return found[plan.status_header], found[plan.findings_header], True
     status = sheet.max_column + 1
     return status, status + 1, False
 
 
-def _mark_rows(sheet: Worksheet, result: FileResult) -> None:
-    header = result.header_row
-    status_col, findings_col, existed = _status_columns(sheet, header)
+def _paint_sheet(sheet: Worksheet, plan: MarkPlan) -> None:
+    header = plan.header_row
+    status_col, findings_col, existed = _status_columns(sheet, plan)
     if existed:
         _clear_marks(sheet, header, status_col, findings_col)
     bold = Font(bold=True)
-    for col, text, width in ((status_col, STATUS_HEADER, 14), (findings_col, FINDINGS_HEADER, 70)):
+    for col, text, width in ((status_col, plan.status_header, 14),
+                             (findings_col, plan.findings_header, 70)):
         cell = sheet.cell(header, col, text)
         cell.font = bold
         sheet.column_dimensions[get_column_letter(col)].width = width
-
-    by_row: dict[int, list[Finding]] = defaultdict(list)
-    for finding in result.findings:
-        by_row[finding.row].append(finding)
-    for row in result.line_rows:
-        if row not in by_row:
-            sheet.cell(row, status_col, "OK")
+    last = max(sheet.max_column, findings_col)
     wrap = Alignment(wrap_text=True, vertical="top")
-    for row, findings in by_row.items():
-        worst = min((f.severity for f in findings), key=lambda s: s is not Severity.ERROR)
-        sheet.cell(row, status_col, worst.value)
-        text = "\n".join(f"{f.rule} {f.name}: {f.message}" for f in findings)
-        sheet.cell(row, findings_col, text).alignment = wrap
-        for col in range(1, findings_col + 1):
-            sheet.cell(row, col).fill = _FILLS[worst]
+    fills: dict[str, PatternFill] = {}
+    for mark in plan.rows:
+        sheet.cell(mark.row, status_col, mark.status)
+        if mark.findings:
+            sheet.cell(mark.row, findings_col, mark.findings).alignment = wrap
+        if mark.fill:
+            fill = fills.setdefault(mark.fill, PatternFill("solid", fgColor=mark.fill))
+            for col in range(1, last + 1):
+                sheet.cell(mark.row, col).fill = fill
+    for mark in plan.cells:
+        fill = fills.setdefault(mark.fill, PatternFill("solid", fgColor=mark.fill))
+        sheet.cell(mark.row, mark.column_index + 1).fill = fill
 
 
 def _clear_marks(sheet: Worksheet, header: int, status_col: int, findings_col: int) -> None:
@@ -151,33 +153,36 @@ def _clear_marks(sheet: Worksheet, header: int, status_col: int, findings_col: i
             if cell.column in (status_col, findings_col):
                 cell.value = None
             if cell.fill is not None and cell.fill.fgColor is not None \
-                    and cell.fill.fgColor.rgb in _OUR_RGBS:
+                    and cell.fill.fgColor.rgb in OUR_RGBS:
                 cell.fill = _NO_FILL
 
 
-def _write_issues(book: openpyxl.Workbook, result: FileResult) -> None:
+def _write_issues(book: openpyxl.Workbook, plan: MarkPlan) -> None:
     name = ISSUES_SHEET
     if name in book.sheetnames:
         old = book[name]
-        if tuple(c.value for c in old[1][:len(ISSUES_HEADERS)]) == ISSUES_HEADERS:
+        if _is_our_issues_sheet(old):
             book.remove(old)
         else:
             name = "Scrub Issues"
             if name in book.sheetnames:
                 book.remove(book[name])
     issues = book.create_sheet(name)
-    issues.append(ISSUES_HEADERS)
+    issues.append(plan.issues_headers)
     for cell in issues[1]:
         cell.font = Font(bold=True)
-    for finding in result.findings:
-        issues.append([finding.row, finding.encounter, finding.rule, finding.name,
-                       finding.severity.value, finding.column, finding.value, finding.message,
-                       finding.suggestion])
+    for issue in plan.issues:
+        issues.append(issue.cells())
         link = issues.cell(issues.max_row, 1)
-        link.hyperlink = Hyperlink(ref=link.coordinate,
-                                   location=f"'{result.sheet}'!A{finding.row}")
+        link.hyperlink = Hyperlink(ref=link.coordinate, location=issue.link)
         link.style = "Hyperlink"
     for index, width in enumerate(_ISSUES_WIDTHS, start=1):
         issues.column_dimensions[get_column_letter(index)].width = width
     issues.freeze_panes = "A2"
     issues.auto_filter.ref = issues.dimensions
+
+
+def _is_our_issues_sheet(sheet: Worksheet) -> bool:
+    """Whether an Issues sheet was written by a scrub (today's headers or the older ones)."""
+    headers = tuple(c.value for c in sheet[1])
+    return any(headers[:len(ours)] == ours for ours in (ISSUES_HEADERS, _OLD_ISSUES_HEADERS))
