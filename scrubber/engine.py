@@ -123,18 +123,24 @@ def scrub(source: str | Path | pd.DataFrame, config: Config | Prepared | None = 
 
 
 def scrub_grid(rows: Sequence[Sequence[object]], config: Config | Prepared | None = None, *,
-               sheet: str = "Sheet1", source: str = "<grid>") -> ScrubResult:
-    """Scrub a grid of cell values, row 1 first, as Excel and xlwings hand a sheet over.
+               sheet: str = "Sheet1", source: str = "<grid>", first_row: int = 1,
+               first_column: int = 1) -> ScrubResult:
+    """Scrub a grid of cell values, as Excel and xlwings hand a sheet's used range over.
 
-    The header row is found as in a file (within the first rows); rows are numbered as the
-    worksheet numbers them, so findings name the cells the user sees.
+    The header row is found as in a file (within the first rows). ``first_row`` and
+    ``first_column`` (1-based) say where the grid's top-left cell sits on the worksheet (a
+    used range that starts at C3 gives 3 and 3), so findings name the cells the user sees.
 
     Raises:
         InputError: no header row, or columns the selected rules need are missing.
         ConfigError: the config names an unknown rule or an unreadable reference file.
     """
     prepared = prepare(config)
-    grid = [list(row) if isinstance(row, (list, tuple)) else [row] for row in rows]
+    if first_row < 1 or first_column < 1:
+        raise ValueError("first_row and first_column are 1-based worksheet positions")
+    pad = [None] * (first_column - 1)
+    grid = [[] for _ in range(first_row - 1)] + [
+        pad + (list(row) if isinstance(row, (list, tuple)) else [row]) for row in rows]
     table = table_from_grids(source, {sheet: grid})
     return _result(scrub_table(table, prepared), prepared)
 

@@ -11,7 +11,7 @@ import sys
 
 from typer.testing import CliRunner
 
-from scrubber import Config, scrub
+from scrubber import Config, __version__, scrub
 from scrubber.cli import app
 from tests.conftest import SAMPLES
 
@@ -27,21 +27,25 @@ def test_json_equals_library_result(workbook):
 def test_json_shape_is_exact(workbook):
     data = json.loads(runner.invoke(app, ["scrub", str(workbook), "-f", "json",
                                           "--no-mark"]).stdout)
-    assert set(data) == {"files", "summary"}
-    assert set(data["summary"]) == {"files", "rows", "errors", "warnings", "by_rule"}
+    assert set(data) == {"version", "reference", "files", "summary"}
+    assert data["version"] == __version__
+    assert data["reference"]["drug_table"].startswith("20")  # the table's quarter
+    assert set(data["summary"]) == {"files", "rows", "skipped_rows", "errors", "warnings",
+                                    "by_rule"}
     file = data["files"][0]
-    assert set(file) == {"path", "sheet", "header_row", "rows", "findings"}
+    assert set(file) == {"path", "sheet", "header_row", "rows", "skipped_rows", "findings"}
     assert (file["sheet"], file["header_row"], file["rows"]) == ("Export", 4, 6)
     for finding in file["findings"]:
         assert list(finding) == ["row", "encounter", "rule", "name", "severity", "column",
-                                 "value", "message", "suggestion"]
+                                 "column_letter", "value", "message", "suggestion"]
         assert isinstance(finding["row"], int) and finding["severity"] in ("error", "warning")
-    assert [(f["row"], f["name"], f["column"]) for f in file["findings"]] == [
-        (8, "push-billed-as-infusion", "Route"),
-        (8, "missing-drug-code", "Drug"),
+    assert [(f["row"], f["name"], f["column"], f["column_letter"])
+            for f in file["findings"]] == [
+        (8, "push-billed-as-infusion", "Route", "I"),
+        (8, "missing-drug-code", "Drug", "J"),
         # the push on row 8 ranks below row 9's infusion, so row 8 is the extra initial
-        (8, "duplicate-initial", "CPT/HCPCS"),
-        (9, "missing-time", "Stop Time"),
+        (8, "duplicate-initial", "CPT/HCPCS", "D"),
+        (9, "missing-time", "Stop Time", "H"),
     ]
     assert data["summary"]["by_rule"] == {"duplicate-initial": 1, "missing-drug-code": 1,
                                           "missing-time": 1, "push-billed-as-infusion": 1}
