@@ -71,26 +71,27 @@ def split_totals(table: Table) -> tuple[Table, list[tuple[int, str]]]:
     if data.empty:
         return table, []
     mapping = column_map(table)
-    text = data.apply(lambda column: column.astype("string").str.strip())
-    labels = text.apply(lambda column: column.str.extract(_TOTAL_LABEL, expand=False))
-    label = labels.bfill(axis=1).iloc[:, 0] if labels.shape[1] else \
-        pd.Series(pd.NA, index=data.index, dtype="string")
     code = clean_text(_field(table, mapping, "code"))
     code_like = code.str.upper().str.match(r"^[0-9A-Z]{5}\b").fillna(False).astype(bool)
     who = clean_text(_field(table, mapping, "encounter" if "encounter" in mapping
                             else "patient"))
     no_owner = who.isna() | who.str.extract(_TOTAL_LABEL, expand=False).notna()
     below = data.index > (code_like[code_like].index.min() if code_like.any() else np.inf)
-    filled = data.notna()
-    numeric = data.apply(lambda column: column.map(_is_number)).astype(bool)
-    only_numbers = (numeric | ~filled).all(axis=1) & numeric.any(axis=1)
-    totals = below & no_owner & ~code_like & (label.notna() | only_numbers)
+    candidates = data.loc[below & no_owner & ~code_like]  # few rows: look only at these
+    if candidates.empty:
+        return table, []
+    text = candidates.apply(lambda column: column.astype("string").str.strip())
+    labels = text.apply(lambda column: column.str.extract(_TOTAL_LABEL, expand=False))
+    label = labels.bfill(axis=1).iloc[:, 0].astype("string")
+    numeric = candidates.apply(lambda column: column.map(_is_number)).astype(bool)
+    only_numbers = (numeric | candidates.isna()).all(axis=1) & numeric.any(axis=1)
+    totals = label.notna() | only_numbers
     if not totals.any():
         return table, []
     reasons = ("totals row ('" + label.str.replace(r"\s+", " ", regex=True) + "')").fillna(
         "totals row (numbers only under the data)")
-    skipped = [(int(r), str(reasons.at[r])) for r in data.index[totals]]
-    return replace(table, data=data.loc[~totals]), skipped
+    skipped = [(int(r), str(reasons.at[r])) for r in candidates.index[totals]]
+    return replace(table, data=data.drop(index=candidates.index[totals])), skipped
 
 
 def _is_number(value: object) -> bool:
