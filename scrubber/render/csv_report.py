@@ -1,14 +1,32 @@
-"""CSV report: one finding a line, the JSON finding fields plus the file and sheet."""
+"""CSV report: one finding a line, the JSON finding fields plus the file and sheet.
+
+Spreadsheet programs run a CSV cell that starts with ``=``, ``+``, ``-`` or ``@`` as a formula
+(CSV injection), and cell values are quoted back in these reports. Such text gets a leading
+apostrophe, as OWASP advises, so a value like ``=HYPERLINK(...)`` opens as the text it was;
+plain numbers such as ``-5`` stay as they are. The JSON report carries values untouched.
+"""
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 
 from scrubber.engine import ScrubResult
 
-COLUMNS = ("path", "sheet", "row", "encounter", "rule", "name", "severity", "column", "value",
+COLUMNS = ("path", "sheet", "row", "encounter", "rule", "name", "severity", "column",
+           "column_letter", "value",
            "message", "suggestion")
+#: what a spreadsheet would start evaluating: a formula sign, or a tab/CR in front of one.
+_FORMULA = re.compile(r"^[=+\-@\t\r]")
+_NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
+
+
+def inert(value: object) -> object:
+    """A field as a spreadsheet will show it, never run it (non-text passes through)."""
+    if isinstance(value, str) and _FORMULA.match(value) and not _NUMBER.match(value):
+        return "'" + value
+    return value
 
 
 def render_csv(result: ScrubResult) -> str:
@@ -17,5 +35,6 @@ def render_csv(result: ScrubResult) -> str:
     writer.writeheader()
     for file in result.files:
         for finding in file.findings:
-            writer.writerow({"path": file.path, "sheet": file.sheet, **finding.to_dict()})
+            row = {"path": file.path, "sheet": file.sheet, **finding.to_dict()}
+            writer.writerow({key: inert(value) for key, value in row.items()})
     return out.getvalue()
