@@ -7,6 +7,7 @@ finding of a reserved schema rule (``code-format``, ``time-format``, ``units-for
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -32,7 +33,9 @@ CHARGE_LINES = pa.DataFrameSchema(
     {
         "encounter": pa.Column("string", nullable=False),
         "code": pa.Column("string", pa.Check.str_matches(CODE_PATTERN), nullable=False),
-        "units": pa.Column("float64", pa.Check.gt(0), nullable=False),
+        # a units cell of 400 digits reads as inf: no claim bills infinitely many units
+        "units": pa.Column("float64", [pa.Check.gt(0), pa.Check(np.isfinite, name="finite")],
+                           nullable=False),
         "start": pa.Column("float64", nullable=True),
         "stop": pa.Column("float64", nullable=True),
         "duration": pa.Column("float64", nullable=True),
