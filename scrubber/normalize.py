@@ -147,6 +147,7 @@ def has_modifier(modifiers: pd.Series, *names: str) -> pd.Series:
 def _units(text: pd.Series) -> pd.DataFrame:
     number = pd.to_numeric(
         text.str.extract(r"(?i)^x?\s*(\d+(?:\.\d+)?)\s*(?:units?|u)?$")[0], errors="coerce")
+    number = number.where(np.isfinite(number))  # 400 digits read as inf: not a quantity
     value = number.mask(text.isna(), 1.0)  # a blank units cell bills one unit
     return pd.DataFrame({"units": value.astype("float64"), "units_blank": text.isna()})
 
@@ -223,14 +224,17 @@ def canonical_frame(table: Table, *, max_midnight_gap: float = 720) -> pd.DataFr
         "patient": text["patient"],
         "service_date": dates["date"],
         "service_date_bad": dates["bad"],
+        "service_date_implausible": dates["implausible"],
         "code": codes["code"].astype("string"),
         "modifiers": modifiers,
         "distinct_modifier": has_modifier(modifiers, *DISTINCT_MODIFIERS),
         **_units(text["units"]),
         "start": start["minutes"], "start_date": start["date"],
         "start_blank": start["blank"], "start_bad": start["bad"],
+        "start_implausible": start["implausible"],
         "stop": stop["minutes"], "stop_date": stop["date"],
         "stop_blank": stop["blank"], "stop_bad": stop["bad"],
+        "stop_implausible": stop["implausible"],
         "duration": span["minutes"], "time_impossible": span["impossible"],
         "route": text["route"], "route_kind": _route_kind(text["route"]),
         "drug": text["drug"], "drug_key": drug_key(text["drug"]),

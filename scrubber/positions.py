@@ -30,7 +30,9 @@ def display_value(value: object) -> str | None:
         return value.strftime("%H:%M" + (":%S" if value.second else ""))
     if isinstance(value, dt.date):
         return value.isoformat()
-    if isinstance(value, float) and value.is_integer():
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
+    if isinstance(value, float):
+        return repr(value) if abs(value) < 1e15 else f"{value:g}"
     text = str(value).strip()
     return text or None

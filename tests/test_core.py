@@ -219,3 +219,18 @@ def test_cell_values_are_never_markup(value):
     text = render(result, "text")
     assert value in text and text.count(value) >= 1
     assert value in render(result, "csv") and value in render(result, "json")
+
+
+def test_values_far_out_of_range_are_findings_on_their_cells():
+    frame = _frame(["E1", "9999-12-31", "96365", None, None, 1, 1709337600000, "11:00", "IV",
+                    "Infliximab", "K50.90", None],
+                   ["E1", "2026-10-05", "J1745", None, None, "9" * 400, None, None, "IV",
+                    "Infliximab", "K50.90", None])
+    result = scrub(frame)
+    assert result.files[0].failed_rules == ()
+    cells = {(f.row, f.name): (f.column, f.value) for f in result.findings}
+    assert cells[(2, "date-format")] == ("Date of Service", "9999-12-31")
+    assert cells[(2, "time-format")] == ("Start Time", "1709337600000")
+    assert cells[(3, "units-format")][0] == "Units"
+    placeholder = next(f for f in result.findings if f.name == "date-format")
+    assert "placeholder" in placeholder.message
