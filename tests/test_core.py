@@ -234,3 +234,12 @@ def test_values_far_out_of_range_are_findings_on_their_cells():
     assert cells[(3, "units-format")][0] == "Units"
     placeholder = next(f for f in result.findings if f.name == "date-format")
     assert "placeholder" in placeholder.message
+
+
+def test_text_report_lists_skipped_rows():
+    frame = _frame(*INJECTION_CLINIC,
+                   ["Grand total", None, None, None, None, 6, None, None, None, None, None,
+                    None])
+    text = render(scrub(frame), "text")
+    assert "row 6 skipped: totals row ('Grand total') (not a charge line)" in text
+    assert "4 lines" in text

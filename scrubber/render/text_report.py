@@ -38,6 +38,9 @@ def render_text(result: ScrubResult, *, width: int = 120, color: bool = False) -
         console.print(Text.assemble(
             user_text(file.path, "bold"), "  sheet '", user_text(file.sheet),
             f"', header on row {file.header_row}, {file.rows} lines"))
+        for skipped in file.skipped_rows:
+            console.print(Text.assemble(f"  row {skipped.row} skipped: ",
+                                        user_text(skipped.reason), " (not a charge line)"))
         if not file.findings:
             console.print("  no findings")
             continue
@@ -62,6 +65,8 @@ def _summary_table(result: ScrubResult) -> Table:
     for name, count in summary["by_rule"].items():
         table.add_row(user_text(name), str(count))
     table.add_row(Text("files / lines", style="bold"), f"{summary['files']} / {summary['rows']}")
+    if summary["skipped_rows"]:
+        table.add_row(Text("skipped rows", style="bold"), str(summary["skipped_rows"]))
     table.add_row(Text("errors / warnings", style="bold"),
                   f"{summary['errors']} / {summary['warnings']}")
     return table
