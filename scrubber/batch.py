@@ -11,11 +11,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scrubber.config import Config
-from scrubber.prepared import Prepared, prepare
 from scrubber.engine import FileResult, ScrubResult, scrub
 from scrubber.io.errors import InputError
 from scrubber.io.reader import SUPPORTED_SUFFIXES
 from scrubber.mark import marked_path, write_marked_copy
+from scrubber.prepared import Prepared, prepare
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,11 @@ from scrubber.config import Config, ConfigError, split_names
 from scrubber.config_file import load_config
 from scrubber.docs import explain, rule_index
 from scrubber.io.errors import InputError
+from scrubber.prepared import prepare
 from scrubber.reference.drugs import drug_table, find_drug
 from scrubber.reference.units import billing_units, parse_dose
 from scrubber.render import SUFFIX_FORMATS, render
 from scrubber.render.suggestions import SUGGEST_RENDERERS
-from scrubber.prepared import prepare
 from scrubber.rules import lookup
 from scrubber.suggest import suggest
 
