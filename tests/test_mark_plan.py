@@ -13,10 +13,25 @@ import pytest
 from scrubber.engine import FileResult
 from scrubber.findings import Finding, Severity
 from scrubber.mark import plan as plan_module
-from scrubber.mark.plan import (CELL_FILLS, CELL_TEXT_LIMIT, ERROR_CELL_RGB, ERROR_ROW_RGB,
-                                ISSUES_HEADERS, OUR_RGBS, ROW_FILLS, WARNING_CELL_RGB,
-                                WARNING_ROW_RGB, CellMark, IssueRow, MarkPlan, RowMark,
-                                cap_cell_text, column_index, link_target, plan_marks)
+from scrubber.mark.plan import (
+    CELL_FILLS,
+    CELL_TEXT_LIMIT,
+    ERROR_CELL_RGB,
+    ERROR_ROW_RGB,
+    ISSUES_HEADERS,
+    OUR_RGBS,
+    ROW_FILLS,
+    WARNING_CELL_RGB,
+    WARNING_ROW_RGB,
+    CellMark,
+    IssueRow,
+    MarkPlan,
+    RowMark,
+    cap_cell_text,
+    column_index,
+    link_target,
+    plan_marks,
+)
 
 SHEET = "Dr. O'Neil's Charges"
 QUOTED = "'Dr. O''Neil''s Charges'"

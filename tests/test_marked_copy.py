@@ -17,8 +17,7 @@ from typer.testing import CliRunner
 from scrubber import scrub
 from scrubber.cli import app
 from scrubber.mark import marked_path, write_marked_copy
-from scrubber.mark.plan import (ERROR_CELL_RGB, ERROR_ROW_RGB, ISSUES_HEADERS, OUR_RGBS,
-                                plan_marks)
+from scrubber.mark.plan import ERROR_CELL_RGB, ERROR_ROW_RGB, ISSUES_HEADERS, OUR_RGBS, plan_marks
 from tests.conftest import SAMPLES
 
 runner = CliRunner()
