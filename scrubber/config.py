@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 
+from scrubber.codes import MINIMUM_MINUTES
 from scrubber.coding.model import KINDS, SETTINGS, Options
 from scrubber.findings import Severity
 
-#: codes whose minimum minutes a payer may set.
-TIMED_CODES = ("96360", "96361", "96365", "96367", "96369", "96413", "96417", "96422")
+#: codes whose minimum minutes a payer may set (the catalogue's codes with a minimum).
+TIMED_CODES = tuple(sorted(MINIMUM_MINUTES))
 
 
 class ConfigError(ValueError):

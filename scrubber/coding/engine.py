@@ -10,29 +10,47 @@ Manual ch. XI, CPT guidance as CMS and the MACs quote it):
   concurrent 96368 (once per encounter), pushes 96375 / 96376 / 96411, hydration 96361;
 * hourly add-ons only for more than 30 minutes past each hour;
 * SC/IM injections (96372, 96401, 96402), SC infusion (96369-96371), intra-arterial
-  (96373, 96422-96425), the chemotherapy pump (96416) and the on-body injector (96377)
-  stand outside the IV hierarchy.
+  (96373, 96420, 96422-96425), the chemotherapy pump (96416) and the on-body injector (96377)
+  stand outside the IV hierarchy (the SC and intra-arterial initials 96369 and 96422 are
+  initials of their own access).
+
+Every code and its relations come from the catalogue (:mod:`scrubber.codes`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from scrubber.codes import CATALOGUE, SUBSEQUENT, only
 from scrubber.coding.model import Administration, CodedLine, Options
 from scrubber.coding.services import (
     Service,
     classify,
     hydration_service,
+    initial_code,
     merge_repeats,
 )
 from scrubber.coding.timing import addon_hours, overlaps, secondary_hydration_units
 
-#: family and kind of an initial service -> (initial code, its hourly add-on).
-_INITIAL = {("infusion", "chemotherapy"): ("96413", "96415"),
-            ("infusion", "therapeutic"): ("96365", "96366"),
-            ("push", "chemotherapy"): ("96409", None),
-            ("push", "therapeutic"): ("96374", None),
-            ("hydration", "hydration"): ("96360", "96361")}
+_CONCURRENT = only(kind="concurrent")  # 96368
+_REPEAT_PUSH = only(kind="repeat push")  # 96376
+_SC_INITIAL = only(role="initial", method="sc infusion")  # 96369
+_SC_SET_UP = only(kind="pump set-up")  # 96371
+_IA_INITIAL = only(role="initial", method="intra-arterial")  # 96422
+_IA_INJECTION = only(kind="injection", method="intra-arterial", family="therapeutic")  # 96373
+_IA_CHEMO_PUSH = only(kind="injection", method="intra-arterial", family="chemotherapy")  # 96420
+_ON_BODY = only(kind="on-body injector")  # 96377
+_PUMP = only(kind="prolonged pump", method="iv infusion")  # 96416
+_IA_PUMP = only(kind="prolonged pump", method="intra-arterial")  # 96425
+#: (kind, hormonal) -> the SC/IM injection code: 96372; chemotherapy 96401, hormonal 96402.
+_INJECTION = {(c.family, c.kind == "hormonal injection"): c.code for c in CATALOGUE.values()
+              if c.method == "sc/im injection" and c.kind in ("injection", "hormonal injection")}
+
+
+def _subsequent(family: str, kind: str) -> str:
+    """The subsequent code of a service's initial: 96367/96417 for infusions, 96375/96411 for
+    pushes, 96361 for hydration."""
+    return SUBSEQUENT[initial_code(family, kind) or ""]
 #: places of service where the facility, not the physician, bills administration codes.
 FACILITY_PLACES = frozenset({"19", "21", "22", "23", "24", "26"})
 
@@ -152,7 +170,8 @@ class _Coder:
         return f"{service.describe()}{f' ({service.note})' if service.note else ''}"
 
     def _code_initial(self, service: Service, modifiers: tuple[str, ...], others: bool) -> None:
-        code, addon = _INITIAL[(service.family, service.kind)]
+        code = initial_code(service.family, service.kind) or ""
+        addon = CATALOGUE[code].hourly_addon
         if self.options.setting == "professional" and any(a.primary for a in service.admins):
             chosen = "the primary reason for the encounter"
         else:
@@ -179,14 +198,16 @@ class _Coder:
         if concurrent and not chemo:
             if self.concurrent_done:
                 self.notes.append(f"{self._why(service)}: a further concurrent infusion; "
-                                  f"96368 is reported once per encounter")
+                                  f"{_CONCURRENT} is reported once per encounter")
                 return
             self.concurrent_done = True
-            self._emit("96368", 1, service, f"{self._why(service)}: runs at the same time as "
-                                            f"{concurrent[0].label} through the same access: "
-                                            f"96368 (concurrent, once per encounter)")
+            self._emit(_CONCURRENT, 1, service,
+                       f"{self._why(service)}: runs at the same time as {concurrent[0].label} "
+                       f"through the same access: {_CONCURRENT} (concurrent, once per "
+                       f"encounter)")
             return
-        code, addon = ("96417", "96415") if chemo else ("96367", "96366")
+        code = _subsequent("infusion", service.kind)
+        addon = CATALOGUE[code].hourly_addon or ""
         minutes = service.minutes or 0
         hours = addon_hours(minutes)
         text = (f"{self._why(service)}: sequential infusion of a new drug: {code} for the "
@@ -201,60 +222,68 @@ class _Coder:
         chemo = service.kind == "chemotherapy"
         if key not in self.last_push:
             self.last_push[key] = service.start
-            code = "96411" if chemo else "96375"
+            code = _subsequent("push", service.kind)
             what = "chemotherapy push of another drug" if chemo else \
                 "IV push of a new drug after the initial service"
             self._emit(code, 1, service, f"{self._why(service)}: {what}: {code}")
             return
         last, now = self.last_push[key], service.start
         if chemo or self.options.setting != "facility":
-            why = "96411 is for another drug" if chemo else "96376 is facility only"
+            why = (f"{_subsequent('push', service.kind)} is for another drug" if chemo
+                   else f"{_REPEAT_PUSH} is facility only")
             self.notes.append(f"{self._why(service)}: repeat push of the same drug; "
                               f"not reported ({why})")
             return
         if last is None or now is None:
             self.notes.append(f"{self._why(service)}: repeat push of the same drug without "
-                              f"times; 96376 cannot be verified")
+                              f"times; {_REPEAT_PUSH} cannot be verified")
             return
         gap = now - last
         if gap <= self.options.repeat_push_minutes:
             self.notes.append(f"{self._why(service)}: same drug pushed again {int(round(gap))} "
-                              f"min after its last reported push; 96376 needs more than "
+                              f"min after its last reported push; {_REPEAT_PUSH} needs "
+                              f"more than "
                               f"{int(self.options.repeat_push_minutes)} min")
             return
         self.last_push[key] = now
-        self._emit("96376", 1, service, f"{self._why(service)}: same drug pushed again "
-                                        f"{int(round(gap))} min after its last reported push: "
-                                        f"96376")
+        self._emit(_REPEAT_PUSH, 1, service, f"{self._why(service)}: same drug pushed again "
+                                             f"{int(round(gap))} min after its last reported "
+                                             f"push: {_REPEAT_PUSH}")
 
     def _code_secondary_hydration(self, service: Service) -> None:
         minutes = service.minutes or 0
         units = secondary_hydration_units(minutes)
-        self._emit("96361", units, service,
+        code = _subsequent("hydration", "hydration")
+        self._emit(code, units, service,
                    f"{self._why(service)}: {int(round(minutes))} min of hydration alongside "
-                   f"drug services (hydration is never the initial then): 96361 x{units}")
+                   f"drug services (hydration is never the initial then): {code} x{units}")
 
     def _code_standalone(self, service: Service) -> None:
         why = self._why(service)
         family, chemo = service.family, service.kind == "chemotherapy"
         if family == "injection":
-            code = ("96402" if service.first.hormonal else "96401") if chemo else "96372"
+            code = _INJECTION.get((service.kind, service.first.hormonal and chemo),
+                                  _INJECTION[("therapeutic", False)])
             route = service.first.route.upper()
             self._emit(code, 1, service, f"{why}: {route} injection: {code} (per injection, "
                                          f"outside the IV hierarchy)")
         elif family == "onbody":
-            self._emit("96377", 1, service, f"{why}: on-body injector application: 96377")
+            self._emit(_ON_BODY, 1, service, f"{why}: on-body injector application: {_ON_BODY}")
         elif family == "pump":
-            self._emit("96416", 1, service, f"{why}: prolonged chemotherapy infusion started "
-                                            f"with a portable or implantable pump: 96416")
+            self._emit(_PUMP, 1, service, f"{why}: prolonged chemotherapy infusion started "
+                                          f"with a portable or implantable pump: {_PUMP}")
         elif family == "ia_pump":
-            self._emit("96425", 1, service, f"{why}: prolonged intra-arterial chemotherapy "
-                                            f"with a pump: 96425")
+            self._emit(_IA_PUMP, 1, service, f"{why}: prolonged intra-arterial chemotherapy "
+                                             f"with a pump: {_IA_PUMP}")
         elif family == "ia_push":
-            self._emit("96373", 1, service, f"{why}: intra-arterial injection: 96373")
-        elif family == "ia_inf":
-            self._code_timed(service, *(("96422", "96423") if chemo else ("96373", None)),
+            code = _IA_CHEMO_PUSH if chemo else _IA_INJECTION
+            what = "chemotherapy intra-arterial push" if chemo else "intra-arterial injection"
+            self._emit(code, 1, service, f"{why}: {what}: {code}")
+        elif family == "ia_inf" and chemo:
+            self._code_timed(service, _IA_INITIAL, CATALOGUE[_IA_INITIAL].hourly_addon,
                              "intra-arterial infusion")
+        elif family == "ia_inf":
+            self._code_timed(service, _IA_INJECTION, None, "intra-arterial infusion")
         elif family == "sc_inf":
             self._code_sc_infusion(service)
 
@@ -271,16 +300,16 @@ class _Coder:
     def _code_sc_infusion(self, service: Service) -> None:
         if not self.sc_initial_done:
             self.sc_initial_done = True
-            self._code_timed(service, "96369", "96370", "subcutaneous infusion, initial "
-                                                        "(pump set-up and sites included)")
+            self._code_timed(service, _SC_INITIAL, CATALOGUE[_SC_INITIAL].hourly_addon,
+                             "subcutaneous infusion, initial (pump set-up and sites included)")
         elif not self.sc_extra_done:
             self.sc_extra_done = True
-            self._emit("96371", 1, service, f"{self._why(service)}: additional pump set-up "
-                                            f"with a new subcutaneous site: 96371 (once per "
-                                            f"encounter)")
+            self._emit(_SC_SET_UP, 1, service, f"{self._why(service)}: additional pump set-up "
+                                               f"with a new subcutaneous site: {_SC_SET_UP} "
+                                               f"(once per encounter)")
         else:
-            self.notes.append(f"{self._why(service)}: 96369 and 96371 are reported once per "
-                              f"encounter")
+            self.notes.append(f"{self._why(service)}: {_SC_INITIAL} and {_SC_SET_UP} are "
+                              f"reported once per encounter")
 
 
 def _aggregate(lines: list[CodedLine]) -> list[CodedLine]:

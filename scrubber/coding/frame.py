@@ -14,18 +14,34 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
-from scrubber.codes import ADMINISTRATION, HOURLY_ADDON
+from scrubber.codes import (
+    ADMINISTRATION,
+    CATALOGUE,
+    DRUG_ADMINISTRATION,
+    HOURLY_ADDON,
+    SUBSEQUENT,
+    only,
+)
 from scrubber.coding.model import Administration
 from scrubber.normalize import drug_key, drug_tokens
 from scrubber.reference.drugs import drug_table
 
 _ROUTE = {"push": "push", "sc": "sc", "im": "im", "intra-arterial": "ia", "infusion": "iv",
           "on-body": "sc"}
-#: billed code -> route, for lines whose route cell says nothing usable.
-_CODE_ROUTE = {**{c: "push" for c in ("96374", "96375", "96376", "96409", "96411")},
-               **{c: "im" for c in ("96372", "96401", "96402")},
-               **{c: "sc" for c in ("96369", "96370", "96371", "96377")},
-               **{c: "ia" for c in ("96373", "96422", "96423", "96425")}}
+#: billed code -> route, for lines whose route cell says nothing usable (the catalogue's
+#: method; an SC/IM injection is read as IM so that its minutes never make it an infusion).
+_METHOD_ROUTE = {"iv push": "push", "sc/im injection": "im", "sc infusion": "sc",
+                 "intra-arterial": "ia"}
+_CODE_ROUTE = {c.code: _METHOD_ROUTE[c.method] for c in CATALOGUE.values()
+               if c.method in _METHOD_ROUTE}
+#: billed code -> the method it says (on-body injector 96377; prolonged pump 96416, 96425).
+_CODE_METHOD = {c.code: {"on-body injector": "on-body", "prolonged pump": "pump"}[c.kind]
+                for c in CATALOGUE.values() if c.kind in ("on-body injector", "prolonged pump")}
+#: billed code -> the drug kind it says (its catalogue family).
+_CODE_KIND = {c.code: c.family for c in CATALOGUE.values()}
+_HORMONAL = only(kind="hormonal injection")  # 96402
+#: secondary hydration: the hydration initial's subsequent code (96361).
+_SECONDARY_HYDRATION = SUBSEQUENT[only(role="initial", family="hydration")]
 _KIND_PATTERNS = (("chemotherapy", r"chemo|anti-?neoplast|oncolog|cancer|hormon|complex"),
                   ("hydration", r"hydrat|fluid|electrolyte"),
                   ("therapeutic", r"therap|prophyla|diagnos|drug|biolog|antibiot"))
@@ -51,12 +67,8 @@ def _flag(mask: pd.Series) -> pd.Series:
 
 
 def _code_kind(code: pd.Series) -> pd.Series:
-    """The kind a billed administration code says (96360/96361 hydration, 964xx chemo)."""
-    kind = pd.Series("", index=code.index, dtype="object")
-    kind[_flag(code.str.match(r"^96(?:36[5-9]|37[0-9])$"))] = "therapeutic"
-    kind[_flag(code.str.match(r"^964\d\d$"))] = "chemotherapy"
-    kind[_flag(code.isin({"96360", "96361"}))] = "hydration"
-    return kind
+    """The kind a billed administration code says (its catalogue family; "" for others)."""
+    return code.map(_CODE_KIND).astype("object").fillna("")
 
 
 def _table_kind(drug: pd.Series, drug_kinds: Mapping[str, str]) -> pd.Series:
@@ -87,14 +99,14 @@ def _folded(drug_kinds: Mapping[str, str]) -> dict[str, str]:
 
 def administration_rows(lines: pd.DataFrame) -> pd.Series:
     """Which rows are administrations: every row of a log (no administration codes); in a
-    charge export the administration-code rows, without hourly add-ons (a timed 96361 is
-    hydration)."""
+    charge export the rows of codes that give a drug or fluid, without hourly add-ons (a
+    timed 96361 is hydration)."""
     code = lines["code"]
     if not code.isin(ADMINISTRATION).any():  # a log (its code column, if any, has J-codes)
         return pd.Series(True, index=lines.index)
     timed = ~lines["start_blank"] & ~lines["stop_blank"]
-    addon = code.isin(HOURLY_ADDON) & ~(code.isin(["96361"]) & timed)
-    return code.isin(ADMINISTRATION) & ~addon
+    addon = code.isin(HOURLY_ADDON) & ~(code.isin([_SECONDARY_HYDRATION]) & timed)
+    return code.isin(DRUG_ADMINISTRATION) & ~addon
 
 
 def classify_rows(lines: pd.DataFrame, drug_kinds: Mapping[str, str]) -> pd.DataFrame:
@@ -108,13 +120,12 @@ def classify_rows(lines: pd.DataFrame, drug_kinds: Mapping[str, str]) -> pd.Data
     for fallback in (_code_kind(code), _table_kind(rows["drug"], drug_kinds)):
         kind = kind.where(kind != "", fallback)
     kind = kind.where(kind != "", "therapeutic")
-    hormonal = (_flag(rows["kind"].str.contains("hormon", case=False)) | _flag(code.eq("96402"))
-                | _hormonal(rows["drug"]))
+    hormonal = (_flag(rows["kind"].str.contains("hormon", case=False))
+                | _flag(code.eq(_HORMONAL)) | _hormonal(rows["drug"]))
     purpose_text = rows["purpose"].fillna("") + " " + rows["drug"].fillna("")
     method_text = rows["method"].fillna("") + " " + rows["route"].fillna("")
     method = _match(method_text, _METHOD_PATTERNS)
-    method = method.where(method != "", np.where(_flag(code.eq("96377")), "on-body",
-                                                 np.where(_flag(code.eq("96416")), "pump", "")))
+    method = method.where(method != "", code.map(_CODE_METHOD).astype("object").fillna(""))
     day = day_number(rows)
     start = day * 1440 + rows["start"]
     return pd.DataFrame({

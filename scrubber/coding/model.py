@@ -4,10 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from scrubber.codes import FAMILIES, HYDRATION, MINIMUM_MINUTES
+
 #: normalised routes: IV infusion (or IV not said), IV push, subcutaneous, intramuscular,
 #: intra-arterial.
 ROUTES = ("iv", "push", "sc", "im", "ia")
-KINDS = ("chemotherapy", "therapeutic", "hydration")
+#: what an administration gives: the catalogue's code families.
+KINDS = FAMILIES
 PURPOSES = ("carrier", "kvo", "flush")
 METHODS = ("pump", "on-body")
 SETTINGS = ("facility", "professional")
@@ -100,5 +103,7 @@ class Options:
     repeat_push_minutes: float = 30
 
     def minimum(self, code: str) -> float:
-        default = 31 if code in ("96360", "96361") else self.push_max_minutes + 1
+        """The payer's minimum for ``code``; else CPT's: hydration's own (31), and for a drug
+        infusion anything longer than a push."""
+        default = MINIMUM_MINUTES[code] if code in HYDRATION else self.push_max_minutes + 1
         return self.min_minutes.get(code, default)

@@ -11,13 +11,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from scrubber.codes import IV_INITIAL_OF, RANK
 from scrubber.coding.model import Administration, Options
 from scrubber.coding.timing import Interval, clock, span_text, subtract, total, union
 
-#: facility hierarchy (CMS ch. 12 s. 30.5): chemotherapy > therapeutic > hydration; within
-#: each, infusion > push.
-RANK = {("infusion", "chemotherapy"): 6, ("push", "chemotherapy"): 5,
-        ("infusion", "therapeutic"): 4, ("push", "therapeutic"): 3, ("hydration", "hydration"): 1}
+
+def initial_code(family: str, kind: str) -> str | None:
+    """The IV initial code that bills a service of this family ("infusion", "push",
+    "hydration") and kind (chemotherapy, therapeutic, hydration), from the catalogue."""
+    return IV_INITIAL_OF.get(("infusion" if family == "hydration" else family, kind))
+
+
 #: a chemotherapy infusion started with a portable or implantable pump and running longer
 #: than this is 96416 (96425 intra-arterial).
 PROLONGED_PUMP_MINUTES = 480
@@ -50,7 +54,9 @@ class Service:
 
     @property
     def rank(self) -> int:
-        return RANK.get((self.family, self.kind), 0)
+        """Facility hierarchy rank of its initial code (CMS ch. 12 s. 30.5); 0 outside."""
+        code = initial_code(self.family, self.kind)
+        return RANK[code] if code else 0
 
     @property
     def order(self) -> tuple[float, int]:
@@ -122,7 +128,7 @@ def _iv_drug(admin: Administration, options: Options) -> tuple[Service, str]:
         return Service("push", admin.kind, [admin], _interval(admin), minutes,
                        note=f"{int(round(minutes))} min is a push "
                             f"({int(options.push_max_minutes)} min or less)"), ""
-    code = "96413" if admin.kind == "chemotherapy" else "96365"
+    code = initial_code("infusion", admin.kind) or initial_code("infusion", "therapeutic")
     if minutes < options.minimum(code):
         return Service("push", admin.kind, [admin], _interval(admin), minutes,
                        note=f"{int(round(minutes))} min is under the "
@@ -181,7 +187,7 @@ def hydration_service(hydrations: list[Service], drug_infusions: list[Service],
                         f"and do not count")
         if not options.hydration_split_added and len(pieces) > 1:
             service.note += "; split pieces are not added up for this payer"
-    minimum = options.minimum("96360")
+    minimum = options.minimum(initial_code("hydration", "hydration"))
     if minutes < minimum:
         names = ", ".join(sorted({a.label for a in admins}))
         why = service.note + ", leaving" if overlap > 0 else "only"

@@ -5,16 +5,14 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from scrubber.codes import CHEMO_INFUSION
+from scrubber.codes import ADDON_PRIMARIES, CATALOGUE, SUBSEQUENT
 from scrubber.findings import Severity
 from scrubber.rules.base import Context, Rule, hits, minutes_text
-from scrubber.rules.coding.common import documented_push
+from scrubber.rules.coding.common import PUSH_INITIAL, documented_push
 
-#: initial services that a corrected push would follow in the facility hierarchy
-#: (CMS ch. 12 s. 30.5): a therapeutic push is subsequent to any drug initial; a chemo push
-#: only to a chemo initial.
-_OUTRANKS_PUSH = ("96413", "96409", "96365", "96374")
-_OUTRANKS_CHEMO_PUSH = ("96413", "96409")
+
+def _named(code: str) -> str:
+    return f"{code} ({CATALOGUE[code].description})"
 
 
 class PushBilledAsInfusion(Rule):
@@ -51,15 +49,16 @@ class PushBilledAsInfusion(Rule):
         pushed = lines["route_kind"].eq("push").fillna(False)
         mask = documented_push(lines, limit)
 
-        chemo = code.isin(CHEMO_INFUSION)
-        after_initial = np.where(chemo, _others(lines, _OUTRANKS_CHEMO_PUSH),
-                                 _others(lines, _OUTRANKS_PUSH))
-        fix = pd.Series(np.select(
-            [chemo & after_initial, chemo, after_initial],
-            ["96411 (chemotherapy IV push, each additional drug)",
-             "96409 (chemotherapy IV push, initial drug)",
-             "96375 (IV push of a new drug after the initial service)"],
-            "96374 (IV push, single or initial drug)"), index=lines.index)
+        # the corrected push is the initial push of its family, or that push's subsequent
+        # code when another line carries one of the subsequent code's primaries (a
+        # therapeutic push follows any drug initial, a chemotherapy push a chemo initial)
+        initial_push = code.map(PUSH_INITIAL)
+        fix = pd.Series(pd.NA, index=lines.index, dtype="string")
+        for push in set(PUSH_INITIAL.values()):
+            later = SUBSEQUENT[push]
+            after = _others(lines, ADDON_PRIMARIES[later])
+            fix = fix.mask(initial_push.eq(push) & after, _named(later))
+            fix = fix.mask(initial_push.eq(push) & ~after, _named(push))
         why = pd.Series(np.where(
             pushed, "the route is '" + lines["route"].fillna("") + "'",
             "the documented time is " + minutes_text(lines["duration"]).fillna("")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from scrubber.codes import INITIAL, INITIAL_RANK, SUBSEQUENT
+from scrubber.codes import INITIAL_RANK, IV_INITIAL, SUBSEQUENT
 from scrubber.findings import Severity
 from scrubber.rules.base import Context, Rule, hits
 from scrubber.rules.coding.common import effective_code
@@ -14,17 +14,19 @@ from scrubber.rules.coding.common import effective_code
 class DuplicateInitial(Rule):
     """More than one initial service in an encounter.
 
-    Why it matters: only one initial drug-administration code (96360, 96365, 96369, 96374,
-    96409, 96413) is reported per encounter; every other service through the same access is
-    sequential, concurrent or subsequent (CMS Claims Processing Manual ch. 12 section 30.5;
-    NCCI Policy Manual ch. XI; CMS Recovery Audit topic 0071). A second initial is allowed
-    only for a separate access site or encounter, and then carries 59, XE, XS, XP or XU. The
-    initial the facility hierarchy keeps (chemotherapy > therapeutic > hydration, infusion >
-    push; an infusion code documented as a push ranks as the push it was; ties go to the
-    earliest start, then the first row) stays; every other initial is
-    flagged with its subsequent code (96365 -> 96367, 96374 -> 96375, 96360 -> 96361,
-    96413 -> 96417, 96409 -> 96411). Intra-arterial 96422 is not counted. An initial code
-    billed with more than one unit is reported by time-units-mismatch and mue-exceeded.
+    Why it matters: only one initial drug-administration code of the IV access (96360, 96365,
+    96374, 96409, 96413) is reported per encounter; every other service through the same
+    access is sequential, concurrent or subsequent (CMS Claims Processing Manual ch. 12
+    section 30.5; NCCI Policy Manual ch. XI; CMS Recovery Audit topic 0071). A second initial
+    is allowed only for a separate access site or encounter, and then carries 59, XE, XS, XP
+    or XU. The initial the facility hierarchy keeps (chemotherapy > therapeutic > hydration,
+    infusion > push; an infusion code documented as a push ranks as the push it was; ties go
+    to the earliest start, then the first row) stays; every other initial is flagged with its
+    subsequent code (96365 -> 96367, 96374 -> 96375, 96360 -> 96361, 96413 -> 96417, 96409 ->
+    96411). The subcutaneous and intra-arterial initials (96369, 96422) belong to their own
+    access, outside the IV hierarchy, and are not counted (a second 96369 is mue-exceeded's
+    once-per-encounter finding). An initial code billed with more than one unit is reported
+    by time-units-mismatch and mue-exceeded.
 
     Failing example:
 
@@ -47,10 +49,11 @@ class DuplicateInitial(Rule):
     def check(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         code = lines["code"]
         effective = effective_code(lines, ctx.config.push_max_minutes)
-        initial = code.isin(INITIAL) & ~lines["distinct_modifier"]
-        ranked = pd.DataFrame({"encounter": lines["encounter"],
-                               "rank": effective.map(INITIAL_RANK), "start": lines["start"],
-                               "line": lines.index}, index=lines.index)[initial]
+        initial = code.isin(IV_INITIAL) & ~lines["distinct_modifier"]
+        rank = effective.map(INITIAL_RANK).astype("float64")
+        ranked = pd.DataFrame({"encounter": lines["encounter"], "rank": rank,
+                               "start": lines["start"], "line": lines.index},
+                              index=lines.index)[initial]
         ranked = ranked.sort_values(["encounter", "rank", "start", "line"],
                                     ascending=[True, False, True, True], na_position="last")
         extra = ranked.index[ranked["encounter"].duplicated()]

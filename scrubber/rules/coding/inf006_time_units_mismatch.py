@@ -5,16 +5,17 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from scrubber.codes import CATALOGUE, HOURLY_EXTENDS, HYDRATION, INITIAL
 from scrubber.findings import Severity
 from scrubber.rules.base import Context, Rule, combine, hits
-from scrubber.rules.coding.common import documented_push
+from scrubber.rules.coding.common import HYDRATION_HOURS, HYDRATION_INITIAL, documented_push
 from scrubber.rules.coding.timeline import hydration_minutes
 
-#: each-additional-hour add-on -> the timed lines whose minutes it extends.
-_FAMILIES = {"96366": ("96365", "96367"), "96415": ("96413", "96417"), "96370": ("96369",),
-             "96423": ("96422",)}
+#: drug each-additional-hour add-on -> the timed lines whose minutes it extends (hydration's
+#: hours are counted apart: its minutes beside a drug infusion do not count).
+_FAMILIES = {addon: lines for addon, lines in HOURLY_EXTENDS.items() if addon not in HYDRATION}
 #: initial infusions billed once, whatever their length.
-_ONCE = ("96365", "96413", "96360", "96369", "96422")
+_ONCE = frozenset(c for c in INITIAL if CATALOGUE[c].delivery == "infusion")
 
 
 def _hours(minutes: pd.Series) -> pd.Series:
@@ -83,17 +84,17 @@ class TimeUnitsMismatch(Rule):
         per = hydration_minutes(lines, ctx.config)
         if per.empty:
             return combine()
-        has_initial = lines["code"].isin(["96360"]).groupby(lines["encounter"]).any()
+        has_initial = lines["code"].isin([HYDRATION_INITIAL]).groupby(lines["encounter"]).any()
         initial = has_initial.reindex(per.index).fillna(False).astype(bool)
         billable = per["billable"]
         expected = pd.Series(np.where(initial, _hours(billable),
                                       np.where(billable < 31, 0, (billable - 31) // 60 + 1)),
                              index=per.index)
-        timed = lines["code"].isin(("96360", "96361")) & lines["duration"].notna()
+        timed = lines["code"].isin(HYDRATION) & lines["duration"].notna()
         # hydration left under the minimum by a drug infusion is hydration-not-separately-
         # billable's finding, not a units one
-        lost = (per["overlap"] > 0) & (billable < ctx.config.options().minimum("96360"))
-        return _compare(lines, "96361", expected, ~per["known"] | lost, timed,
+        lost = (per["overlap"] > 0) & (billable < ctx.config.options().minimum(HYDRATION_INITIAL))
+        return _compare(lines, HYDRATION_HOURS, expected, ~per["known"] | lost, timed,
                         "the documented hydration minutes (minutes alongside a drug "
                         "infusion do not count)")
 
@@ -111,11 +112,12 @@ def _compare(lines: pd.DataFrame, addon: str, expected: pd.Series, unknown: pd.S
     in_wrong = enc.isin(wrong)
     has_addon = is_addon.groupby(enc).transform("any")
     mask = in_wrong & (is_addon | (~has_addon & carriers))
-    exp = enc.map(frame["expected"]).fillna(0).astype(int).astype("string")
-    got = enc.map(frame["billed"]).fillna(0).astype(int).astype("string")
+    supported = enc.map(frame["expected"]).astype("float64").fillna(0)
+    exp = supported.astype(int).astype("string")
+    got = enc.map(frame["billed"]).astype("float64").fillna(0).astype(int).astype("string")
     message = (addon + " is billed x" + got + " in this encounter but " + source
                + " support x" + exp)
-    suggestion = pd.Series(np.where(enc.map(frame["expected"]).fillna(0) > 0,
+    suggestion = pd.Series(np.where(supported > 0,
                                     "Bill " + addon + " x" + exp, "Remove " + addon),
                            index=lines.index)
     field = pd.Series(np.where(is_addon, "units", "stop"), index=lines.index)

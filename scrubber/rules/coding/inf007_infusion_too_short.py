@@ -5,12 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from scrubber.codes import HYDRATION, MINIMUM_MINUTES, SUBSEQUENT
 from scrubber.findings import Severity
 from scrubber.rules.base import Context, Rule, hits, minutes_text
-from scrubber.rules.coding.common import documented_push
+from scrubber.rules.coding.common import HYDRATION_INITIAL, PUSH_INITIAL, documented_push
 
 #: timed drug infusion codes whose minimum a payer may raise.
-_INFUSIONS = ("96365", "96367", "96369", "96413", "96417", "96422")
+_INFUSIONS = frozenset(MINIMUM_MINUTES) - HYDRATION
+#: IV drug infusion code -> "96374, or 96375 after another initial" (its family's pushes).
+_AS_PUSH_TEXT = {code: f"{push}, or {SUBSEQUENT[push]} after another initial"
+                 for code, push in PUSH_INITIAL.items()}
 
 
 class InfusionTooShort(Rule):
@@ -43,10 +47,9 @@ class InfusionTooShort(Rule):
     def check(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         options = ctx.config.options()
         code, minutes = lines["code"], lines["duration"]
-        minimum = code.map({c: options.minimum(c) for c in (*_INFUSIONS, "96360", "96361")
-                            }).astype("float64")
-        no_initial = ~code.isin(["96360"]).groupby(lines["encounter"]).transform("any")
-        hydration = code.isin(["96360"]) | (code.isin(["96361"]) & no_initial)
+        minimum = code.map({c: options.minimum(c) for c in MINIMUM_MINUTES}).astype("float64")
+        no_initial = ~code.isin([HYDRATION_INITIAL]).groupby(lines["encounter"]).transform("any")
+        hydration = code.isin([HYDRATION_INITIAL]) | (code.isin(HYDRATION) & no_initial)
         pushed = documented_push(lines, ctx.config.push_max_minutes) | \
             (minutes <= ctx.config.push_max_minutes)
         infusion = code.isin(_INFUSIONS) & ~pushed
@@ -54,9 +57,11 @@ class InfusionTooShort(Rule):
         what = pd.Series(np.where(hydration, "hydration", "the infusion"), index=lines.index)
         message = (code + " needs at least " + minimum.astype("Int64").astype("string")
                    + " min but " + what + " ran " + minutes_text(minutes))
-        fix = pd.Series(np.where(
-            hydration, "Do not report hydration of 30 minutes or less (or document the "
-                       "real stop time)",
-            "Bill it as a push (96374, or 96375 after another initial) or document the real "
-            "stop time"), index=lines.index)
+        pushes = code.map(_AS_PUSH_TEXT)
+        fix = pd.Series(np.select(
+            [hydration, pushes.notna()],
+            ["Do not report hydration of 30 minutes or less (or document the real stop time)",
+             "Bill it as a push (" + pushes.fillna("") + ") or document the real stop time"],
+            "Bill the injection or push of its route instead, or document the real stop time"),
+            index=lines.index)
         return hits(short, "stop", message, fix)

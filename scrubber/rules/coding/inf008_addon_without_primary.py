@@ -4,28 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
+from scrubber.codes import ADDON_PRIMARIES, AS_INITIAL
 from scrubber.findings import Severity
 from scrubber.rules.base import Context, Rule, combine, hits
-
-#: add-on code -> the primary codes CPT lets it be reported with (DOMAIN.md "The codes").
-ADDON_PRIMARIES: dict[str, tuple[str, ...]] = {
-    "96361": ("96360", "96365", "96374", "96409", "96413"),
-    "96366": ("96365", "96367"),
-    "96367": ("96365", "96374", "96409", "96413"),
-    "96368": ("96365", "96366", "96413", "96415", "96416"),
-    "96370": ("96369",),
-    "96371": ("96369",),
-    "96375": ("96365", "96374", "96409", "96413"),
-    "96376": ("96365", "96374", "96409", "96413"),
-    "96411": ("96409", "96413"),
-    "96415": ("96413", "96417"),
-    "96417": ("96413",),
-    "96423": ("96422",),
-}
-#: what the add-on would be as the encounter's first (initial) service.
-_AS_INITIAL = {"96361": "96360", "96366": "96365", "96367": "96365", "96368": "96365",
-               "96370": "96369", "96371": "96369", "96375": "96374", "96376": "96374",
-               "96411": "96409", "96415": "96413", "96417": "96413", "96423": "96422"}
 
 
 class AddonWithoutPrimary(Rule):
@@ -71,5 +52,5 @@ class AddonWithoutPrimary(Rule):
                 f"{addon} is an add-on code but the encounter has none of its primary codes "
                 f"({', '.join(primaries)})",
                 f"If this was the first service of the encounter, bill it as "
-                f"{_AS_INITIAL[addon]}; otherwise add the primary service line"))
+                f"{AS_INITIAL[addon]}; otherwise add the primary service line"))
         return combine(*parts)

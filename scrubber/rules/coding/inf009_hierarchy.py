@@ -4,23 +4,21 @@ from __future__ import annotations
 
 import pandas as pd
 
-from scrubber.codes import SUBSEQUENT
+from scrubber.codes import AS_PUSH, CATALOGUE, IV_HIERARCHY, IV_INITIAL, RANK, SUBSEQUENT
 from scrubber.findings import Severity
 from scrubber.rules.base import Context, Rule, hits
-from scrubber.rules.coding.common import documented_push
+from scrubber.rules.coding.common import HYDRATION_INITIAL, documented_push
 
-#: facility hierarchy rank of the service a code bills (CMS ch. 12 s. 30.5):
-#: chemotherapy infusion 6 > chemotherapy push 5 > therapeutic infusion 4 > therapeutic
-#: push 3 > hydration 1.
-_RANK = {**dict.fromkeys(("96413", "96415", "96417"), 6), **dict.fromkeys(("96409", "96411"), 5),
-         **dict.fromkeys(("96365", "96366", "96367", "96368"), 4),
-         **dict.fromkeys(("96374", "96375", "96376"), 3), **dict.fromkeys(("96360", "96361"), 1)}
-#: the same, for an infusion code documented as a push.
-_PUSHED_RANK = {"96413": 5, "96417": 5, "96365": 3, "96367": 3, "96368": 3}
-_SERVICE = {6: "chemotherapy infusion", 5: "chemotherapy push", 4: "therapeutic infusion",
-            3: "therapeutic push", 1: "hydration"}
-_INITIAL_OF = {6: "96413", 5: "96409", 4: "96365", 3: "96374", 1: "96360"}
-_INITIALS = ("96413", "96409", "96365", "96374", "96360")
+#: facility hierarchy rank of the service each code of the IV access bills (CMS ch. 12
+#: s. 30.5): chemotherapy infusion 6 > chemotherapy push 5 > therapeutic infusion 4 >
+#: therapeutic push 3 > hydration 1.
+_RANK = {code: rank for code, rank in RANK.items() if code in IV_HIERARCHY}
+#: the same, for an infusion code documented as a push (it ranks as the push it was).
+_PUSHED_RANK = {code: RANK[push] for code, push in AS_PUSH.items()}
+#: rank -> the initial code that bills that service, and the service's name.
+_INITIAL_OF = {RANK[code]: code for code in IV_INITIAL}
+_SERVICE = {RANK[code]: "hydration" if CATALOGUE[code].family == "hydration"
+            else f"{CATALOGUE[code].family} {CATALOGUE[code].delivery}" for code in IV_INITIAL}
 
 
 class Hierarchy(Rule):
@@ -66,13 +64,13 @@ class Hierarchy(Rule):
         best = ranked.sort_values("rank", ascending=False, kind="stable").drop_duplicates("enc")
         top = enc.map(pd.Series(best["rank"].to_numpy(), index=best["enc"]))
         top_row = enc.map(pd.Series(best.index.to_numpy(), index=best["enc"]))
-        initial = code.isin(_INITIALS) & ~lines["distinct_modifier"]
+        initial = code.isin(IV_INITIAL) & ~lines["distinct_modifier"]
         below = initial & (code.map(_RANK) < top).fillna(False).astype(bool)
-        top_is_initial = top_row.map(code).isin(_INITIALS) & ~top_row.map(
+        top_is_initial = top_row.map(code).isin(IV_INITIAL) & ~top_row.map(
             lines["distinct_modifier"]).fillna(False).astype(bool)
         top_start = top_row.map(lines["start"]).astype("float64")
         first = (lines["start"] < top_start).fillna(False).astype(bool)
-        low = below & (~top_is_initial | first | code.isin(["96360"]))
+        low = below & (~top_is_initial | first | code.isin([HYDRATION_INITIAL]))
         top_int = top.fillna(0).astype(int)
         top_code = top_row.map(code)
         service = top_int.map(_SERVICE)

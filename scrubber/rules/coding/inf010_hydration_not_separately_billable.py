@@ -7,6 +7,7 @@ import pandas as pd
 
 from scrubber.findings import Severity
 from scrubber.rules.base import Context, Rule, hits
+from scrubber.rules.coding.common import HYDRATION_INITIAL
 from scrubber.rules.coding.timeline import hydration_minutes, hydration_rows, not_billable_fluid
 
 
@@ -44,12 +45,13 @@ class HydrationNotSeparatelyBillable(Rule):
     def check(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         hyd = hydration_rows(lines)
         fluid = hyd & not_billable_fluid(lines)
-        minimum = ctx.config.options().minimum("96360")
+        minimum = ctx.config.options().minimum(HYDRATION_INITIAL)
         if ctx.has("start", "stop"):
             per = hydration_minutes(lines, ctx.config)
             lost = per.index[per["known"] & (per["overlap"] > 0) & (per["billable"] < minimum)]
             concurrent = hyd & ~fluid & lines["encounter"].isin(lost)
-            left = lines["encounter"].map(per["billable"]).fillna(0).round().astype(int)
+            left = (lines["encounter"].map(per["billable"]).astype("float64").fillna(0).round()
+                    .astype(int))
         else:
             concurrent = pd.Series(False, index=lines.index)
             left = pd.Series(0, index=lines.index)

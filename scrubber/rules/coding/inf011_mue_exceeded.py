@@ -5,13 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from scrubber.codes import INITIAL
+from scrubber.codes import INITIAL, PER_ENCOUNTER
 from scrubber.findings import Severity
 from scrubber.reference.mue import load_mue
 from scrubber.rules.base import Context, Rule, combine, hits
 
-#: CPT limits these add-ons to once per encounter.
-ONCE_PER_ENCOUNTER = ("96368", "96369", "96371")
+#: CPT limits these codes to once per encounter (96368, 96369, 96371).
+ONCE_PER_ENCOUNTER = frozenset(code for code, limit in PER_ENCOUNTER.items() if limit == 1)
 
 
 def _units_text(units: pd.Series) -> pd.Series:

@@ -8,15 +8,19 @@ from __future__ import annotations
 
 import pandas as pd
 
-from scrubber.codes import HYDRATION
+from scrubber.codes import CATALOGUE, HYDRATION
 from scrubber.coding.frame import PURPOSE_PATTERNS, day_number
 from scrubber.coding.timing import subtract
 from scrubber.config import Config
-from scrubber.rules.coding.common import documented_push
+from scrubber.rules.coding.common import HYDRATION_HOURS, documented_push
 
-#: drug infusion codes whose documented minutes hydration cannot share.
-DRUG_INFUSION = frozenset({"96365", "96366", "96367", "96368", "96413", "96415", "96417",
-                           "96422", "96423"})
+#: drug infusion codes whose documented minutes hydration cannot share: IV and intra-arterial
+#: drug infusions. A prolonged pump (96416, 96425) is left out: its times are the pump's
+#: days at home, not the chair time hydration could run beside.
+DRUG_INFUSION = frozenset(
+    c.code for c in CATALOGUE.values()
+    if c.family != "hydration" and c.delivery == "infusion" and c.kind != "prolonged pump"
+    and c.method in ("iv infusion", "intra-arterial"))
 _NOT_BILLABLE = "|".join(pattern for _, pattern in PURPOSE_PATTERNS)
 
 
@@ -68,7 +72,7 @@ def hydration_minutes(lines: pd.DataFrame, config: Config) -> pd.DataFrame:
     spans = clock(lines)
     hyd = hydration_rows(lines) & ~not_billable_fluid(lines)
     timed = spans["stop"].notna()
-    unknown = hyd & ~timed & ~(lines["code"].isin(["96361"]) & lines["start_blank"]
+    unknown = hyd & ~timed & ~(lines["code"].isin([HYDRATION_HOURS]) & lines["start_blank"]
                                & lines["stop_blank"])
     drug = lines["code"].isin(DRUG_INFUSION) & ~documented_push(lines, config.push_max_minutes)
     hyd_blocks = blocks(spans[hyd & timed])

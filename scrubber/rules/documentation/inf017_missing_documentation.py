@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from scrubber.codes import ADMINISTRATION, HOURLY_ADDON, TIME_BASED
+from scrubber.codes import DRUG_ADMINISTRATION, HOURLY_ADDON, TIME_BASED
 from scrubber.findings import Severity
 from scrubber.rules.base import Context, Rule, combine, hits
 
@@ -24,7 +24,9 @@ class MissingDocumentation(Rule):
     "Documentation"). By default drug name, dose, route and ordering provider are required on
     every administration line, and the access site on infusion lines (time-based codes);
     ``required_documentation`` in a payer profile changes the list. Only fields the sheet
-    has a column for are checked; hourly add-on lines take theirs from their primary line.
+    has a column for are checked; hourly add-on lines take theirs from their primary line,
+    and codes that give no drug (pump refill 96521/96522, device irrigation 96523) are not
+    administration lines here.
 
     Failing example:
 
@@ -44,7 +46,7 @@ class MissingDocumentation(Rule):
 
     def check(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         code = lines["code"]
-        admin = code.isin(ADMINISTRATION) & ~code.isin(HOURLY_ADDON)
+        admin = code.isin(DRUG_ADMINISTRATION) & ~code.isin(HOURLY_ADDON)
         parts = []
         for field in ctx.config.required_documentation:
             if not ctx.has(field):

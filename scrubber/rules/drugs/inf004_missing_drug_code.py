@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from scrubber.codes import ADMINISTRATION, DRUG_CODE_PATTERN, HYDRATION
+from scrubber.codes import DRUG_ADMINISTRATION, DRUG_CODE_PATTERN, HYDRATION
 from scrubber.findings import Severity
 from scrubber.normalize import drug_tokens
 from scrubber.rules.base import Context, Rule, hits
@@ -23,7 +23,8 @@ class MissingDrugCode(Rule):
     drug name when both carry one (any significant word in common, so "Remicade (infliximab)
     400 mg" matches "INFLIXIMAB-dyyb"); otherwise any drug line in the encounter counts.
     Hydration lines need their fluid line too (J7030...) unless ``hydration_needs_drug_code``
-    is off.
+    is off. Codes that give no drug of their own (pump refill and maintenance 96521/96522,
+    access device irrigation 96523) need none.
 
     Failing example:
 
@@ -45,7 +46,7 @@ class MissingDrugCode(Rule):
 
     def check(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         code, encounter = lines["code"], lines["encounter"]
-        admin = code.isin(ADMINISTRATION)
+        admin = code.isin(DRUG_ADMINISTRATION)
         if not ctx.config.hydration_needs_drug_code:
             admin &= ~code.isin(HYDRATION)
         own_code = lines["drug_code"].str.match(DRUG_CODE_PATTERN).fillna(False)

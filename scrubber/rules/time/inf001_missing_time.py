@@ -14,16 +14,16 @@ class MissingTime(Rule):
     """A time-based infusion line lacks its start or stop time.
 
     Why it matters: infusion and hydration codes (96360, 96365, 96367, 96368, 96369, 96413,
-    96416, 96417, 96422) are billed by the documented minutes; without a start and a stop the
-    service cannot be verified and CMS contractors deny or down-code it (CMS Claims Processing
-    Manual ch. 12 section 30.5; CMS Recovery Audit topic 0071). Hourly add-on lines (96361,
-    96366, 96370, 96415, 96423) may leave their own times blank: they take them from their
-    primary line in the encounter (the primary of the same drug when there is one, else any
-    primary that add-on may follow; secondary hydration 96361 leans on the initial it
-    follows) and are flagged only when neither documents them. A push (96374,
-    96375, 96376, 96409, 96411) without a start time is a warning: it is not billed by time,
-    but the administration time belongs in the record. Cells that hold something unreadable
-    are reported by time-format instead.
+    96416, 96417, 96422, 96425) are billed by the documented minutes; without a start and a
+    stop the service cannot be verified and CMS contractors deny or down-code it (CMS Claims
+    Processing Manual ch. 12 section 30.5; CMS Recovery Audit topic 0071). Hourly add-on lines
+    (96361, 96366, 96370, 96415, 96423) may leave their own times blank: they take them from
+    their primary line in the encounter (the primary of the same drug when there is one, else
+    any primary CPT lets that add-on follow; secondary hydration 96361 leans on the initial
+    it follows) and are flagged only when neither documents them. A push (96374, 96375,
+    96376, 96409, 96411) without a start time is a warning: it is not billed by time, but the
+    administration time belongs in the record. Cells that hold something unreadable are
+    reported by time-format instead.
 
     Failing example:
 
