@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pandas as pd
 
-from scrubber.codes import AS_PUSH, CATALOGUE, IV_HIERARCHY, IV_INITIAL, RANK, SUBSEQUENT
+from scrubber.codes import (
+    AS_PUSH,
+    CATALOGUE,
+    IV_HIERARCHY,
+    IV_INITIAL,
+    RANK,
+    SUBSEQUENT,
+)
 from scrubber.findings import Severity
 from scrubber.rules.base import Context, Rule, hits
 from scrubber.rules.coding.common import HYDRATION_INITIAL, documented_push
@@ -13,8 +20,6 @@ from scrubber.rules.coding.common import HYDRATION_INITIAL, documented_push
 #: s. 30.5): chemotherapy infusion 6 > chemotherapy push 5 > therapeutic infusion 4 >
 #: therapeutic push 3 > hydration 1.
 _RANK = {code: rank for code, rank in RANK.items() if code in IV_HIERARCHY}
-#: the same, for an infusion code documented as a push (it ranks as the push it was).
-_PUSHED_RANK = {code: RANK[push] for code, push in AS_PUSH.items()}
 #: rank -> the initial code that bills that service, and the service's name.
 _INITIAL_OF = {RANK[code]: code for code in IV_INITIAL}
 _SERVICE = {RANK[code]: "hydration" if CATALOGUE[code].family == "hydration"
@@ -59,21 +64,20 @@ class Hierarchy(Rule):
             return hits(pd.Series(False, index=lines.index), "code", "")
         code, enc = lines["code"], lines["encounter"]
         pushed = documented_push(lines, ctx.config.push_max_minutes)
-        rank = code.map(_RANK).where(~pushed, code.map(_PUSHED_RANK)).astype("Float64")
-        ranked = pd.DataFrame({"enc": enc, "rank": rank}).dropna()
-        best = ranked.sort_values("rank", ascending=False, kind="stable").drop_duplicates("enc")
-        top = enc.map(pd.Series(best["rank"].to_numpy(), index=best["enc"]))
-        top_row = enc.map(pd.Series(best.index.to_numpy(), index=best["enc"]))
+        # an infusion code documented as a push ranks as the push it was
+        billed_rank = code.map(_RANK).astype("float64")
+        rank = billed_rank.where(~pushed, code.map(AS_PUSH).map(RANK).astype("float64"))
+        top = rank.groupby(enc).transform("max")
+        rows = pd.Series(lines.index, index=lines.index, dtype="float64")
+        top_row = rows.where(rank.eq(top)).groupby(enc).transform("first")
+        top_code = _at(top_row, code)
         initial = code.isin(IV_INITIAL) & ~lines["distinct_modifier"]
-        below = initial & (code.map(_RANK) < top).fillna(False).astype(bool)
-        top_is_initial = top_row.map(code).isin(IV_INITIAL) & ~top_row.map(
-            lines["distinct_modifier"]).fillna(False).astype(bool)
-        top_start = top_row.map(lines["start"]).astype("float64")
-        first = (lines["start"] < top_start).fillna(False).astype(bool)
+        below = initial & (billed_rank < top).fillna(False)
+        top_is_initial = top_code.isin(IV_INITIAL) & ~_at(
+            top_row, lines["distinct_modifier"]).fillna(False).astype(bool)
+        first = (lines["start"] < _at(top_row, lines["start"]).astype("float64")).fillna(False)
         low = below & (~top_is_initial | first | code.isin([HYDRATION_INITIAL]))
-        top_int = top.fillna(0).astype(int)
-        top_code = top_row.map(code)
-        service = top_int.map(_SERVICE)
+        service = top.map(_SERVICE)
         message = (code + " is billed as the initial service, but the " + service + " ("
                    + top_code.fillna("") + " on row "
                    + top_row.astype("Int64").astype("string") + ") ranks higher in the "
@@ -81,5 +85,10 @@ class Hierarchy(Rule):
                    "push)")
         subsequent = code.map(SUBSEQUENT).fillna(code)
         suggestion = ("Bill the " + service + " as the initial service ("
-                      + top_int.map(_INITIAL_OF) + ") and this line as " + subsequent)
+                      + top.map(_INITIAL_OF) + ") and this line as " + subsequent)
         return hits(low, "code", message, suggestion)
+
+
+def _at(rows: pd.Series, values: pd.Series) -> pd.Series:
+    """``values`` at the worksheet row each entry of ``rows`` names (missing where NaN)."""
+    return values.reindex(rows.fillna(-1).astype("int64").to_numpy()).set_axis(rows.index)
