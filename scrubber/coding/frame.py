@@ -24,7 +24,7 @@ from scrubber.codes import (
 )
 from scrubber.coding.model import Administration
 from scrubber.normalize import drug_key, drug_tokens
-from scrubber.reference.drugs import drug_table
+from scrubber.reference.drugs import DrugTable, drug_table
 
 _ROUTE = {"push": "push", "sc": "sc", "im": "im", "intra-arterial": "ia", "infusion": "iv",
           "on-body": "sc"}
@@ -71,15 +71,16 @@ def _code_kind(code: pd.Series) -> pd.Series:
     return code.map(_CODE_KIND).astype("object").fillna("")
 
 
-def _table_kind(drug: pd.Series, drug_kinds: Mapping[str, str]) -> pd.Series:
+def _table_kind(drug: pd.Series, drug_kinds: Mapping[str, str], drugs: DrugTable
+                ) -> pd.Series:
     """The kind the drug table (with the config's overrides first) gives a drug name."""
-    kinds = {key: entry.kind for key, entry in drug_table().names().items()}
+    kinds = {key: entry.kind for key, entry in drugs.names().items()}
     kinds.update(_folded(drug_kinds))
     return _first_match(drug, kinds).fillna("")
 
 
-def _hormonal(drug: pd.Series) -> pd.Series:
-    flags = {key: entry.hormonal for key, entry in drug_table().names().items()}
+def _hormonal(drug: pd.Series, drugs: DrugTable) -> pd.Series:
+    flags = {key: entry.hormonal for key, entry in drugs.names().items()}
     return _first_match(drug, flags).fillna(False).astype(bool)
 
 
@@ -109,19 +110,24 @@ def administration_rows(lines: pd.DataFrame) -> pd.Series:
     return code.isin(DRUG_ADMINISTRATION) & ~addon
 
 
-def classify_rows(lines: pd.DataFrame, drug_kinds: Mapping[str, str]) -> pd.DataFrame:
-    """Route, kind, purpose, method and clock of every administration row (vectorised)."""
+def classify_rows(lines: pd.DataFrame, drug_kinds: Mapping[str, str],
+                  drugs: DrugTable | None = None) -> pd.DataFrame:
+    """Route, kind, purpose, method and clock of every administration row (vectorised).
+
+    ``drugs`` is the drug table that names kinds (the shipped one when None).
+    """
+    drugs = drugs if drugs is not None else drug_table()
     rows = lines[administration_rows(lines)]
     code = rows["code"]
     route = rows["route_kind"].map(_ROUTE).astype("object")
     route = route.where(route.notna() & ~(route.eq("iv") & code.isin(_CODE_ROUTE)),
                         code.map(_CODE_ROUTE)).fillna("iv")
     kind = _match(rows["kind"], _KIND_PATTERNS)
-    for fallback in (_code_kind(code), _table_kind(rows["drug"], drug_kinds)):
+    for fallback in (_code_kind(code), _table_kind(rows["drug"], drug_kinds, drugs)):
         kind = kind.where(kind != "", fallback)
     kind = kind.where(kind != "", "therapeutic")
     hormonal = (_flag(rows["kind"].str.contains("hormon", case=False))
-                | _flag(code.eq(_HORMONAL)) | _hormonal(rows["drug"]))
+                | _flag(code.eq(_HORMONAL)) | _hormonal(rows["drug"], drugs))
     purpose_text = rows["purpose"].fillna("") + " " + rows["drug"].fillna("")
     method_text = rows["method"].fillna("") + " " + rows["route"].fillna("")
     method = _match(method_text, _METHOD_PATTERNS)
@@ -151,10 +157,12 @@ def day_number(rows: pd.DataFrame) -> pd.Series:
     return days.fillna(0).astype("int64")
 
 
-def administrations(lines: pd.DataFrame, drug_kinds: Mapping[str, str] | None = None
+def administrations(lines: pd.DataFrame, drug_kinds: Mapping[str, str] | None = None,
+                    drugs: DrugTable | None = None
                     ) -> dict[str, tuple[list[Administration], str]]:
-    """Encounter -> (its administrations, its place of service)."""
-    rows = classify_rows(lines, drug_kinds or {})
+    """Encounter -> (its administrations, its place of service); ``drugs`` is the drug table
+    that names kinds (the shipped one when None)."""
+    rows = classify_rows(lines, drug_kinds or {}, drugs)
     out: dict[str, tuple[list[Administration], str]] = {}
     for record in rows.itertuples():
         admin = Administration(

@@ -7,7 +7,6 @@ import pandas as pd
 
 from scrubber.codes import INITIAL, PER_ENCOUNTER
 from scrubber.findings import Severity
-from scrubber.reference.mue import load_mue
 from scrubber.rules.base import Context, Rule, combine, hits
 
 #: CPT limits these codes to once per encounter (96368, 96369, 96371).
@@ -63,16 +62,17 @@ class MueExceeded(Rule):
                  "without a distinct-service modifier, billed " + _units_text(units),
                  "Bill " + code + " x1"),
         ]
-        if ctx.config.mue:
-            parts.append(_table_hits(lines, load_mue(ctx.config.mue)))
+        if ctx.reference.mue is not None:
+            parts.append(_table_hits(lines, ctx.reference.mue))
         return combine(*parts)
 
 
 def _table_hits(lines: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
     """Lines over the user's MUE table: per line (indicator 1) or per day (2 and 3)."""
     code, units = lines["code"], lines["units"]
-    limit = code.map(table["value"])
-    indicator = code.map(table["indicator"]).fillna(1)
+    # float64 first: a lookup that matches nothing comes back typed as Arrow nulls or text
+    limit = code.map(table["value"]).astype("float64")
+    indicator = code.map(table["indicator"]).astype("float64").fillna(1)
     day = lines["service_date"].dt.strftime("%Y-%m-%d").fillna("")
     daily = units.where(limit.notna(), 0).groupby([lines["encounter"], day, code]).cumsum()
     per_day = indicator.isin([2, 3])

@@ -7,8 +7,6 @@ import pandas as pd
 
 from scrubber.codes import CODE_PATTERN
 from scrubber.findings import Severity
-from scrubber.reference.drugs import drug_table
-from scrubber.reference.hcpcs_file import load_hcpcs
 from scrubber.rules.base import Context, Rule, combine, hits
 
 
@@ -44,7 +42,7 @@ class InvalidCode(Rule):
         code = lines["code"]
         present = code.notna()
         malformed = present & ~code.str.match(CODE_PATTERN).fillna(False).astype(bool)
-        replacement = code.map(drug_table().replaced_by)
+        replacement = code.map(ctx.reference.drugs.replaced_by)
         deleted = present & replacement.notna()
         parts = [
             hits(malformed, "code", "'" + code.fillna("") + "' is neither a five-digit CPT "
@@ -54,9 +52,8 @@ class InvalidCode(Rule):
                  "Bill " + replacement.fillna("") + ", the code that replaced it (check the "
                  "units: the new descriptor's unit may differ)"),
         ]
-        if ctx.config.hcpcs:
-            parts.append(_file_hits(lines, load_hcpcs(ctx.config.hcpcs),
-                                    malformed | deleted))
+        if ctx.reference.hcpcs is not None:
+            parts.append(_file_hits(lines, ctx.reference.hcpcs, malformed | deleted))
         return combine(*parts)
 
 
@@ -64,7 +61,7 @@ def _file_hits(lines: pd.DataFrame, table: pd.DataFrame, known_bad: pd.Series) -
     code = lines["code"]
     level_two = code.str.match(r"^[A-V]\d{4}$").fillna(False).astype(bool) & ~known_bad
     listed = code.isin(table.index)
-    terminated = code.map(table["deleted"]).fillna(False).astype(bool)
+    terminated = code.isin(table.index[table["deleted"].astype(bool)])
     mask = level_two & (~listed | terminated)
     message = code + pd.Series(np.where(listed, " is terminated in the HCPCS file",
                                         " is not in the HCPCS file"), index=lines.index)

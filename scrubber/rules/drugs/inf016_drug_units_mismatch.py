@@ -8,7 +8,6 @@ import pandas as pd
 from scrubber.codes import DRUG_CODE_PATTERN
 from scrubber.findings import Severity
 from scrubber.normalize import has_modifier
-from scrubber.reference.drugs import drug_table
 from scrubber.reference.units import billing_units_series
 from scrubber.rules.base import Context, Rule, combine, hits
 
@@ -50,11 +49,13 @@ class DrugUnitsMismatch(Rule):
     def check(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         if not ctx.has("dose"):
             return combine()  # nothing to compare with
-        table = drug_table().frame()
+        table = ctx.reference.drugs.frame()
         code = lines["code"]
         drug_line = code.str.match(DRUG_CODE_PATTERN).fillna(False).astype(bool)
         waste = has_modifier(lines["modifiers"], "JW")
-        per_amount, per_unit = code.map(table["amount"]), code.map(table["unit"])
+        # typed first: a lookup that matches nothing comes back as Arrow nulls
+        per_amount = code.map(table["amount"]).astype("float64")
+        per_unit = code.map(table["unit"]).astype("string")
         checked = drug_line & ~waste.astype(bool) & per_amount.notna() & lines["dose"].notna()
         if not checked.any():
             return combine()

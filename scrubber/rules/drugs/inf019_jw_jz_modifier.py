@@ -7,7 +7,6 @@ import pandas as pd
 from scrubber.codes import DRUG_CODE_PATTERN
 from scrubber.findings import Severity
 from scrubber.normalize import has_modifier
-from scrubber.reference.drugs import drug_table
 from scrubber.reference.units import billing_units_series
 from scrubber.rules.base import Context, Rule, combine, hits
 
@@ -43,30 +42,30 @@ class JwJzModifier(Rule):
     def check(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         if not ctx.config.jw_jz:
             return combine()
-        table = drug_table().frame()
+        table = ctx.reference.drugs.frame()
         code, mods = lines["code"], lines["modifiers"].fillna("")
-        single = code.map(table["single_dose"]).fillna(False)
-        drug_line = code.str.match(DRUG_CODE_PATTERN).fillna(False).astype(bool) & \
-            single.astype(bool)
+        single = code.isin(table.index[table["single_dose"].astype(bool)])
+        drug_line = code.str.match(DRUG_CODE_PATTERN).fillna(False).astype(bool) & single
         jw, jz = has_modifier(mods, "JW"), has_modifier(mods, "JZ")
         neither = drug_line & ~jw & ~jz
         return combine(
             hits(neither, "modifiers", code + " is a single-dose drug billed to Medicare "
                  "without JW or JZ", "Add JZ if nothing was discarded; otherwise bill the "
                  "discarded amount on a separate line with JW"),
-            hits(drug_line & jw & _covered(lines, jw), "modifiers",
+            hits(drug_line & jw & _covered(lines, jw, table), "modifiers",
                  code + " JW bills a discarded amount the rounded-up units of the given dose "
                  "already cover", "Remove the JW line and bill JZ on the given dose"),
         )
 
 
-def _covered(lines: pd.DataFrame, jw: pd.Series) -> pd.Series:
-    """JW lines whose discarded dose fits in the rounding of the same drug's given line."""
+def _covered(lines: pd.DataFrame, jw: pd.Series, table: pd.DataFrame) -> pd.Series:
+    """JW lines whose discarded dose fits in the rounding of the same drug's given line
+    (``table``: the drug table's unit frame)."""
     if "dose" not in lines or lines["dose"].isna().all():
         return pd.Series(False, index=lines.index)
-    table = drug_table().frame()
-    amount = lines["code"].map(table["amount"])
-    unit = lines["code"].map(table["unit"])
+    # typed first: a lookup that matches nothing comes back as Arrow nulls
+    amount = lines["code"].map(table["amount"]).astype("float64")
+    unit = lines["code"].map(table["unit"]).astype("string")
     known = amount.notna() & lines["dose"].notna()
     units = billing_units_series(lines["dose"].where(known), lines["dose_unit"],
                                  amount.fillna(1.0), unit.fillna("mg"))
