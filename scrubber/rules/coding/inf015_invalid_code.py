@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from scrubber.codes import CODE_PATTERN
+from scrubber.codes import ADMINISTRATION, CODE_PATTERN, RANGE_PATTERN, nearest
 from scrubber.findings import Severity
 from scrubber.rules.base import Context, Rule, combine, hits
 
@@ -14,7 +14,10 @@ class InvalidCode(Rule):
     """A billed code is not a CPT or HCPCS Level II code, or has been deleted.
 
     Why it matters: a claim line must carry a current code: a five-digit CPT code (or a
-    Category II/III code) or a HCPCS Level II code (a letter and four digits). Drug codes are
+    Category II/III code) or a HCPCS Level II code (a letter and four digits). A number
+    inside the administration ranges 96360-96379 and 96401-96549 that CPT does not define
+    (96378, 96364, 96500: a typo or a charge-master error) is denied; the nearest real
+    administration codes are suggested (CPT code set as DOMAIN.md lists it). Drug codes are
     replaced from time to time, and a deleted code is denied: J1170 -> J1171, J2505 -> J2506,
     J3370 -> J3373, J1300 -> J1299, J2920/J2930 -> J2919 (CMS HCPCS quarterly update; OPPS
     Addendum B). Deleted codes come from the shipped drug table's "replaces" column, and the
@@ -26,11 +29,13 @@ class InvalidCode(Rule):
 
         | Encounter ID | CPT   | Units |
         | E1           | J2505 | 12    |
+        | E1           | 96378 | 1     |
 
     Passing example:
 
         | Encounter ID | CPT   | Units |
         | E1           | J2506 | 12    |
+        | E1           | 96377 | 1     |
     """
 
     id = "INF015"
@@ -52,9 +57,24 @@ class InvalidCode(Rule):
                  "Bill " + replacement.fillna("") + ", the code that replaced it (check the "
                  "units: the new descriptor's unit may differ)"),
         ]
+        parts.append(_not_administration(code))
         if ctx.reference.hcpcs is not None:
             parts.append(_file_hits(lines, ctx.reference.hcpcs, malformed | deleted))
         return combine(*parts)
+
+
+def _not_administration(code: pd.Series) -> pd.DataFrame:
+    """Five-digit codes inside the administration ranges that are not real codes."""
+    unreal = code.str.match(RANGE_PATTERN).fillna(False).astype(bool) & ~code.isin(
+        ADMINISTRATION)
+    guesses = {c: _or(nearest(c)) for c in code[unreal].unique()}  # a few distinct codes
+    return hits(unreal, "code", code + " is not a CPT administration code",
+                "Did you mean " + code.map(guesses).astype("string") + "? Check the code on "
+                "the order and the charge master")
+
+
+def _or(codes: tuple[str, ...]) -> str:
+    return codes[0] if len(codes) == 1 else f"{', '.join(codes[:-1])} or {codes[-1]}"
 
 
 def _file_hits(lines: pd.DataFrame, table: pd.DataFrame, known_bad: pd.Series) -> pd.DataFrame:
