@@ -12,7 +12,8 @@ Manual ch. XI, CPT guidance as CMS and the MACs quote it):
 * SC/IM injections (96372, 96401, 96402), SC infusion (96369-96371), intra-arterial
   (96373, 96420, 96422-96425), the chemotherapy pump (96416) and the on-body injector (96377)
   stand outside the IV hierarchy (the SC and intra-arterial initials 96369 and 96422 are
-  initials of their own access).
+  initials of their own access);
+* hydration minutes that run beside an IV or intra-arterial drug infusion do not count.
 
 Every code and its relations come from the catalogue (:mod:`scrubber.codes`).
 """
@@ -114,7 +115,10 @@ class _Coder:
 
     def code_day(self, services: list[Service]) -> None:
         iv = [s for s in services if s.family in ("infusion", "push")]
-        infusions = [s for s in iv if s.family == "infusion"]
+        # hydration does not count beside a drug infusion: IV, or intra-arterial (96422),
+        # as the rules' timeline counts it; pumps and SC infusions are left out there too
+        infusions = [s for s in services if s.family == "infusion"
+                     or (s.family == "ia_inf" and s.kind == "chemotherapy")]
         hydration, why = hydration_service([s for s in services if s.family == "hydration"],
                                            infusions, self.options)
         if why:
