@@ -22,7 +22,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from scrubber.codes import CATALOGUE, SUBSEQUENT, only
+from scrubber.codes import ADDON_PRIMARIES, CATALOGUE, SUBSEQUENT, only
 from scrubber.coding.model import Administration, CodedLine, Options
 from scrubber.coding.services import (
     Service,
@@ -46,6 +46,13 @@ _IA_PUMP = only(kind="prolonged pump", method="intra-arterial")  # 96425
 #: (kind, hormonal) -> the SC/IM injection code: 96372; chemotherapy 96401, hormonal 96402.
 _INJECTION = {(c.family, c.kind == "hormonal injection"): c.code for c in CATALOGUE.values()
               if c.method == "sc/im injection" and c.kind in ("injection", "hormonal injection")}
+
+
+def _leads(initial: Service, group: list[Service]) -> bool:
+    """Every other service of the group may follow ``initial`` as its subsequent code."""
+    code = initial_code(initial.family, initial.kind)
+    return all(code in ADDON_PRIMARIES[_subsequent(s.family, s.kind)]
+               for s in group if s is not initial)
 
 
 def _subsequent(family: str, kind: str) -> str:
@@ -141,9 +148,17 @@ class _Coder:
         if not candidates:
             return None
         if self.options.setting == "professional":
+            # the primary reason is the initial when every other service's subsequent code
+            # may be reported with it: 96417 needs 96413, 96411 a chemotherapy initial, 96375
+            # and 96367 a drug initial (CPT); otherwise the hierarchy, whose top always may
             marked = [s for s in candidates if any(a.primary for a in s.admins)]
-            if marked:
-                return min(marked, key=lambda s: s.order)
+            leading = [s for s in marked if _leads(s, group)]
+            if leading:
+                return min(leading, key=lambda s: s.order)
+            for service in marked:
+                self.notes.append(f"{service.label} is marked the primary reason, but another "
+                                  f"service's add-on code cannot be reported with its initial "
+                                  f"code (CPT), so the hierarchy chooses the initial")
         return min(candidates, key=lambda s: (-s.rank, s.order))
 
     def _code_group(self, group: list[Service], initial: Service | None, main: Service | None,
