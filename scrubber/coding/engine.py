@@ -214,6 +214,15 @@ class _Coder:
     def _code_subsequent_infusion(self, service: Service, coded: list[Service]) -> None:
         concurrent = [s for s in coded if overlaps(service.intervals[0], s.intervals)]
         chemo = service.kind == "chemotherapy"
+        if concurrent and not chemo and not self._has_primary_of(_CONCURRENT):
+            # CPT reports 96368 only with an initial or hourly infusion code (96365, 96366,
+            # 96413, 96415, 96416); after a push initial the new drug is billed as a
+            # sequential infusion instead, so its minutes are not lost
+            self.notes.append(f"{self._why(service)}: runs at the same time as "
+                              f"{concurrent[0].label}, but {_CONCURRENT} needs one of "
+                              f"{', '.join(CATALOGUE[_CONCURRENT].primaries)} on the claim: "
+                              f"billed as a sequential infusion")
+            concurrent = []
         if concurrent and not chemo:
             if self.concurrent_done:
                 self.notes.append(f"{self._why(service)}: a further concurrent infusion; "
@@ -235,6 +244,11 @@ class _Coder:
             text += f", {addon} x{hours} for the {int(round(minutes - 60))} min past it"
         self._emit(code, 1, service, text)
         self._emit(addon, hours, service, text)
+
+    def _has_primary_of(self, addon: str) -> bool:
+        """Whether a line already coded is one the add-on may be reported with."""
+        allowed = CATALOGUE[addon].primaries
+        return any(line.code in allowed for line in self.lines)
 
     def _code_subsequent_push(self, service: Service) -> None:
         key = service.first.drug_key or service.label
