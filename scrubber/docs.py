@@ -26,12 +26,15 @@ def explain(rule: type[Rule]) -> str:
     """The full documentation of one rule."""
     head = f"{rule.id} {rule.name} (default severity: {rule.severity.value})"
     needs = ", ".join(rule.requires)
+    hard = ", ".join(f for f in rule.requires if f in ("code", "encounter")) or "none"
     examples = ""
     if rule.example_options:
         options = ", ".join(f"{k} = {v!r}".replace("True", "true")
                             for k, v in rule.example_options.items())
         examples = f"\nThe examples assume: {options}\n"
-    return f"{head}\n\n{rule.doc()}\n\nNeeds columns for: {needs}\n{examples}{_precedence(rule)}"
+    columns = (f"Reads columns: {needs} (required: {hard}; any other missing column reads "
+               f"as empty cells)")
+    return f"{head}\n\n{rule.doc()}\n\n{columns}\n{examples}{_precedence(rule)}"
 
 
 def _precedence(rule: type[Rule]) -> str:

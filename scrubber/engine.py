@@ -138,11 +138,29 @@ def scrub_grid(rows: Sequence[Sequence[object]], config: Config | Prepared | Non
     prepared = prepare(config)
     if first_row < 1 or first_column < 1:
         raise ValueError("first_row and first_column are 1-based worksheet positions")
-    pad = [None] * (first_column - 1)
-    grid = [[] for _ in range(first_row - 1)] + [
-        pad + (list(row) if isinstance(row, (list, tuple)) else [row]) for row in rows]
-    table = table_from_grids(source, {sheet: grid})
+    table = _shifted(table_from_grids(source, {sheet: _rows(rows)}), first_row - 1,
+                     first_column - 1)
     return _result(scrub_table(table, prepared), prepared)
+
+
+def _rows(rows: Sequence[object]) -> list[list[object]]:
+    """Rows of cells; a one-row range that xlwings hands over as a flat list is one row."""
+    listed = [r.tolist() if hasattr(r, "tolist") else r for r in rows]
+    if listed and not any(isinstance(r, (list, tuple)) for r in listed):
+        return [list(listed)]
+    return [list(r) if isinstance(r, (list, tuple)) else [r] for r in listed]
+
+
+def _shifted(table: Table, rows: int, columns: int) -> Table:
+    """The table as it sits on the worksheet when the grid's top-left cell is not A1."""
+    if not rows and not columns:
+        return table
+    data = table.data.copy()
+    data.index = data.index + rows
+    data.columns = [c + columns for c in data.columns]
+    data = data.reindex(columns=range(columns + len(table.headers)))
+    return Table(table.source, table.sheet, table.header_row + rows,
+                 [""] * columns + list(table.headers), data)
 
 
 def _result(file: FileResult, prepared: Prepared) -> ScrubResult:

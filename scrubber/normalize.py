@@ -11,7 +11,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from scrubber.codes import DISTINCT_MODIFIERS
+from scrubber.codes import CODE_PATTERN, DISTINCT_MODIFIERS
 from scrubber.drugnames import BRAND_TO_GENERIC
 from scrubber.fields import FIELDS, map_headers
 from scrubber.io.reader import Table
@@ -53,17 +53,20 @@ def clean_text(values: pd.Series) -> pd.Series:
     return text.mask((text == "") | text.str.match(PLACEHOLDER).fillna(False))
 
 
-#: a totals or summary label ("Total", "Grand total", "Subtotal", "381 lines", "Count: 12").
+#: a totals or summary label filling its cell: "Total", "Grand total", "Subtotal: 12",
+#: "381 lines", "Count 12", "Sum".
 _TOTAL_LABEL = (r"(?i)^\s*((?:grand\s+|sub-?\s*)?totals?|summary|(?:line\s+)?count|sum"
-                r"|\d[\d,]*\s+(?:charge\s+)?(?:lines?|rows?|charges?|items?|records?))\b")
+                r"|\d[\d,]*\s+(?:charge\s+)?(?:lines?|rows?|charges?|items?|records?))"
+                r"\s*[:#=]?\s*[$]?[\d,.]*\s*$")
 
 
 def split_totals(table: Table) -> tuple[Table, list[tuple[int, str]]]:
     """Take totals and summary rows under the data out of the table.
 
-    A row is a totals row when it sits below the first line that carries a code, has no
-    encounter (or only the label in the encounter cell) and no code-shaped value in its code
-    cell, and either holds a totals label (see ``_TOTAL_LABEL``) in some cell or holds
+    A row is a totals row when it sits below the first line with a real code, has no
+    encounter (or only a totals label in the encounter cell), no code (or only a label in
+    the code cell) and no start or stop, and either some cell is a totals label (the whole
+    cell: ``Total``, ``Grand total``, ``381 lines``; see ``_TOTAL_LABEL``) or it holds
     nothing but numbers (sums). Returns the table without them and (row, reason) pairs; the
     reason quotes only the label, never other cell text.
     """
@@ -71,14 +74,21 @@ def split_totals(table: Table) -> tuple[Table, list[tuple[int, str]]]:
     if data.empty:
         return table, []
     mapping = column_map(table)
-    code = clean_text(_field(table, mapping, "code"))
-    code_like = code.str.upper().str.match(r"^[0-9A-Z]{5}\b").fillna(False).astype(bool)
-    who = clean_text(_field(table, mapping, "encounter" if "encounter" in mapping
-                            else "patient"))
-    no_owner = who.isna() | who.str.extract(_TOTAL_LABEL, expand=False).notna()
-    below = data.index > (code_like[code_like].index.min() if code_like.any() else np.inf)
-    candidates = data.loc[below & no_owner & ~code_like]  # few rows: look only at these
-    if candidates.empty:
+
+    def cells(field: str) -> pd.Series:
+        return clean_text(_field(table, mapping, field))
+
+    def is_label(text: pd.Series) -> pd.Series:
+        return text.str.match(_TOTAL_LABEL).fillna(False).astype(bool)
+
+    code = cells("code")
+    real_code = _codes(code)["code"].str.match(CODE_PATTERN).fillna(False).astype(bool)
+    who = cells("encounter" if "encounter" in mapping else "patient")
+    untimed = cells("start").isna() & cells("stop").isna()
+    first = real_code[real_code].index.min() if real_code.any() else np.inf
+    candidates = data.loc[(data.index > first) & (who.isna() | is_label(who))
+                          & (code.isna() | is_label(code)) & untimed]
+    if candidates.empty:  # the usual case: a few vectorised checks, no per-cell work
         return table, []
     text = candidates.apply(lambda column: column.astype("string").str.strip())
     labels = text.apply(lambda column: column.str.extract(_TOTAL_LABEL, expand=False))

@@ -79,6 +79,9 @@ def prepare(config: Config | Prepared | None = None,
         ConfigError: an unknown rule, or a reference file that cannot be read.
     """
     if isinstance(config, Prepared):
+        if payers:
+            raise ValueError("payer profiles belong in the first prepare() call; this run "
+                             "is already prepared")
         return config
     default = prepare_profile(config or Config())
     return Prepared(default, {name: prepare_profile(c) for name, c in (payers or {}).items()})

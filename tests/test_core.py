@@ -193,6 +193,16 @@ def test_grid_from_a_used_range_that_starts_further_in():
         <= {"B", "C", "D", "E", "F", "G", "H", "I", "J", "K", "L", "M"}
 
 
+def test_grid_deep_in_the_sheet_and_a_flat_one_row_range():
+    deep = scrub_grid([HEADERS, *SHEET], first_row=40, first_column=3)
+    near = scrub_grid([HEADERS, *SHEET])
+    assert [(f.row - 39, f.name) for f in deep.findings] == [(f.row, f.name)
+                                                             for f in near.findings]
+    assert deep.files[0].header_row == 40
+    flat = scrub_grid(["Encounter ID", "CPT", "Units"])  # a header-only one-row range
+    assert flat.files[0].rows == 0 and flat.findings == ()
+
+
 def test_prepared_run_pickles_and_gives_the_same_findings():
     prepared = prepare(Config())
     again = pickle.loads(pickle.dumps(prepared))
@@ -200,6 +210,19 @@ def test_prepared_run_pickles_and_gives_the_same_findings():
     assert scrub(frame, again).findings == scrub(frame, prepared).findings == \
         scrub(frame).findings
     assert prepare(prepared) is prepared
+
+
+def test_a_prepared_run_holds_payer_profiles_and_pickles():
+    prepared = prepare(Config(), payers={"medicare": Config(jw_jz=True, payer="medicare"),
+                                         "office": Config(setting="professional",
+                                                          select=("modifier",))})
+    again = pickle.loads(pickle.dumps(prepared))
+    assert set(again.payers) == {"medicare", "office"}
+    assert again.payers["medicare"].config.jw_jz and not again.config.jw_jz
+    assert [r.name for r in again.payers["office"].rules] == ["modifier"]
+    assert len(again.rules) == len(REGISTRY)
+    with pytest.raises(ValueError):
+        prepare(prepared, payers={"x": Config()})
 
 
 def test_grid_scrub_does_not_import_the_compiled_reader():
@@ -243,3 +266,42 @@ def test_text_report_lists_skipped_rows():
     text = render(scrub(frame), "text")
     assert "row 6 skipped: totals row ('Grand total') (not a charge line)" in text
     assert "4 lines" in text
+
+
+def test_a_label_in_the_code_column_is_a_totals_row():
+    frame = _frame(*INJECTION_CLINIC,
+                   [None, None, "Total", None, None, 6, None, None, None, None, None, None],
+                   [None, None, "Grand total: 6", None, None, None, None, None, None, None,
+                    None, None])
+    file = scrub(frame).files[0]
+    assert [(s.row, s.reason) for s in file.skipped_rows] == [
+        (6, "totals row ('Total')"), (7, "totals row ('Grand total')")]
+    assert scrub(frame).findings == ()
+
+
+@pytest.mark.parametrize("encounter", ["SUM-1", "TOTAL 2", "Count7"])
+def test_a_charge_line_whose_encounter_starts_like_a_label_is_checked(encounter):
+    frame = _frame(*INJECTION_CLINIC,
+                   [encounter, "2026-10-05", None, None, None, 1, "10:00", "10:40", "IV",
+                    "Infliximab", "K50.90", None],
+                   [encounter, "2026-10-05", "9637", None, None, 1, None, None, "IV",
+                    "Infliximab", "K50.90", None])
+    result = scrub(frame)
+    assert result.files[0].skipped_rows == ()
+    assert {(f.row, f.name) for f in result.findings} >= {(6, "code-format"),
+                                                          (7, "invalid-code")}
+
+
+def test_hierarchy_outranks_duplicate_initial_on_the_code_cell():
+    frame = _frame(["E1", "2026-10-05", "96360", None, None, 1, "09:00", "10:00", "IV",
+                    "Normal saline", "K50.90", None],
+                   ["E1", "2026-10-05", "96365", None, None, 1, "10:00", "10:40", "IV",
+                    "Infliximab", "K50.90", None],
+                   ["E1", "2026-10-05", "J7030", None, None, 1, None, None, "IV",
+                    "Normal saline", "K50.90", None],
+                   ["E1", "2026-10-05", "J1745", None, None, 30, None, None, "IV",
+                    "Infliximab", "K50.90", None])
+    on_code = [(f.row, f.name) for f in scrub(frame).findings if f.column == "CPT/HCPCS"]
+    assert on_code == [(2, "hierarchy")]
+    alone = scrub(frame, Config(select=("duplicate-initial",))).findings
+    assert [(f.row, f.name) for f in alone] == [(2, "duplicate-initial")]

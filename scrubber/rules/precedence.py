@@ -2,7 +2,9 @@
 
 Some faults are seen by two rules: a malformed code is both a bad pattern (code-format) and
 not a real code (invalid-code); an initial code billed with 2 units breaks both the one-unit
-limit (mue-exceeded) and the time arithmetic (time-units-mismatch). When two *selected*
+limit (mue-exceeded) and the time arithmetic (time-units-mismatch); 96360 billed as the
+initial beside a 96365 is both the wrong initial by rank (hierarchy) and a second initial
+(duplicate-initial). When two *selected*
 rules of one group report the same cell (sheet, row, column), only the first-listed rule's
 finding is kept; with only the lower rule selected, it reports. Any new overlap goes here,
 and ``scrubber rule NAME`` shows it.
@@ -17,6 +19,8 @@ from typing import Protocol, TypeVar
 PRECEDENCE: tuple[tuple[str, ...], ...] = (
     ("invalid-code", "code-format"),
     ("mue-exceeded", "time-units-mismatch"),
+    # an initial that should be subsequent: hierarchy names the higher service and both codes
+    ("hierarchy", "duplicate-initial"),
 )
 
 

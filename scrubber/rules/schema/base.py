@@ -6,7 +6,7 @@ from typing import ClassVar
 
 import pandas as pd
 
-from scrubber.rules.base import Context, Rule, hits
+from scrubber.rules.base import Context, Rule, combine, hits
 
 
 class SchemaRule(Rule):
@@ -16,11 +16,14 @@ class SchemaRule(Rule):
 
     def check(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         failures = ctx.schema_failures
-        mine = failures[failures["field"].isin(self.fields)]
-        mine = mine[~mine.index.duplicated()]
-        mask = pd.Series(lines.index.isin(mine.index), index=lines.index)
-        field = mine["field"].reindex(lines.index)
-        return hits(mask, field, self.message(lines, field), self.suggestion(lines, field))
+        parts = []
+        for name in self.fields:  # one finding per failing cell: start and stop both count
+            mine = failures[failures["field"] == name]
+            mask = pd.Series(lines.index.isin(mine.index), index=lines.index)
+            field = pd.Series(name, index=lines.index, dtype="string")
+            parts.append(hits(mask, name, self.message(lines, field),
+                              self.suggestion(lines, field)))
+        return combine(*parts)
 
     def message(self, lines: pd.DataFrame, field: pd.Series) -> pd.Series | str:
         raise NotImplementedError
