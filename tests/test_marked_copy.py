@@ -259,3 +259,21 @@ def test_libreoffice_opens_the_marked_copy_with_every_value(tmp_path):
         m.coordinate: m.fill for m in plan.cells}
     assert [issues.cell(r, 1).hyperlink.location for r in range(2, issues.max_row + 1)] == [
         i.link for i in plan.issues]
+
+
+def test_cell_text_that_looks_like_a_formula_stays_text(tmp_path):
+    """A CSV cell or a quoted value such as =HYPERLINK(...) must never become a live formula
+    in the marked copy (on the data sheet of a CSV input, or on the Issues sheet)."""
+    source = tmp_path / "charges.csv"
+    source.write_text("Encounter ID,CPT,Units,Drug\n"
+                      '=1+1,96372,1,"=HYPERLINK(""http://x"",""y"")"\n', encoding="utf-8")
+    result = scrub(source).files[0]
+    target = write_marked_copy(result, source, tmp_path / "out.xlsx")
+    book = openpyxl.load_workbook(target)
+    data = book["charges"]
+    assert (data["A2"].value, data["A2"].data_type) == ("=1+1", "s")
+    assert (data["D2"].value, data["D2"].data_type) == ('=HYPERLINK("http://x","y")', "s")
+    issues = book["Issues"]
+    texts = [c for row in issues.iter_rows(min_row=2) for c in row if c.value is not None]
+    assert texts and all(c.data_type != "f" for c in texts)
+    assert any(c.value == "=1+1" for c in texts)  # the encounter, quoted as text

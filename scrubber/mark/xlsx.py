@@ -21,6 +21,7 @@ import warnings
 from pathlib import Path
 
 import openpyxl
+from openpyxl.cell.cell import Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
@@ -88,12 +89,21 @@ def write_marked_copy(result: FileResult, source: str | Path, target: str | Path
     return target
 
 
+def _as_text(cells: tuple[Cell, ...]) -> None:
+    """Cell text that starts with '=' stays text: openpyxl would store it as a live formula
+    (a CSV cell or a quoted value such as '=HYPERLINK(...)' must never run in Excel)."""
+    for cell in cells:
+        if cell.data_type == "f":
+            cell.data_type = "s"
+
+
 def _load(source: Path, sheet: str) -> openpyxl.Workbook:
     if source.suffix.lower() == ".csv":
         book = openpyxl.Workbook()
         book.active.title = sheet
         for row in read_csv_grid(source):
             book.active.append(row)
+            _as_text(book.active[book.active.max_row])
         return book
     try:
         with warnings.catch_warnings():
@@ -173,6 +183,7 @@ def _write_issues(book: openpyxl.Workbook, plan: MarkPlan) -> None:
         cell.font = Font(bold=True)
     for issue in plan.issues:
         issues.append(issue.cells())
+        _as_text(issues[issues.max_row])
         link = issues.cell(issues.max_row, 1)
         link.hyperlink = Hyperlink(ref=link.coordinate, location=issue.link)
         link.style = "Hyperlink"
