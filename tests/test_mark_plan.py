@@ -10,7 +10,6 @@ from pathlib import Path
 
 import pytest
 
-from scrubber.engine import FileResult
 from scrubber.findings import Finding, Severity
 from scrubber.mark import plan as plan_module
 from scrubber.mark.plan import (
@@ -32,6 +31,7 @@ from scrubber.mark.plan import (
     link_target,
     plan_marks,
 )
+from scrubber.result import FileResult
 
 SHEET = "Dr. O'Neil's Charges"
 QUOTED = "'Dr. O''Neil''s Charges'"

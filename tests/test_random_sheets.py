@@ -143,7 +143,7 @@ def assert_every_line_accounted(frame: pd.DataFrame, result) -> None:
         assert set(file.line_rows) == lines - skipped
 
 
-@settings(max_examples=8, deadline=None, derandomize=True, database=None,
+@settings(max_examples=25, deadline=None, derandomize=True, database=None,
           phases=(Phase.explicit, Phase.generate), suppress_health_check=list(HealthCheck))
 @given(sheets())
 @example(pd.DataFrame({"Encounter ID": ["E1"], CODE: ["96365"]}))  # a one-line sheet

@@ -16,12 +16,12 @@ import pandas as pd
 import pytest
 
 from scrubber import scrub
-from scrubber.engine import FileResult, ScrubResult
 from scrubber.findings import Finding, Severity
 from scrubber.render import RENDERERS, render
 from scrubber.render.csv_report import render_csv
 from scrubber.render.json_report import render_json
 from scrubber.render.text_report import render_text
+from scrubber.result import FileResult, ScrubResult
 from tests.conftest import HEADERS, ROWS
 
 SNAPSHOTS = Path(__file__).parent / "snapshots"

@@ -30,7 +30,7 @@ from scrubber.fields import FINDINGS_HEADER, STATUS_HEADER
 from scrubber.findings import Finding, Severity
 
 if TYPE_CHECKING:  # only for the annotation: the plan needs no pandas at run time
-    from scrubber.engine import FileResult
+    from scrubber.result import FileResult
 
 # ARGB fills. The row colours are the ones every earlier marked copy used, so a second scrub
 # still recognises (and clears) old marks. The cell colours are deliberately not in Excel's

@@ -27,10 +27,10 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
-from scrubber.engine import FileResult
 from scrubber.io.errors import InputError
 from scrubber.io.reader import read_csv_grid
 from scrubber.mark.plan import ISSUES_HEADERS, OUR_RGBS, MarkPlan, plan_marks
+from scrubber.result import FileResult
 
 _NO_FILL = PatternFill(fill_type=None)
 ISSUES_SHEET = "Issues"

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from scrubber.engine import ScrubResult
 from scrubber.render.csv_report import render_csv
 from scrubber.render.json_report import render_json
 from scrubber.render.text_report import render_text
+from scrubber.result import ScrubResult
 
 RENDERERS: dict[str, Callable[[ScrubResult], str]] = {
     "text": render_text,

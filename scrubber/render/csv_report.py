@@ -12,7 +12,7 @@ import csv
 import io
 import re
 
-from scrubber.engine import ScrubResult
+from scrubber.result import ScrubResult
 
 COLUMNS = ("path", "sheet", "row", "encounter", "rule", "name", "severity", "column",
            "column_letter", "value",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from scrubber.engine import ScrubResult
+from scrubber.result import ScrubResult
 
 
 def render_json(result: ScrubResult) -> str:

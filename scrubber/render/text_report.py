@@ -16,8 +16,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from scrubber.engine import ScrubResult
 from scrubber.findings import Severity
+from scrubber.result import ScrubResult
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow"}
 #: control characters other than tab and newline (C0, DEL, C1): shown, never sent.

@@ -1,0 +1,83 @@
+"""What a scrub returns: findings per file, the files that could not be read, and the report
+shape (``to_dict``). Outputs (render, mark, batch) read these records; they sit below the
+engine, so an output never imports the engine that made them.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+
+from scrubber.findings import Finding, Severity
+from scrubber.io.errors import InputError
+from scrubber.version import __version__
+
+
+@dataclass(frozen=True)
+class SkippedRow:
+    """A row under the data that is not a charge line (a totals or summary row)."""
+
+    row: int
+    reason: str
+
+    def to_dict(self) -> dict[str, object]:
+        return {"row": self.row, "reason": self.reason}
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """Findings for one file (or frame, or grid), with where its data sits."""
+
+    path: str
+    sheet: str
+    header_row: int
+    rows: int
+    findings: tuple[Finding, ...]
+    #: worksheet rows of every charge line (for marking clean rows); not in reports.
+    line_rows: tuple[int, ...] = field(default=(), repr=False, compare=False)
+    #: totals and summary rows left out of the checks.
+    skipped_rows: tuple[SkippedRow, ...] = ()
+    #: names of the rules that could not run on this sheet (each has a finding too).
+    failed_rules: tuple[str, ...] = ()
+
+    def to_dict(self) -> dict[str, object]:
+        return {"path": self.path, "sheet": self.sheet, "header_row": self.header_row,
+                "rows": self.rows, "skipped_rows": [s.to_dict() for s in self.skipped_rows],
+                "findings": [f.to_dict() for f in self.findings]}
+
+
+@dataclass(frozen=True)
+class ScrubResult:
+    """Findings for one or many files, plus the files that could not be read."""
+
+    files: tuple[FileResult, ...]
+    input_errors: tuple[InputError, ...] = field(default=())
+    #: what produced the findings: the reference tables' sources and quarters.
+    reference: dict[str, str] = field(default_factory=dict, compare=False)
+
+    @property
+    def findings(self) -> tuple[Finding, ...]:
+        return tuple(f for file in self.files for f in file.findings)
+
+    def count(self, severity: Severity) -> int:
+        return sum(f.severity is severity for f in self.findings)
+
+    @property
+    def exit_code(self) -> int:
+        """0 clean, 1 an error-severity finding, 2 an input error or a rule that could not
+        run."""
+        if self.input_errors or any(f.failed_rules for f in self.files):
+            return 2
+        return 1 if self.count(Severity.ERROR) else 0
+
+    def summary(self) -> dict[str, object]:
+        by_rule = Counter(f.name for f in self.findings)
+        return {"files": len(self.files), "rows": sum(f.rows for f in self.files),
+                "skipped_rows": sum(len(f.skipped_rows) for f in self.files),
+                "errors": self.count(Severity.ERROR), "warnings": self.count(Severity.WARNING),
+                "by_rule": dict(sorted(by_rule.items()))}
+
+    def to_dict(self) -> dict[str, object]:
+        """The JSON report: ``{"version", "reference", "files": [...], "summary": {...}}``."""
+        return {"version": __version__, "reference": dict(self.reference),
+                "files": [f.to_dict() for f in self.files], "summary": self.summary()}
