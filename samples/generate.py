@@ -313,15 +313,17 @@ def _missing_drug_code(lines: list[Line], rng: random.Random) -> list[tuple[Line
 
 
 def _duplicate_initial(lines: list[Line], rng: random.Random) -> list[tuple[Line, str]]:
-    later = _first(lines, ("96367", "96375", "96417"))
+    """A later subsequent line billed as a second initial of the same rank or lower.
+
+    A push billed as initial before a higher infusion is the hierarchy's finding (one fault,
+    one finding per cell), so only encounters where duplicate-initial alone applies are used.
+    """
+    higher = _first(lines, ("96365", "96413")) is not None
+    later = _first(lines, ("96367", "96417")) or (None if higher else _first(lines, ("96375",)))
     if later is None:
-        return _mue(lines, rng)
-    was = later.code
-    later.code = {"96367": "96365", "96375": "96374", "96417": "96413"}[was]
-    planted = [(later, "duplicate-initial")]
-    if was == "96375" and _first(lines, ("96365", "96413")) is not None:
-        planted.append((later, "hierarchy"))  # the push came first: chosen by order
-    return planted
+        return []
+    later.code = {"96367": "96365", "96375": "96374", "96417": "96413"}[later.code]
+    return [(later, "duplicate-initial")]
 
 
 def _schema_problem(lines: list[Line], rng: random.Random) -> list[tuple[Line, str]]:

@@ -6,6 +6,7 @@ nothing downstream looks at raw cells again except to quote a value back to the 
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 import numpy as np
@@ -104,7 +105,13 @@ def split_totals(table: Table) -> tuple[Table, list[tuple[int, str]]]:
     return replace(table, data=data.drop(index=candidates.index[totals])), skipped
 
 
+_NUMBER_TEXT = re.compile(r"^\s*[-+]?[$]?\s*\d[\d,]*(?:\.\d+)?\s*$")
+
+
 def _is_number(value: object) -> bool:
+    """A number, or text that is one ('44', '1,234.50', '$900': a CSV cell)."""
+    if isinstance(value, str):
+        return bool(_NUMBER_TEXT.match(value))
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
         value, (bool, np.bool_))
 

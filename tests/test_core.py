@@ -305,3 +305,30 @@ def test_hierarchy_outranks_duplicate_initial_on_the_code_cell():
     assert on_code == [(2, "hierarchy")]
     alone = scrub(frame, Config(select=("duplicate-initial",))).findings
     assert [(f.row, f.name) for f in alone] == [(2, "duplicate-initial")]
+
+
+def test_unreadable_units_are_one_finding_on_the_units_cell():
+    frame = _frame(["E1", "2026-10-05", "96365", None, None, 1, "10:00", "12:00", "IV",
+                    "Infliximab", "K50.90", None],
+                   ["E1", "2026-10-05", "96366", None, None, "abc", None, None, "IV",
+                    "Infliximab", "K50.90", None],
+                   ["E1", "2026-10-05", "J1745", None, None, 0, None, None, "IV",
+                    "Infliximab", "K50.90", None])
+    on_units = [(f.row, f.name) for f in scrub(frame).findings if f.column == "Units"]
+    assert on_units == [(3, "units-format"), (4, "units-format")]
+
+
+def test_an_empty_drug_cell_is_not_reported_twice():
+    frame = pd.DataFrame({"Encounter ID": ["E1"], "CPT": ["96372"], "Units": [1],
+                          "Drug": [None]}, dtype=object)
+    cells = [(f.name, f.column) for f in scrub(frame).findings]
+    assert ("missing-drug-code", "CPT") in cells and ("missing-documentation", "Drug") in cells
+    assert len(cells) == len({c for _, c in cells})
+
+
+def test_a_csv_totals_row_of_sums_is_skipped(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("Encounter ID,CPT,Units,Dose\nE1,96372,1,500\nE1,J0696,4,1000\n"
+                    ",,5,1500\n", encoding="utf-8")
+    file = scrub(path).files[0]
+    assert [s.row for s in file.skipped_rows] == [4] and file.rows == 2

@@ -55,11 +55,23 @@ def _shorten(codes: list[str]) -> str:
 
 
 def tokens(diagnosis: pd.Series) -> pd.Series:
-    """Every code in each diagnosis cell (commas, semicolons or spaces between codes), one per
-    entry, indexed by row, normalised."""
-    parts = diagnosis.astype("string").str.upper().str.split(r"[,;\s]+", regex=True).explode()
-    parts = parts[parts.notna() & (parts != "")]
-    return parts.map(normalise).astype("string")
+    """Every code in each diagnosis cell, one per entry, indexed like the cells, normalised.
+
+    Codes are separated by commas, semicolons or spaces. A code followed by its description
+    ("E11.9 - Type 2 diabetes mellitus") reads as the code: within each comma- or
+    semicolon-separated part, the first word is taken, and further words only when they are
+    shaped like codes (a letter, a digit, then letters, digits or a dot).
+    """
+    parts = diagnosis.astype("string").str.upper().str.split(r"[,;]+", regex=True).explode()
+    parts = parts[parts.notna()].str.strip()
+    words = parts.str.split(r"\s+", regex=True)
+    first = words.str[0]
+    rest = words.str[1:].explode()
+    rest = rest[rest.notna() & rest.str.fullmatch(r"[A-Z]\d[0-9A-Z.]*").fillna(False)
+                .astype(bool)]
+    found = pd.concat([first, rest]).astype("string")
+    found = found[found.notna() & (found != "")]
+    return found.sort_index(kind="stable").map(normalise).astype("string")
 
 
 def description(code: str) -> str:

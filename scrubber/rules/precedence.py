@@ -21,6 +21,9 @@ PRECEDENCE: tuple[tuple[str, ...], ...] = (
     ("mue-exceeded", "time-units-mismatch"),
     # an initial that should be subsequent: hierarchy names the higher service and both codes
     ("hierarchy", "duplicate-initial"),
+    # unreadable units: the count cannot be judged, so only the format is reported
+    ("units-format", "time-units-mismatch"),
+    ("units-format", "drug-units-mismatch"),
 )
 
 
@@ -36,18 +39,14 @@ T = TypeVar("T", bound=_Cellular)
 
 def outranked_by(name: str) -> tuple[str, ...]:
     """Rules whose finding on a cell replaces this rule's finding on that cell."""
-    for group in PRECEDENCE:
-        if name in group:
-            return group[:group.index(name)]
-    return ()
+    return tuple(dict.fromkeys(r for group in PRECEDENCE if name in group
+                               for r in group[:group.index(name)]))
 
 
 def outranks(name: str) -> tuple[str, ...]:
     """Rules whose finding on a cell this rule's finding replaces."""
-    for group in PRECEDENCE:
-        if name in group:
-            return group[group.index(name) + 1:]
-    return ()
+    return tuple(dict.fromkeys(r for group in PRECEDENCE if name in group
+                               for r in group[group.index(name) + 1:]))
 
 
 def resolve(findings: Iterable[T]) -> list[T]:

@@ -69,7 +69,10 @@ class MissingDrugCode(Rule):
             "No drug line (HCPCS J, Q or C code) for " + drug.fillna("") + " in the encounter",
             code + " administration has no drug line (HCPCS J, Q or C code) in the encounter"),
             index=lines.index)
-        field = "drug" if ctx.has("drug") else "code"
+        # the drug cell when it names the drug; an empty drug cell is missing-documentation's
+        # finding, so this one then names the code cell
+        field = lines["drug"].notna().map({True: "drug", False: "code"}) if ctx.has("drug") \
+            else "code"
         return hits(mask, field, message,
                     "Add a line with the drug's HCPCS code and billing units, or enter the code "
                     "in a Drug Code column")
