@@ -31,8 +31,13 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "dose": ("Dose", "Dosage", "Dose Given", "Amount Given"),
     "dose_unit": ("Dose Unit", "Unit", "UOM", "Dose UOM"),
     "diagnosis": ("Diagnosis", "Dx", "ICD-10", "ICD10", "Diagnosis Code", "Primary Dx",
-                  "ICD-10-CM", "Dx Code", "Diagnosis 1", "Diagnosis 2", "Diagnosis 3",
-                  "Diagnosis 4", "Dx 1", "Dx 2", "Dx 3", "Dx 4"),
+                  "ICD-10-CM", "Dx Code", "ICD-10 Code", "ICD10 Code", "ICD-10-CM Code",
+                  "Primary Diagnosis", "Secondary Diagnosis", "Secondary Dx",
+                  "Principal Diagnosis", "Principal Dx", "Diagnosis Codes",
+                  # a claim carries up to 12 diagnoses (CMS-1500 item 21 A-L)
+                  *(f"{name} {n}" for name in ("Diagnosis", "Dx", "Diagnosis Code",
+                                               "Dx Code", "ICD-10", "ICD10", "ICD-10 Code")
+                    for n in range(1, 13))),
     "ordering_provider": ("Ordering Provider", "Ordered By", "Physician Order", "Order",
                           "Ordering Physician"),
     "site": ("Site", "IV Site", "Access Site", "Access", "Access Line", "Line"),
