@@ -76,8 +76,9 @@ class DrugTable:
         return {old: e.code for e in self.entries for old in e.replaces}
 
     def frame(self) -> pd.DataFrame:
-        """The table indexed by code: ``amount``, ``unit``, ``up_to``, ``single_dose``."""
-        return _frame(self)
+        """The table indexed by code: ``amount``, ``unit``, ``up_to``, ``single_dose`` (a
+        copy: a caller that changes it never changes what the next caller reads)."""
+        return _frame(self).copy()
 
     def names(self) -> dict[str, DrugEntry]:
         """Every name and synonym, folded to its matching key -> its entry (first wins)."""
