@@ -234,3 +234,13 @@ def test_the_plan_module_imports_no_writer_and_no_io():
             imported.update(alias.name for alias in node.names)
     assert imported == {"__future__", "collections", "collections.abc", "dataclasses", "types",
                         "typing", "scrubber.fields", "scrubber.findings"}
+
+
+def test_the_plan_does_not_load_openpyxl():
+    """The add-in's painter needs only the plan; openpyxl is the file writer's business."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom scrubber.mark.plan import plan_marks\n"
+            "assert 'openpyxl' not in sys.modules, 'openpyxl imported'\n")
+    subprocess.run([sys.executable, "-c", code], check=True)
