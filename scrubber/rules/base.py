@@ -123,17 +123,13 @@ def cell_hits(cells: pd.Series, field: str, message: pd.Series | str,
     """
     if cells.empty:
         return combine()
-    rows = cells.index.get_level_values(0)
-    frame = pd.DataFrame(index=pd.Index(rows, name=None), columns=list(HIT_COLUMNS),
-                         dtype="object")
+    frame = pd.DataFrame(index=pd.Index(cells.index.get_level_values(0)),
+                         columns=list(HIT_COLUMNS), dtype="object")
     frame["field"] = field
     for name, value in (("message", message), ("suggestion", suggestion),
                         ("severity", severity)):
-        if isinstance(value, pd.Series):
-            picked = value.reindex(cells.index).astype("object")
-            frame[name] = picked.where(picked.notna(), None).to_numpy()
-        else:
-            frame[name] = value
+        picked = _pick(value, cells.index)
+        frame[name] = picked.to_numpy() if isinstance(picked, pd.Series) else picked
     frame["position"] = cells.index.get_level_values(1).astype(int).to_numpy()
     return frame
 
