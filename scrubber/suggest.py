@@ -6,6 +6,9 @@ The CLI's ``scrubber suggest`` and the add-in call this; the coding itself is
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,8 +18,9 @@ from scrubber.coding import CodedLine, code_encounter
 from scrubber.coding.frame import administrations
 from scrubber.config import Config
 from scrubber.io.errors import InputError
-from scrubber.io.reader import Table, read_table, table_from_frame
+from scrubber.io.reader import Table, read_table, table_from_frame, table_from_grids
 from scrubber.normalize import canonical_frame, column_map
+from scrubber.times import duration_minutes, parse_times
 
 
 @dataclass(frozen=True)
@@ -61,6 +65,18 @@ def suggest(source: str | Path | pd.DataFrame, config: Config | None = None, *,
     return suggest_table(table, config)
 
 
+def suggest_grid(rows: Sequence[Sequence[object]], config: Config | None = None, *,
+                 sheet: str = "Sheet1", source: str = "<grid>") -> SuggestResult:
+    """Code every encounter of a grid of cell values (a header row, then one row per
+    administration or charge line), as Excel hands a range over.
+
+    Raises:
+        InputError: no header row, or the columns coding needs are missing.
+    """
+    grid = [list(r) if isinstance(r, (list, tuple)) else [r] for r in rows]
+    return suggest_table(table_from_grids(source, {sheet: grid}), config or Config())
+
+
 def suggest_table(table: Table, config: Config) -> SuggestResult:
     """Code the encounters of a table that has been read."""
     present = set(column_map(table))
@@ -81,3 +97,104 @@ def suggest_table(table: Table, config: Config) -> SuggestResult:
         out.append(EncounterSuggestion(encounter, config.setting, tuple(coded.lines),
                                        tuple(coded.notes)))
     return SuggestResult(table.source, table.sheet, tuple(out))
+
+
+@dataclass(frozen=True)
+class OneCoding:
+    """How one administration is billed on its own (the add-in's cell functions).
+
+    Attributes:
+        minutes: the documented minutes (midnight crossings resolved); None without both times.
+        lines: the administration's coded lines: its code first, then any hourly add-on.
+        reason: why nothing is billable (empty when ``lines`` is not).
+    """
+
+    minutes: float | None
+    lines: tuple[CodedLine, ...]
+    reason: str = ""
+
+    @property
+    def code(self) -> str | None:
+        return self.lines[0].code if self.lines else None
+
+    @property
+    def addon_units(self) -> int:
+        """Units of the hourly add-on (96361, 96366, 96415, ...); 0 when none is billed.
+
+        Secondary hydration's 96361 is the administration's own code and its count."""
+        if not self.lines:
+            return 0
+        if len(self.lines) == 1:
+            first = self.lines[0]
+            return first.units if first.code == _SECONDARY_HYDRATION else 0
+        return sum(line.units for line in self.lines[1:])
+
+
+#: the subsequent hydration code, whose units count the hours of secondary hydration.
+_SECONDARY_HYDRATION = "96361"
+_ONE_HEADERS = ["Encounter", "Date of Service", "Start Time", "Stop Time", "Route", "Kind",
+                "Drug"]
+_ONE_ROW = 3  # the administration's worksheet row in the grid below (header on row 1)
+#: the day an administration without a date is placed on (any day would do).
+_SOME_DAY = dt.datetime(2000, 1, 3)
+
+
+def administration_minutes(start: object, stop: object, config: Config | None = None
+                           ) -> float | None:
+    """Minutes from ``start`` to ``stop`` as the scrubber reads them (any time form a cell
+    holds; a stop before the start crosses midnight within the config's window)."""
+    config = config or Config()
+    times = [parse_times(pd.Series([value], dtype="object")) for value in (start, stop)]
+    span = duration_minutes(*times, max_midnight_gap=config.midnight_max_gap_minutes)
+    minutes = span["minutes"].iloc[0]
+    return None if pd.isna(minutes) else float(minutes)
+
+
+def code_one(start: object, stop: object, route: str = "", kind: str = "",
+             initial: bool = True, config: Config | None = None) -> OneCoding:
+    """Code one administration as the coding engine codes it inside an encounter.
+
+    ``initial`` False codes it as a later service of its encounter: the engine is also given
+    an administration of another drug that ends a minute before this one starts, of the same
+    kind through the same route (a drug infusion before hydration), so this one gets its
+    subsequent code (96367, 96375, 96417, 96411; 96361 for hydration) exactly as on a claim.
+    """
+    config = config or Config()
+    for name, value in (("start", start), ("stop", stop)):
+        read = parse_times(pd.Series([value], dtype="object")).iloc[0]
+        if read["blank"]:
+            raise ValueError(f"the {name} time is empty")
+        if read["bad"]:
+            raise ValueError(f"the {name} time {str(value)[:40]!r} is not a time of day")
+    minutes = administration_minutes(start, stop, config)
+    if minutes is None:
+        raise ValueError("the stop time cannot follow the start time (more than the "
+                         f"{int(config.midnight_max_gap_minutes)} min a midnight crossing "
+                         "may add)")
+    began = parse_times(pd.Series([start], dtype="object")).iloc[0]
+    day = _SOME_DAY if pd.isna(began["date"]) else began["date"].to_pydatetime()
+    rows: list[list[object]] = [_ONE_HEADERS, [None] * len(_ONE_HEADERS)]
+    if not initial:
+        at = day + dt.timedelta(minutes=0 if pd.isna(began["minutes"]) else began["minutes"])
+        rows[1] = _leading_row(at, route, kind)
+    rows.append(["1", day.date(), start, stop, route or "IV", kind, "this drug"])
+    coded = suggest_grid(rows, config)
+    lines = tuple(line for e in coded.encounters for line in e.lines if _ONE_ROW in line.rows)
+    if lines:
+        return OneCoding(minutes, lines)
+    notes = [n for e in coded.encounters for n in e.notes if n.startswith("this drug")]
+    reason = re.sub(r"^this drug[^:]*:\s*", "", notes[0]) if notes else \
+        "no administration code applies"
+    return OneCoding(minutes, (), reason)
+
+
+def _leading_row(start: dt.datetime, route: str, kind: str) -> list[object]:
+    """An earlier administration that takes the initial service and ends a minute before
+    ``start``: another drug of the same route and kind (a drug infusion before hydration)."""
+    lowered = kind.lower()
+    hydration = "hydrat" in lowered or "fluid" in lowered
+    push = any(w in (route or "").lower() for w in ("push", "ivp", "bolus"))
+    lead_route, lead_kind = ("IV", "therapeutic") if hydration else (route or "IV", kind)
+    stop = start - dt.timedelta(minutes=1)
+    began = stop - dt.timedelta(minutes=5 if push else 60)
+    return ["1", began.date(), began, stop, lead_route, lead_kind, "another drug"]

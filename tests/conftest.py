@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
+
+# The add-in's tests drive xlwings' own runtime without Excel: its server runtime, under the
+# noncommercial licence key. Both are set here, in the test configuration only (never by the
+# product), before anything imports xlwings (its decorators read XLWINGS_ON_SERVER on import).
+os.environ["XLWINGS_ON_SERVER"] = "true"
+os.environ["XLWINGS_LICENSE_KEY"] = "noncommercial"
 from pathlib import Path
 
 import openpyxl
