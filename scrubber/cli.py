@@ -18,7 +18,7 @@ from scrubber.docs import explain, rule_index
 from scrubber.io.errors import InputError
 from scrubber.prepared import prepare
 from scrubber.reference.drugs import drug_table, find_drug
-from scrubber.reference.units import billing_units, parse_dose
+from scrubber.reference.units import units_for
 from scrubber.render import SUFFIX_FORMATS, render
 from scrubber.render.suggestions import SUGGEST_RENDERERS
 from scrubber.rules import lookup
@@ -163,19 +163,12 @@ def drug_units(code: Annotated[str, typer.Argument(help="HCPCS drug code, e.g. J
                dose: Annotated[list[str], typer.Argument(help="Dose given, e.g. 400 mg.")]
                ) -> None:
     """Billing units for a dose: dose / the descriptor's unit, rounded up."""
-    entry = next((e for e in find_drug(code) if e.code == code.strip().upper()), None)
-    if entry is None or entry.unit_amount is None:
-        raise _fail(f"'{code}' is not a drug code with a billing unit in the shipped table")
-    parsed = parse_dose(" ".join(dose))
-    if parsed is None or not parsed[1]:
-        raise _fail(f"cannot read the dose '{' '.join(dose)}'; give a number and a unit, "
-                    f"e.g. 400 mg")
-    units = billing_units(parsed[0], parsed[1], entry.unit_amount, entry.unit)
-    if units is None:
-        raise _fail(f"{parsed[1]} does not convert to {entry.unit} ({entry.code} is billed "
-                    f"per {entry.unit_text})")
+    try:
+        entry, amount, unit, units = units_for(code, " ".join(dose))
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
     sys.stdout.write(f"{units}\n")
-    sys.stderr.write(f"{entry.code} {entry.name}: {parsed[0]:g} {parsed[1]} / "
+    sys.stderr.write(f"{entry.code} {entry.name}: {amount:g} {unit} / "
                      f"{entry.unit_text} = {units} unit(s)\n")
 
 

@@ -84,9 +84,20 @@ def load_config(path: str | Path | None = None, *, payer: str | None = None,
     else:
         found = find_config(cwd)
         source, table = found if found else (None, {})
+    return config_from_table(table, payer=payer, overrides=overrides,
+                             where=f"{source}: " if source else "")
+
+
+def config_from_table(table: Mapping[str, Any], *, payer: str | None = None,
+                      overrides: Mapping[str, Any] | None = None, where: str = "") -> Config:
+    """The effective configuration from a config file's table (options, ``[payers]``),
+    as a file gives it or as the Excel add-in reads it from its settings sheet.
+
+    Raises:
+        ConfigError: unknown option, unknown payer, bad value; prefixed by ``where``.
+    """
     settings = dict(table)
     profiles = settings.pop("payers", {})
-    where = f"{source}: " if source else ""
     if not isinstance(profiles, dict):
         raise ConfigError(f"{where}'payers' must be a table of payer profiles")
     if payer is not None:

@@ -15,6 +15,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+import pandas as pd
+
 from scrubber.config import Config
 from scrubber.reference.tables import Reference, load_reference
 from scrubber.rules import Rule, selected_rules
@@ -57,31 +59,39 @@ class Prepared:
         return self.default.reference
 
 
-def prepare_profile(config: Config) -> Profile:
-    """Resolve one configuration.
+def prepare_profile(config: Config, tables: Mapping[str, pd.DataFrame] | None = None
+                    ) -> Profile:
+    """Resolve one configuration. ``tables`` may hold the ``mue`` and ``hcpcs`` tables
+    already read (the Excel add-in reads them from sheets; no file is opened for them).
 
     Raises:
         ConfigError: an unknown rule, or a reference file that cannot be read.
     """
     rules = tuple(selected_rules(config))
+    tables = tables or {}
     reference = load_reference(mue=config.mue, hcpcs=config.hcpcs,
-                               icd10=any(r.name in _DIAGNOSIS_RULES for r in rules))
+                               icd10=any(r.name in _DIAGNOSIS_RULES for r in rules),
+                               mue_table=tables.get("mue"), hcpcs_table=tables.get("hcpcs"))
     return Profile(config, rules, reference)
 
 
 def prepare(config: Config | Prepared | None = None,
-            payers: Mapping[str, Config] | None = None) -> Prepared:
+            payers: Mapping[str, Config] | None = None, *,
+            tables: Mapping[str, pd.DataFrame] | None = None) -> Prepared:
     """Resolve a configuration (the defaults when None) and any payer profiles once.
 
     A :class:`Prepared` passed in comes back unchanged, so callers may take either.
+    ``tables`` holds MUE and HCPCS tables already read (``{"mue": ..., "hcpcs": ...}``),
+    for every profile, where no file can be opened (the Excel add-in).
 
     Raises:
         ConfigError: an unknown rule, or a reference file that cannot be read.
     """
     if isinstance(config, Prepared):
-        if payers:
+        if payers or tables:
             raise ValueError("payer profiles belong in the first prepare() call; this run "
                              "is already prepared")
         return config
-    default = prepare_profile(config or Config())
-    return Prepared(default, {name: prepare_profile(c) for name, c in (payers or {}).items()})
+    default = prepare_profile(config or Config(), tables)
+    return Prepared(default, {name: prepare_profile(c, tables)
+                              for name, c in (payers or {}).items()})

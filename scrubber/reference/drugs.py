@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -169,3 +170,18 @@ def find_drug(name_or_code: str) -> list[DrugEntry]:
     keys = drug_key(pd.Series([e.name for e in table.entries], dtype="string"))
     found = [e for e, k in zip(table.entries, keys, strict=True) if k == key]
     return found or ([table.names()[key]] if key in table.names() else [])
+
+
+def drug_candidates(name_or_code: str) -> list[DrugEntry]:
+    """Every code a drug name may be billed with: :func:`find_drug`'s matches first, then
+    each entry whose generic name or a synonym holds the name as whole words ("heparin"
+    gives heparin sodium J1644 and heparin lock flush J1642; "immune globulin" every immune
+    globulin product). A code gives its own entry only."""
+    found = find_drug(name_or_code)
+    text = " ".join(name_or_code.strip().lower().split())
+    if not text or (found and found[0].code == text.upper()) or len(text) < 3:
+        return found
+    word = re.compile(rf"(?<![a-z0-9]){re.escape(text)}(?![a-z0-9])")
+    more = [e for e in drug_table().entries
+            if any(word.search(n.lower()) for n in (e.name, *e.synonyms))]
+    return list(dict.fromkeys([*found, *more]))

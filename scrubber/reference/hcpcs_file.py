@@ -28,7 +28,16 @@ def load_hcpcs(path: str | Path) -> pd.DataFrame:
 
 
 def _parse(path: str, label: str) -> pd.DataFrame:
-    grid = read_grid(Path(path), label)
+    return hcpcs_from_grid(read_grid(Path(path), label), path)
+
+
+def hcpcs_from_grid(grid: list[list[object]], path: str) -> pd.DataFrame:
+    """The HCPCS file from rows of cells (a file's first sheet, or the file pasted into a
+    workbook, as the Excel add-in reads it); ``path`` names it in messages.
+
+    Raises:
+        ConfigError: no HCPC column, or no rows with a code.
+    """
     for index, row in enumerate(grid[:_SEARCH_ROWS]):  # noqa: B007 - used after break
         texts = [str(v).strip().upper() if v is not None else "" for v in row]
         code = next((i for i, t in enumerate(texts) if t in ("HCPC", "HCPCS", "HCPCS CODE",

@@ -30,7 +30,16 @@ def load_mue(path: str | Path) -> pd.DataFrame:
 
 
 def _parse(path: str, label: str) -> pd.DataFrame:
-    grid = read_grid(Path(path), label)
+    return mue_from_grid(read_grid(Path(path), label), path)
+
+
+def mue_from_grid(grid: list[list[object]], path: str) -> pd.DataFrame:
+    """The MUE table from rows of cells (a file's first sheet, or a table pasted into a
+    workbook, as the Excel add-in reads it); ``path`` names it in messages.
+
+    Raises:
+        ConfigError: no header row with a code and an MUE value column, or no rows.
+    """
     header_at, columns = _header(grid, path)
     code_col, value_col, flag_col = columns
     rows = grid[header_at + 1:]

@@ -71,12 +71,17 @@ class Reference:
 
 
 def load_reference(*, mue: str | None = None, hcpcs: str | None = None,
-                   icd10: bool = True) -> Reference:
-    """Load every table once.
+                   icd10: bool = True, mue_table: pd.DataFrame | None = None,
+                   hcpcs_table: pd.DataFrame | None = None) -> Reference:
+    """Load every table once. ``mue_table`` and ``hcpcs_table`` are tables already read
+    (:func:`~scrubber.reference.mue.mue_from_grid`), used where no file can be opened.
 
     Raises:
         ConfigError: a user-supplied file is missing or unreadable (named in the message).
     """
-    return Reference(drugs=drug_table(), mue=load_mue(mue) if mue else None,
-                     hcpcs=load_hcpcs(hcpcs) if hcpcs else None,
+    if mue_table is None and mue:
+        mue_table = load_mue(mue)
+    if hcpcs_table is None and hcpcs:
+        hcpcs_table = load_hcpcs(hcpcs)
+    return Reference(drugs=drug_table(), mue=mue_table, hcpcs=hcpcs_table,
                      icd10=Icd10() if icd10 else None)

@@ -13,6 +13,8 @@ import re
 import numpy as np
 import pandas as pd
 
+from scrubber.reference.drugs import DrugEntry, find_drug
+
 #: dose unit spelling -> (dimension, factor to the dimension's base unit).
 _UNITS = {
     "g": ("mass", 1000.0), "gm": ("mass", 1000.0), "gram": ("mass", 1000.0),
@@ -71,3 +73,38 @@ def billing_units_series(dose: pd.Series, dose_unit: pd.Series, per_amount: pd.S
     expected = np.ceil(ratio).clip(lower=1).where(amount > 0, 0).where(same & amount.notna())
     return pd.DataFrame({"expected": expected, "readable": same & amount.notna(),
                          "amount": amount, "unit": unit, "converted": amount * factor})
+
+
+def units_for(code_or_name: str, dose: object, dose_unit: object = None
+              ) -> tuple[DrugEntry, float, str, int]:
+    """Billing units of a dose of one drug (a HCPCS code, or a name with one code).
+
+    Returns:
+        The drug's entry, the dose amount and unit as read, and the units.
+
+    Raises:
+        ValueError: no such drug, a name with several codes, a code without a billing unit,
+            an unreadable dose or a dose unit that does not convert (the message says which).
+    """
+    text = str(code_or_name).strip()
+    found = find_drug(text) if text else []
+    if not found:
+        raise ValueError(f"no drug '{text[:40]}' in the drug table; give the HCPCS code or "
+                         f"the generic name")
+    exact = [e for e in found if e.code == text.upper()]
+    if len(found) > 1 and not exact:
+        raise ValueError(f"'{text[:40]}' has several codes ({', '.join(e.code for e in found)})"
+                         f"; give the code")
+    entry = (exact or found)[0]
+    if entry.unit_amount is None:
+        raise ValueError(f"{entry.code} has no billing unit (unclassified: bill one unit with "
+                         f"the NDC and drug name)")
+    parsed = parse_dose(dose, dose_unit)
+    if parsed is None or not parsed[1]:
+        raise ValueError(f"cannot read the dose {str(dose)[:40]!r}; give a number and a unit, "
+                         f"e.g. 400 mg")
+    units = billing_units(parsed[0], parsed[1], entry.unit_amount, entry.unit)
+    if units is None:
+        raise ValueError(f"{parsed[1]} does not convert to {entry.unit} ({entry.code} is "
+                         f"billed per {entry.unit_text})")
+    return entry, parsed[0], parsed[1], units
