@@ -32,8 +32,15 @@ def write_atomic(path: Path, data: bytes) -> Path:
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(data)
+        os.chmod(temp, 0o666 & ~_umask())  # mkstemp makes it private; the user's default
         os.replace(temp, path)
     finally:
         if os.path.exists(temp):
             os.unlink(temp)
     return path
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
