@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import sys
 import tempfile
@@ -210,6 +211,93 @@ def _write_atomic(path: Path, text: str) -> None:
     finally:
         if os.path.exists(temp):
             os.unlink(temp)
+
+
+# --- scrubber addin: delivery of the Excel add-in (needs the [excel] extra) -------------------
+
+addin_app = typer.Typer(no_args_is_help=True, help="The Excel add-in: files for xlwings Lite, "
+                                                   "the classic .xlam and its install.")
+app.add_typer(addin_app, name="addin")
+
+InterpreterOpt = Annotated[str | None, typer.Option(help="Python the classic add-in runs "
+                                                         "(default: the one running this).")]
+PythonpathOpt = Annotated[str, typer.Option(help="Extra folders for the add-in's PYTHONPATH "
+                                                 "(default: none; the package is installed).")]
+
+
+def _need_excel_extra() -> None:
+    """The add-in is an optional extra: say how to get it instead of a traceback."""
+    if importlib.util.find_spec("xlwings") is None:
+        raise _fail("install the Excel extra: pip install 'infusion-scrubber[excel]'")
+
+
+@addin_app.command("lite")
+def addin_lite(
+    outdir: Annotated[Path, typer.Argument(help="Folder for main.py, requirements.txt and "
+                                                "INSTRUCTIONS.md (and the wheel).")],
+    wheel_url: Annotated[str | None, typer.Option(help="HTTPS URL of the hosted "
+                         "infusion-scrubber wheel; without it the wheel is built into OUTDIR "
+                         "for you to host.")] = None,
+) -> None:
+    """Write main.py, requirements.txt and step-by-step INSTRUCTIONS.md for xlwings Lite."""
+    _need_excel_extra()
+    from addin.delivery import DeliveryError
+    from addin.delivery.lite import write_lite
+
+    try:
+        files = write_lite(outdir, wheel_url)
+    except DeliveryError as exc:
+        raise _fail(str(exc)) from None
+    for path in (files.main, files.requirements, files.instructions, files.wheel):
+        if path is not None:
+            sys.stdout.write(f"wrote {path}\n")
+    sys.stdout.write(f"next: follow {files.instructions}\n")
+
+
+@addin_app.command("build")
+def addin_build(
+    outdir: Annotated[Path, typer.Argument(help="Folder for infusion_scrubber_excel.xlam.")],
+    interpreter: InterpreterOpt = None,
+    pythonpath: PythonpathOpt = "",
+) -> None:
+    """Build the classic add-in (.xlam): an Infusion tab whose Scrub button scrubs a sheet."""
+    _need_excel_extra()
+    from addin.delivery import DeliveryError
+    from addin.delivery.xlam import XLAM_NAME, AddinConfig, build_xlam
+
+    try:
+        path = build_xlam(outdir / XLAM_NAME, AddinConfig(interpreter or sys.executable,
+                                                           pythonpath))
+    except DeliveryError as exc:
+        raise _fail(str(exc)) from None
+    sys.stdout.write(f"wrote {path}\n")
+
+
+@addin_app.command("install")
+def addin_install(
+    target_dir: Annotated[Path | None, typer.Option("--dir", help="Install here instead of "
+                          "Excel's startup folder (XLSTART).")] = None,
+    file: Annotated[Path | None, typer.Option(help="An .xlam built earlier (default: build "
+                                                     "one now).")] = None,
+    interpreter: InterpreterOpt = None,
+    pythonpath: PythonpathOpt = "",
+) -> None:
+    """Put the classic add-in where Excel opens it at every start (XLSTART), configured."""
+    _need_excel_extra()
+    from addin.delivery import DeliveryError
+    from addin.delivery.install import install_xlam, next_steps, startup_dir
+    from addin.delivery.xlam import XLAM_NAME, AddinConfig
+
+    try:
+        target = target_dir or startup_dir()
+        if target is None:
+            raise _fail(f"Excel add-ins install on Windows or macOS; on {sys.platform} give "
+                        f"--dir to say where {XLAM_NAME} goes")
+        path = install_xlam(target, AddinConfig(interpreter or sys.executable, pythonpath),
+                            file)
+    except DeliveryError as exc:
+        raise _fail(str(exc)) from None
+    sys.stdout.write("".join(f"{line}\n" for line in next_steps(path)))
 
 
 def main() -> None:
