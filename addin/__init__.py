@@ -14,6 +14,7 @@ from addin.functions import (
     infusion_units,
     scrub_table,
 )
+from addin.scripts import clear_marks, main, scrub, suggest_codes
 
-__all__ = ["drug_code", "drug_units", "infusion_code", "infusion_codes", "infusion_minutes",
-           "infusion_units", "scrub_table"]
+__all__ = ["clear_marks", "drug_code", "drug_units", "infusion_code", "infusion_codes",
+           "infusion_minutes", "infusion_units", "main", "scrub", "scrub_table", "suggest_codes"]

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from scrubber.codes import ADMINISTRATION
 from scrubber.coding import CodedLine, code_encounter
 from scrubber.coding.frame import administrations
 from scrubber.config import Config
@@ -75,6 +76,50 @@ def suggest_grid(rows: Sequence[Sequence[object]], config: Config | None = None,
     """
     grid = [list(r) if isinstance(r, (list, tuple)) else [r] for r in rows]
     return suggest_table(table_from_grids(source, {sheet: grid}), config or Config())
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One administration code of one encounter where the bill and the suggestion differ.
+
+    ``billed`` and ``suggested`` are units (0: not there); ``status`` says which way.
+    """
+
+    encounter: str
+    code: str
+    billed: int
+    suggested: int
+
+    @property
+    def status(self) -> str:
+        if not self.billed:
+            return "not billed"
+        if not self.suggested:
+            return "billed, not supported"
+        return "units differ"
+
+
+def compare_grid(rows: Sequence[Sequence[object]], result: SuggestResult
+                 ) -> list[Difference]:
+    """Where a charge sheet's administration codes (code and units per encounter) differ
+    from the suggestion for the same rows (``result`` from :func:`suggest_grid` on them)."""
+    grid = [list(r) if isinstance(r, (list, tuple)) else [r] for r in rows]
+    lines = canonical_frame(table_from_grids("<grid>", {"Sheet1": grid}))
+    admin = lines[lines["code"].isin(ADMINISTRATION)]
+    billed = admin.groupby(["encounter", "code"])["units"].sum()
+    out = []
+    for encounter in result.encounters:
+        suggested: dict[str, int] = {}
+        for line in encounter.lines:
+            suggested[line.code] = suggested.get(line.code, 0) + line.units
+        have = billed.loc[encounter.encounter] if encounter.encounter in \
+            billed.index.get_level_values(0) else pd.Series(dtype="float64")
+        for code in dict.fromkeys([*suggested, *have.index]):
+            units = int(have.get(code, 0))
+            if units != suggested.get(code, 0):
+                out.append(Difference(encounter.encounter, code, units,
+                                      suggested.get(code, 0)))
+    return out
 
 
 def suggest_table(table: Table, config: Config) -> SuggestResult:
