@@ -13,7 +13,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from scrubber.reference.drugs import DrugEntry, find_drug
+from scrubber.reference.drugs import DrugEntry, drug_candidates
 
 #: dose unit spelling -> (dimension, factor to the dimension's base unit).
 _UNITS = {
@@ -87,7 +87,7 @@ def units_for(code_or_name: str, dose: object, dose_unit: object = None
             an unreadable dose or a dose unit that does not convert (the message says which).
     """
     text = str(code_or_name).strip()
-    found = find_drug(text) if text else []
+    found = drug_candidates(text) if text else []
     if not found:
         raise ValueError(f"no drug '{text[:40]}' in the drug table; give the HCPCS code or "
                          f"the generic name")
