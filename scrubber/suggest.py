@@ -188,9 +188,18 @@ def administration_minutes(start: object, stop: object, config: Config | None = 
                            ) -> float | None:
     """Minutes from ``start`` to ``stop`` as the scrubber reads them (any time form a cell
     holds; a stop before the start crosses midnight within the config's window)."""
-    config = config or Config()
-    times = [parse_times(pd.Series([value], dtype="object")) for value in (start, stop)]
-    span = duration_minutes(*times, max_midnight_gap=config.midnight_max_gap_minutes)
+    return _minutes(_read_times(start, stop), config or Config())
+
+
+def _read_times(start: object, stop: object) -> pd.DataFrame:
+    """Both cells parsed at once (row 0: start, row 1: stop)."""
+    return parse_times(pd.Series([start, stop], dtype="object"))
+
+
+def _minutes(read: pd.DataFrame, config: Config) -> float | None:
+    span = duration_minutes(read.iloc[[0]].reset_index(drop=True),
+                            read.iloc[[1]].reset_index(drop=True),
+                            max_midnight_gap=config.midnight_max_gap_minutes)
     minutes = span["minutes"].iloc[0]
     return None if pd.isna(minutes) else float(minutes)
 
@@ -203,25 +212,27 @@ def code_one(start: object, stop: object, route: str = "", kind: str = "",
     an administration of another drug that ends a minute before this one starts, of the same
     kind through the same route (a drug infusion before hydration), so this one gets its
     subsequent code (96367, 96375, 96417, 96411; 96361 for hydration) exactly as on a claim.
+
+    Raises:
+        ValueError: a time is empty or unreadable, or the stop cannot follow the start.
     """
     config = config or Config()
-    for name, value in (("start", start), ("stop", stop)):
-        read = parse_times(pd.Series([value], dtype="object")).iloc[0]
-        if read["blank"]:
+    read = _read_times(start, stop)
+    for position, name, value in ((0, "start", start), (1, "stop", stop)):
+        if read["blank"].iloc[position]:
             raise ValueError(f"the {name} time is empty")
-        if read["bad"]:
+        if read["bad"].iloc[position]:
             raise ValueError(f"the {name} time {str(value)[:40]!r} is not a time of day")
-    minutes = administration_minutes(start, stop, config)
+    minutes = _minutes(read, config)
     if minutes is None:
         raise ValueError("the stop time cannot follow the start time (more than the "
                          f"{int(config.midnight_max_gap_minutes)} min a midnight crossing "
                          "may add)")
-    began = parse_times(pd.Series([start], dtype="object")).iloc[0]
+    began = read.iloc[0]
     day = _SOME_DAY if pd.isna(began["date"]) else began["date"].to_pydatetime()
     rows: list[list[object]] = [_ONE_HEADERS, [None] * len(_ONE_HEADERS)]
     if not initial:
-        at = day + dt.timedelta(minutes=0 if pd.isna(began["minutes"]) else began["minutes"])
-        rows[1] = _leading_row(at, route, kind)
+        rows[1] = _leading_row(day + dt.timedelta(minutes=began["minutes"]), route, kind)
     rows.append(["1", day.date(), start, stop, route or "IV", kind, "this drug"])
     coded = suggest_grid(rows, config)
     lines = tuple(line for e in coded.encounters for line in e.lines if _ONE_ROW in line.rows)
