@@ -231,13 +231,25 @@ def _need_excel_extra() -> None:
         raise _fail("install the Excel extra: pip install 'infusion-scrubber[excel]'")
 
 
+def _warn_if_interpreter_missing(interpreter: str | None) -> None:
+    """``--interpreter`` is written as given (the add-in may be built for another machine);
+    one line on stderr when it does not exist on this one."""
+    from addin.delivery.xlam import interpreter_found
+
+    if interpreter and not interpreter_found(interpreter):
+        sys.stderr.write(f"warning: interpreter {interpreter} does not exist on this machine; "
+                         f"written to the add-in anyway (it must exist where Excel runs the "
+                         f"add-in)\n")
+
+
 @addin_app.command("lite")
 def addin_lite(
     outdir: Annotated[Path, typer.Argument(help="Folder for main.py, requirements.txt and "
                                                 "INSTRUCTIONS.md (and the wheel).")],
     wheel_url: Annotated[str | None, typer.Option(help="HTTPS URL of the hosted "
-                         "infusion-scrubber wheel; without it the wheel is built into OUTDIR "
-                         "for you to host.")] = None,
+                         "infusion-scrubber wheel, ending with its file name "
+                         "(infusion_scrubber-VERSION-py3-none-any.whl); without it the wheel "
+                         "is built into OUTDIR for you to host.")] = None,
 ) -> None:
     """Write main.py, requirements.txt and step-by-step INSTRUCTIONS.md for xlwings Lite."""
     _need_excel_extra()
@@ -271,6 +283,7 @@ def addin_build(
     except DeliveryError as exc:
         raise _fail(str(exc)) from None
     sys.stdout.write(f"wrote {path}\n")
+    _warn_if_interpreter_missing(interpreter)
 
 
 @addin_app.command("install")
@@ -298,6 +311,7 @@ def addin_install(
     except DeliveryError as exc:
         raise _fail(str(exc)) from None
     sys.stdout.write("".join(f"{line}\n" for line in next_steps(path)))
+    _warn_if_interpreter_missing(interpreter)
 
 
 def main() -> None:

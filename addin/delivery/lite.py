@@ -32,13 +32,17 @@ from pathlib import Path
 from urllib.parse import urlparse
 
 from packaging.requirements import Requirement
-from packaging.version import Version
+from packaging.tags import Tag
+from packaging.utils import InvalidWheelFilename, canonicalize_name, parse_wheel_filename
+from packaging.version import InvalidVersion, Version
 
 from addin.delivery import DeliveryError, write_atomic
 from scrubber import __version__
 
 DIST_NAME = "infusion-scrubber"
-#: compiled packages whose version is Pyodide's to choose: never pinned in requirements.txt.
+#: infusion-scrubber's wheel is pure Python: the one tag Lite (Pyodide) installs it by.
+PURE_TAG = "py3-none-any"
+#: compiled packages whose version is Pyodide's to choose: not listed in requirements.txt.
 PYODIDE_PROVIDED = frozenset({"pandas", "numpy"})
 #: what Pyodide reports, for evaluating our dependencies' environment markers.
 PYODIDE_MARKERS = {"sys_platform": "emscripten", "platform_system": "Emscripten"}
@@ -121,8 +125,8 @@ def main_py(exports: LiteExports) -> str:
 class Requirements:
     """Our dependencies as Pyodide sees them, from pyproject.toml or the installed metadata."""
 
-    pinned: tuple[Requirement, ...]      # pure Python: pinned as in pyproject
-    provided: tuple[Requirement, ...]    # Pyodide's own builds: never pinned
+    from_pypi: tuple[Requirement, ...]   # pure Python: with pyproject's version floors
+    provided: tuple[Requirement, ...]    # Pyodide's own builds: not listed, never pinned
     excluded: tuple[Requirement, ...]    # markers false on Pyodide
     xlwings: Requirement
 
@@ -130,18 +134,18 @@ class Requirements:
 def project_requirements() -> Requirements:
     """Sorted into what requirements.txt lists, what Pyodide provides and what it skips."""
     base, excel = _declared_requirements()
-    pinned, provided, excluded = [], [], []
+    from_pypi, provided, excluded = [], [], []
     for req in base:
         if req.marker is not None and not req.marker.evaluate(PYODIDE_MARKERS | {"extra": ""}):
             excluded.append(req)
         elif _canonical(req.name) in PYODIDE_PROVIDED:
             provided.append(req)
         else:
-            pinned.append(req)
+            from_pypi.append(req)
     xlwings = next((r for r in excel if _canonical(r.name) == "xlwings"), None)
     if xlwings is None:
         raise DeliveryError("infusion-scrubber's [excel] extra does not name xlwings")
-    return Requirements(tuple(pinned), tuple(provided), tuple(excluded), xlwings)
+    return Requirements(tuple(from_pypi), tuple(provided), tuple(excluded), xlwings)
 
 
 def _declared_requirements() -> tuple[list[Requirement], list[Requirement]]:
@@ -173,6 +177,15 @@ def _bare(req: Requirement) -> str:
     return f"{req.name}{extras}{req.specifier}"
 
 
+def _capped_example(reqs: Requirements) -> str:
+    """A requirements.txt line of ours with an upper bound added, for the instructions."""
+    for req in reqs.from_pypi:
+        floors = [Version(s.version) for s in req.specifier if s.operator == ">="]
+        if floors:
+            return f"`{_bare(req)}` becomes `{_bare(req)},<{floors[0].major + 1}`"
+    return "such as `,<2` after the floor"
+
+
 def requirements_txt(reqs: Requirements, wheel_url: str | None, wheel_name: str) -> str:
     """requirements.txt for Lite's requirements.txt tab: every line a requirement, a URL or a
     comment."""
@@ -187,9 +200,9 @@ def requirements_txt(reqs: Requirements, wheel_url: str | None, wheel_name: str)
         ours.rstrip("\n"),
         "# xlwings: Lite brings its own; the add-in needs at least this version",
         _bare(reqs.xlwings),
-        "# pure-Python dependencies, pinned as in infusion-scrubber's pyproject.toml",
-        *(_bare(r) for r in reqs.pinned),
-        "# provided by Pyodide, never pinned here (infusion-scrubber needs "
+        "# pure-Python dependencies: version floors as in pyproject.toml (not exact pins)",
+        *(_bare(r) for r in reqs.from_pypi),
+        "# provided by Pyodide, not listed here (infusion-scrubber needs "
         + ", ".join(_bare(r) for r in reqs.provided) + ")",
         "# not installed on Pyodide (not needed where no file is opened): "
         + ", ".join(r.name for r in reqs.excluded),
@@ -197,15 +210,32 @@ def requirements_txt(reqs: Requirements, wheel_url: str | None, wheel_name: str)
     return "\n".join(lines) + "\n"
 
 
+def wheel_file_name() -> str:
+    """The file name of this version's wheel: ``infusion_scrubber-<version>-py3-none-any.whl``."""
+    return f"{DIST_NAME.replace('-', '_')}-{__version__}-{PURE_TAG}.whl"
+
+
 def check_wheel_url(url: str) -> str:
-    """Lite fetches from the browser: HTTPS only, and the URL must name the wheel file (the
-    installer reads name and version from it)."""
+    """Lite fetches from the browser: HTTPS only, and the URL's last path segment must be this
+    version's wheel file name (the installer reads name, version and tags from it, as
+    micropip does: the path's last segment, query and fragment aside)."""
     parsed = urlparse(url)
     if parsed.scheme != "https" or not parsed.netloc:
         raise DeliveryError(f"--wheel-url must be an https:// URL (Lite fetches it from the "
                             f"browser): {url}")
-    if not parsed.path.endswith(".whl"):
-        raise DeliveryError(f"--wheel-url must end with the wheel's file name (.whl): {url}")
+    segment = parsed.path.rsplit("/", 1)[-1]
+    expected = wheel_file_name()
+    try:
+        name, version, _build, tags = parse_wheel_filename(segment)
+    except (InvalidWheelFilename, InvalidVersion):
+        valid = False
+    else:
+        valid = (canonicalize_name(name) == DIST_NAME and version == Version(__version__)
+                 and Tag(*PURE_TAG.split("-")) in tags)
+    if not valid:
+        raise DeliveryError(f"--wheel-url must end with the wheel's file name {expected} (the "
+                            f"version main.py and requirements.txt are written for), not "
+                            f"{segment!r}")
     return url
 
 
@@ -389,17 +419,25 @@ that should scrub (or keep one prepared workbook as a template).
    that Scrub creates; Lite cannot read MUE or HCPCS files from disk, so paste them into the
    sheets that settings sheet names.
 
-## What is installed, and what is pinned
+## What is installed, and at which versions
 
-- **infusion-scrubber**: the wheel from its URL (step 2).
+requirements.txt holds no exact pins: every version in it is a lower bound (a floor).
+
+- **infusion-scrubber**: the wheel from its URL (step 2), whose file name fixes its version.
 - **xlwings**: Lite brings its own. requirements.txt only asks for `{_bare(reqs.xlwings)}`
-  (a lower bound, not a pin): if Lite's default requirements.txt had an `xlwings==` line, ours
-  replaces it; keep Lite's own version whenever it meets the bound.
-- **Pure-Python packages** ({", ".join(f"`{r.name}`" for r in reqs.pinned)}): from PyPI,
-  pinned as in infusion-scrubber's pyproject.toml; their own compiled dependencies (such as
-  pydantic-core) come from Pyodide's builds. Lite records the exact versions it
-  installed, so a workbook keeps working with the versions it was tested with.
-- **Provided by Pyodide, never pinned**: {provided} (numpy comes with pandas). Their version
+  (a floor): if Lite's default requirements.txt had an `xlwings==` line, ours replaces it;
+  keep Lite's own version whenever it meets the floor.
+- **Pure-Python packages** ({", ".join(f"`{r.name}`" for r in reqs.from_pypi)}): from PyPI,
+  with the version floors of infusion-scrubber's pyproject.toml: Lite installs a release
+  that meets each floor (normally the newest); their own compiled dependencies (such as
+  pydantic-core) come from Pyodide's builds. xlwings Lite's documentation (Dependencies,
+  https://lite.xlwings.org/dependencies) says that Lite on Pyodide 314.0.0 or newer writes
+  the exact versions it installed to a generated `requirements-pinned.txt` and reinstalls
+  those at every restart. That is Lite's statement, not verified here (no Excel was
+  available); an older Lite without that file may install newer releases when it
+  reinstalls. To hold a package back, add an upper bound to its line, as Lite's
+  documentation suggests: {_capped_example(reqs)}.
+- **Provided by Pyodide, not listed**: {provided} (numpy comes with pandas). Their version
   is the one Pyodide built. infusion-scrubber needs **pandas 3.0 or newer**: if the Output
   pane reports a pandas version conflict, the Pyodide in your xlwings Lite is older than that
   and the add-in cannot run there yet (we have not found a Pyodide release with pandas 3; check

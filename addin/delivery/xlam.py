@@ -21,7 +21,9 @@ from __future__ import annotations
 
 import importlib.util
 import io
+import os
 import re
+import shutil
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -40,6 +42,7 @@ UDF_MODULES = "addin.functions"
 RIBBON_PART = "customUI/customUI.xml"
 WORKBOOK_PART = "xl/workbook.xml"
 VBA_PART = "xl/vbaProject.bin"
+CONTENT_TYPES_PART = "[Content_Types].xml"
 ADDIN_CONTENT_TYPE = "application/vnd.ms-excel.addin.macroEnabled.main+xml"
 #: the callback in the template's RibbonMyAddin module; the VBA is not ours to change.
 RUN_MAIN = "RibbonMyAddin.RunMain"
@@ -48,6 +51,12 @@ _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _RIBBON_NS = "http://schemas.microsoft.com/office/2006/01/customui"
+_CT_NS = "http://schemas.openxmlformats.org/package/2006/content-types"
+_WORKBOOK_KINDS = {
+    "application/vnd.ms-excel.sheet.macroEnabled.main+xml": "an .xlsm workbook",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml":
+        "an .xlsx workbook",
+}
 
 SCRUB_TIP = "Scrub the active sheet"
 SCRUB_SUPERTIP = ("Checks the infusion and injection charges on the active sheet for billing "
@@ -109,15 +118,60 @@ def build_xlam(dest: Path, config: AddinConfig, source: Path | None = None) -> P
     Every other part, the VBA first of all, is copied byte for byte.
     """
     source = source or template_path()
+    infos, parts = _read_addin(source)
+    edited = _edited_parts(parts, config, source)
+    buffer = _zip(infos, parts | edited)
+    return write_atomic(dest, buffer)
+
+
+def _read_addin(source: Path) -> tuple[list[zipfile.ZipInfo], dict[str, bytes]]:
+    """The entries and parts of the add-in at ``source``; a one-line DeliveryError naming the
+    file when it is missing, unreadable, not a zip or not an .xlam with a ribbon."""
+    if not source.exists():
+        raise DeliveryError(f"add-in file {source} does not exist")
+    if source.is_dir():
+        raise DeliveryError(f"add-in file {source} is a folder, not an .xlam file")
     try:
         with zipfile.ZipFile(source) as package:
             infos = package.infolist()
             parts = {info.filename: package.read(info) for info in infos}
-    except (OSError, zipfile.BadZipFile) as exc:
-        raise DeliveryError(f"cannot read {source} as an add-in: {exc}") from None
-    edited = _edited_parts(parts, config, source)
-    buffer = _zip(infos, parts | edited)
-    return write_atomic(dest, buffer)
+    except zipfile.BadZipFile:
+        raise DeliveryError(f"add-in file {source} is not an .xlam add-in: not a zip "
+                            f"file") from None
+    except OSError as exc:
+        raise DeliveryError(f"cannot read add-in file {source}: "
+                            f"{exc.strerror or exc}") from None
+    if WORKBOOK_PART not in parts:
+        raise DeliveryError(f"add-in file {source} is not an .xlam add-in: it has no "
+                            f"{WORKBOOK_PART}")
+    workbook_type = _content_types(parts).get("/" + WORKBOOK_PART)
+    if workbook_type != ADDIN_CONTENT_TYPE:
+        kind = _WORKBOOK_KINDS.get(workbook_type or "", "a package whose workbook is not "
+                                                        "an add-in")
+        raise DeliveryError(f"add-in file {source} is not an .xlam add-in: it is {kind}")
+    if RIBBON_PART not in parts:
+        raise DeliveryError(f"add-in file {source} is not an .xlam with a ribbon: it has no "
+                            f"{RIBBON_PART}")
+    return infos, parts
+
+
+def _content_types(parts: dict[str, bytes]) -> dict[str, str]:
+    """Part name -> content type, from the ``[Content_Types].xml`` overrides."""
+    try:
+        root = ElementTree.fromstring(parts.get(CONTENT_TYPES_PART, b""))
+    except (ElementTree.ParseError, ValueError):  # ValueError: defusedxml refusing it
+        return {}
+    return {o.get("PartName", ""): o.get("ContentType", "")
+            for o in root.iter(f"{{{_CT_NS}}}Override")}
+
+
+def interpreter_found(interpreter: str) -> bool:
+    """Whether the interpreter the config names exists on this machine: a path (``~`` and
+    environment variables expanded) that is a file, or a bare command on PATH."""
+    expanded = os.path.expanduser(os.path.expandvars(interpreter))
+    if not any(sep in expanded for sep in ("/", "\\")):
+        return shutil.which(expanded) is not None
+    return Path(expanded).is_file()
 
 
 def _edited_parts(parts: dict[str, bytes], config: AddinConfig, source: Path

@@ -16,6 +16,7 @@ import hashlib
 import importlib.metadata
 import importlib.util
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -39,14 +40,17 @@ from addin.delivery.xlam import (
     XLAM_NAME,
     AddinConfig,
     build_xlam,
+    interpreter_found,
     template_path,
 )
+from scrubber import __version__
 from scrubber.cli import app
 
 ROOT = Path(__file__).resolve().parents[2]
 runner = CliRunner()
-WHEEL_URL = ("https://github.com/example/infusion-scrubber/releases/download/v0.1.0/"
-             "infusion_scrubber-0.1.0-py3-none-any.whl")
+WHEEL_NAME = f"infusion_scrubber-{__version__}-py3-none-any.whl"
+WHEEL_URL = (f"https://github.com/example/infusion-scrubber/releases/download/v{__version__}/"
+             f"{WHEEL_NAME}")
 FUNCTIONS = {"infusion_code", "infusion_units", "infusion_minutes", "infusion_codes",
              "drug_code", "drug_units", "scrub_table"}
 SCRIPTS = {"scrub", "clear_marks", "suggest_codes"}
@@ -132,13 +136,54 @@ def test_lite_requirements_parse_and_pin_as_pyproject(lite_dir):
     assert str(reqs["xlwings"].specifier) == str(excel[0].specifier)
 
 
-def test_lite_wheel_url_must_be_https_and_name_a_wheel(tmp_path):
-    for url in ("http://example.com/infusion_scrubber-0.1.0-py3-none-any.whl",
-                "https://example.com/download?id=7"):
+def test_lite_requirements_say_floors_not_pins(lite_dir):
+    """Every version in requirements.txt is a lower bound, so neither file may call them
+    pinned: each "pin" word is negated ("no exact pins"), or is Lite's requirements-pinned.txt."""
+    requirements = (lite_dir / "requirements.txt").read_text()
+    lines = [line for line in requirements.splitlines() if line and not line.startswith("#")]
+    operators = {spec.operator for line in lines[1:] for spec in Requirement(line).specifier}
+    assert operators == {">="}
+    assert "# pure-Python dependencies: version floors as in pyproject.toml" in requirements
+    for name in ("requirements.txt", "INSTRUCTIONS.md"):
+        text = (lite_dir / name).read_text().replace("requirements-pinned.txt", "")
+        pins = re.findall(r"\bpin(?:s|ned|ning)?\b", text, re.IGNORECASE)
+        negated = re.findall(r"\b(?:no|not|never)\s+(?:exact\s+)?pin(?:s|ned|ning)?\b", text,
+                             re.IGNORECASE)
+        assert len(pins) == len(negated), (name, pins, negated)
+
+
+def test_lite_instructions_attribute_what_lite_does_to_its_docs(lite_dir):
+    """What Lite itself does with versions comes from its documentation, and says so."""
+    text = (lite_dir / "INSTRUCTIONS.md").read_text()
+    assert "Lite records the exact versions it" not in text
+    section = text[text.index("## What is installed"):text.index("No licence key")]
+    claim = section[section.index("- **Pure-Python packages**"):section.index("- **Provided")]
+    assert "requirements-pinned.txt" in claim
+    assert "https://lite.xlwings.org/dependencies" in claim
+    assert "Pyodide 314.0.0 or newer" in claim and "not verified here" in claim
+
+
+def test_lite_wheel_url_must_be_https_and_name_this_wheel(tmp_path):
+    for url in (f"http://example.com/{WHEEL_NAME}",
+                "https://example.com/download?id=7",
+                "https://example.com/releases/foo.whl",
+                f"https://example.com/{WHEEL_NAME}/",
+                "https://example.com/releases/other_package-0.1.0-py3-none-any.whl",
+                "https://example.com/releases/infusion_scrubber-0.0.1-py3-none-any.whl",
+                f"https://example.com/infusion_scrubber-{__version__}-cp312-cp312-win_amd64.whl",
+                "https://example.com/infusion_scrubber-latest-py3-none-any.whl"):
         result = runner.invoke(app, ["addin", "lite", str(tmp_path), "--wheel-url", url])
-        assert result.exit_code == 2
-        assert result.stderr.count("\n") == 1 and "--wheel-url must" in result.stderr
+        assert result.exit_code == 2, url
+        assert result.stderr.count("\n") == 1 and "--wheel-url must" in result.stderr, url
+        assert result.stderr.startswith("error: ")
+        if url.startswith("https://"):
+            segment = url.split("?")[0].rsplit("/", 1)[1]
+            assert f"{WHEEL_NAME} (the version" in result.stderr and f"'{segment}'" in \
+                result.stderr, url
     assert not list(tmp_path.iterdir())
+    for url in (WHEEL_URL, f"{WHEEL_URL}?raw=true",
+                f"https://example.com/Infusion_Scrubber-{__version__}-py3-none-any.whl"):
+        assert lite.check_wheel_url(url) == url
 
 
 def test_lite_without_url_builds_the_wheel_and_says_where_its_url_goes(tmp_path, monkeypatch):
@@ -284,9 +329,68 @@ def test_xlam_not_an_addin_is_refused(tmp_path):
     bogus = tmp_path / "book.xlam"
     with zipfile.ZipFile(bogus, "w") as package:
         package.writestr("xl/workbook.xml", "<workbook/>")
-    with pytest.raises(DeliveryError, match="not an xlwings ribbon add-in"):
+    with pytest.raises(DeliveryError, match=f"add-in file {bogus} is not an .xlam add-in"):
         build_xlam(tmp_path / XLAM_NAME, AddinConfig("python"), bogus)
     assert not (tmp_path / XLAM_NAME).exists()
+
+
+def _repacked(source: Path, dest: Path, drop: str = "", content_type: str = "") -> Path:
+    """``source`` with part ``drop`` left out and the workbook declared as ``content_type``."""
+    parts = _parts(source)
+    parts.pop(drop, None)
+    if content_type:
+        parts["[Content_Types].xml"] = parts["[Content_Types].xml"].replace(
+            ADDIN_CONTENT_TYPE.encode(), content_type.encode())
+    with zipfile.ZipFile(dest, "w") as package:
+        for name, data in parts.items():
+            package.writestr(name, data)
+    return dest
+
+
+def test_install_from_a_bad_file_says_what_is_wrong_in_one_line(xlam, tmp_path):
+    (tmp_path / "folder.xlam").mkdir()
+    (tmp_path / "text.xlam").write_text("not a zip")
+    no_ribbon = _repacked(xlam, tmp_path / "no_ribbon.xlam", drop="customUI/customUI.xml")
+    xlsm = _repacked(xlam, tmp_path / "book.xlam",
+                     content_type="application/vnd.ms-excel.sheet.macroEnabled.main+xml")
+    cases = {tmp_path / "nope.xlam": "does not exist",
+             tmp_path / "folder.xlam": "is a folder, not an .xlam file",
+             tmp_path / "text.xlam": "is not an .xlam add-in: not a zip file",
+             xlsm: "is not an .xlam add-in: it is an .xlsm workbook",
+             no_ribbon: "is not an .xlam with a ribbon: it has no customUI/customUI.xml"}
+    target = tmp_path / "XLSTART"
+    for file, problem in cases.items():
+        result = runner.invoke(app, ["addin", "install", "--dir", str(target), "--file",
+                                     str(file), "--interpreter", sys.executable])
+        assert result.exit_code == 2, file
+        assert result.stderr == f"error: add-in file {file} {problem}\n"
+        assert result.stdout == ""
+    assert not target.exists()
+
+
+def test_interpreter_missing_here_is_written_with_a_warning(tmp_path):
+    missing = "/nonexistent/python"
+    for command in (["build", str(tmp_path / "built")],
+                    ["install", "--dir", str(tmp_path / "XLSTART")]):
+        result = runner.invoke(app, ["addin", *command, "--interpreter", missing])
+        assert result.exit_code == 0, result.output
+        assert result.stderr == (f"warning: interpreter {missing} does not exist on this "
+                                 "machine; written to the add-in anyway (it must exist where "
+                                 "Excel runs the add-in)\n")
+    for built in (tmp_path / "built" / XLAM_NAME, tmp_path / "XLSTART" / XLAM_NAME):
+        assert _conf(built)["Interpreter_Mac"] == missing
+    for present in (sys.executable, Path(sys.executable).name):
+        result = runner.invoke(app, ["addin", "build", str(tmp_path / "again"),
+                                     "--interpreter", present])
+        assert result.exit_code == 0 and result.stderr == "", present
+
+
+def test_interpreter_found():
+    assert interpreter_found(sys.executable)
+    assert interpreter_found(Path(sys.executable).name)  # a command on PATH (the venv's)
+    assert not interpreter_found("/nonexistent/python")
+    assert not interpreter_found(r"C:\nowhere\python.exe")
+    assert not interpreter_found("no-such-python-here")
 
 
 def test_libreoffice_opens_the_xlam(xlam, tmp_path):
