@@ -23,7 +23,6 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
-from collections.abc import Sequence
 
 #: Excel's day zero: a time-only cell is a datetime on this date.
 DAY_ZERO = dt.date(1899, 12, 30)
@@ -33,6 +32,9 @@ _TRUE = frozenset({"true", "yes", "y", "1", "x", "wahr", "vrai"})
 _FALSE = frozenset({"false", "no", "n", "0", "falsch", "faux"})
 #: the largest Excel serial (9999-12-31).
 _MAX_SERIAL = 2_958_466
+#: the smallest serial read as a date and time (1908): below it a number is a typed clock
+#: time or a typo, as in the scrubber's own time parser.
+_MIN_SERIAL = 3000
 
 
 class CellInputError(ValueError):
@@ -52,8 +54,11 @@ def scalar(value: object, name: str) -> object:
 def time_value(value: object, name: str) -> dt.time | dt.datetime | str | None:
     """A start or stop as the core reads it: a time of day, a datetime, or text to parse.
 
-    Serial numbers below 1 are times of day; larger ones carry a date. A datetime on Excel's
-    day zero (a time-only cell) is its time of day. ``None`` for an empty cell.
+    Serial numbers below 1 are times of day; larger ones carry a date, and must carry a time
+    too (a whole number is a date cell, not a start or stop). A whole number that reads as
+    a 24-hour clock (``1045``, typed into a number cell) is that time, as the scrubber reads
+    it in a sheet. A datetime on Excel's day zero (a time-only cell) is its time of day.
+    ``None`` for an empty cell.
     """
     value = scalar(value, name)
     if value is None:
@@ -61,11 +66,14 @@ def time_value(value: object, name: str) -> dt.time | dt.datetime | str | None:
     if isinstance(value, bool):
         raise CellInputError(f"{name}: expects a time, got {str(value).upper()}")
     if isinstance(value, (int, float)):
-        return _serial(float(value), name)
+        number = float(value)
+        if number.is_integer() and 100 <= number < _MIN_SERIAL:
+            return _clock(int(number), name)
+        return _serial(number, name)
     if isinstance(value, dt.datetime):
         return value.time() if value.date() == DAY_ZERO else value
     if isinstance(value, dt.date):
-        return dt.datetime.combine(value, dt.time())
+        raise CellInputError(f"{name}: {value.isoformat()} is a date without a time of day")
     if isinstance(value, dt.time):
         return value
     text = str(value).strip()
@@ -137,13 +145,23 @@ def _cell(value: object) -> object:
     return value
 
 
+def _clock(number: int, name: str) -> str:
+    """A whole number as a 24-hour clock (1045 -> '1045', which the core reads as 10:45)."""
+    hours, minutes = divmod(number, 100)
+    if hours > 24 or minutes > 59 or (hours == 24 and minutes):
+        raise CellInputError(f"{name}: {number} is neither a time (hhmm) nor an Excel date "
+                             f"and time")
+    return f"{number:04d}"
+
+
 def _serial(number: float, name: str) -> dt.time | dt.datetime:
-    if not math.isfinite(number) or number < 0 or number >= _MAX_SERIAL:
+    if not math.isfinite(number) or number < 0 or number >= _MAX_SERIAL or \
+            1 <= number < _MIN_SERIAL:
         raise CellInputError(f"{name}: {number:g} is not an Excel date or time")
+    if number.is_integer() and number >= 1:
+        moment = _EPOCH + dt.timedelta(days=number)
+        raise CellInputError(f"{name}: {moment.date().isoformat()} is a date without a time "
+                             f"of day")
     moment = _EPOCH + dt.timedelta(seconds=round(number * 86400))
     return moment.time() if number < 1 else moment
 
-
-def is_grid(value: object) -> bool:
-    """Whether a value is a range of more than one cell (rows of cells)."""
-    return isinstance(value, Sequence) and not isinstance(value, str) and len(value) > 1

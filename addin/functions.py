@@ -29,7 +29,7 @@ from scrubber.fields import FINDINGS_HEADER, STATUS_HEADER
 from scrubber.mark.plan import plan_marks
 from scrubber.reference.drugs import drug_candidates
 from scrubber.reference.units import units_for
-from scrubber.suggest import OneCoding, administration_minutes, code_one, suggest_grid
+from scrubber.suggest import OneCoding, code_one, suggest_grid, timed
 
 NOT_BILLABLE = "not billable: "
 _START = "Start time: a time cell, a serial time, or text such as 10:45 or 10:45 AM."
@@ -83,13 +83,13 @@ def infusion_units(start, stop, kind=None, initial=None):
 @xw.arg("stop", doc=_STOP)
 def infusion_minutes(start, stop):
     """Minutes from start to stop, across midnight."""
-    begin, end = time_value(start, "start"), time_value(stop, "stop")
-    if begin is None or end is None:
-        raise CellInputError(f"the {'start' if begin is None else 'stop'} time is empty")
-    minutes = administration_minutes(begin, end)
-    if minutes is None:
-        raise CellInputError("cannot read the start and stop as times of day")
-    return int(minutes) if float(minutes).is_integer() else minutes
+    try:
+        minutes = timed(time_value(start, "start"), time_value(stop, "stop"))
+    except CellInputError:
+        raise
+    except ValueError as exc:  # the core's own words, as INFUSION_CODE gives them
+        raise CellInputError(str(exc)) from None
+    return int(minutes) if minutes.is_integer() else minutes
 
 
 @xw.func
@@ -156,9 +156,15 @@ def scrub_table(table):
     that the marked copy shows (spills beside the table)."""
     rows = grid(table)
     try:
-        result = scrub_grid(rows, prepare(Config()), sheet="Table")
-    except (InputError, ConfigError) as exc:
-        raise CellInputError(getattr(exc, "problem", str(exc))) from None
+        result = scrub_grid(rows, prepare(Config()), sheet="table")
+    except InputError as exc:
+        if "lacks columns for code" in exc.problem:
+            raise CellInputError("the table has no CPT/HCPCS code column (a charge table "
+                                 "needs one; for an administration log use "
+                                 "INFUSION_CODES)") from None
+        raise CellInputError(exc.problem.split(";")[0]) from None
+    except ConfigError as exc:
+        raise CellInputError(str(exc)) from None
     file = result.files[0]
     plan = plan_marks(file)
     marks = {mark.row: mark for mark in plan.rows}

@@ -29,7 +29,7 @@ from addin.painter import (
 from addin.settings import SETTINGS_SHEET, default_rows, read_settings
 from scrubber import ConfigError, InputError, scrub_grid
 from scrubber.fields import FINDINGS_HEADER, STATUS_HEADER
-from scrubber.mark.plan import plan_marks
+from scrubber.mark.plan import ISSUES_HEADERS, plan_marks
 from scrubber.suggest import compare_grid, suggest_grid
 
 SUGGESTED_SHEET = "Suggested Codes"
@@ -85,11 +85,16 @@ def run_scrub(book) -> None:
     except InputError as exc:
         raise ScrubError(f"sheet '{sheet.name}': {exc.problem}") from None
     file = result.files[0]
+    if not file.rows:
+        raise ScrubError(f"sheet '{sheet.name}': the header row {file.header_row} has no "
+                         f"charge lines under it")
     if record is not None:
         _clear(book, record, keep_issues=True)
     last_used = first_column + max((len(r) for r in values), default=1) - 1
     status = min(ours) if ours else last_used + 1
-    place = Placement(first_column, status, first_row + len(values) - 1)
+    header = values[file.header_row - first_row]
+    table_left = first_column + next((i for i, v in enumerate(header) if v is not None), 0)
+    place = Placement(table_left, status, first_row + len(values) - 1)
     plan = plan_marks(file)
     painted = paint_sheet(sheet, plan, place)
     issues = _issues_sheet(book, record)
@@ -104,10 +109,13 @@ def run_clear(book) -> None:
     record = _record(book)
     if record is None:
         raise ScrubError("nothing to clear: this workbook has no marks from Scrub")
+    if record.sheet not in _names(book):
+        raise ScrubError(f"the marks are on sheet '{record.sheet}', which is no longer in "
+                         f"this workbook (renamed?): give it that name again, then Clear "
+                         f"marks")
     _clear(book, record, keep_issues=False)
     book.sheets[RECORD_SHEET].delete()
-    if record.sheet in _names(book):
-        book.sheets[record.sheet].activate()
+    book.sheets[record.sheet].activate()
 
 
 def run_suggest(book) -> None:
@@ -215,12 +223,23 @@ def _issues_sheet(book, record: Record | None):
         sheet = book.sheets[record.issues_sheet]
         sheet.clear()
         return sheet
+    if ISSUES_SHEET in names and _is_scrub_issues(book.sheets[ISSUES_SHEET]):
+        sheet = book.sheets[ISSUES_SHEET]  # a marked copy's, written by the scrubber: stale
+        sheet.clear()
+        return sheet
     name = ISSUES_SHEET
     number = 1
     while name in names:
         number += 1
         name = "Scrub Issues" if number == 2 else f"Scrub Issues {number - 1}"
     return book.sheets.add(name, after=book.sheets[len(book.sheets) - 1])
+
+
+def _is_scrub_issues(sheet) -> bool:
+    """An Issues sheet the scrubber wrote (a marked copy's): its first row is our headers."""
+    values = sheet.used_range.options(ndim=2).value
+    first = [v for v in (values[0] if values else []) if v not in (None, "")]
+    return tuple(first[:len(ISSUES_HEADERS)]) == ISSUES_HEADERS
 
 
 def _write_record(book, record: Record) -> None:

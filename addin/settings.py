@@ -79,9 +79,15 @@ def read_settings(rows: Sequence[Sequence[object]], sheets: Mapping[str, object]
     return prepare(config, tables=tables)
 
 
+#: options whose values are words, read in any case (Professional = professional).
+_WORDS = frozenset({"setting", "payer"})
+
+
 def _value(name: str, value: object) -> object:
     if isinstance(value, float) and value.is_integer():
         value = int(value)
+    if name.split(".")[-1].lower() in _WORDS and isinstance(value, str):
+        return value.strip().lower()
     if name.split(".")[-1] in ("select", "ignore", "required_documentation") and \
             isinstance(value, str):
         return [part.strip() for part in value.split(",") if part.strip()]
@@ -91,6 +97,8 @@ def _value(name: str, value: object) -> object:
 def _put(table: dict[str, Any], name: str, value: object) -> None:
     """``payers.medicare.jw_jz`` = TRUE -> table["payers"]["medicare"]["jw_jz"] = True."""
     *parents, last = [part.strip() for part in name.split(".")]
+    if len(parents) > 1 and parents[0].lower() == "payers":
+        parents[1] = parents[1].lower()  # a profile's name, as the payer row gives it
     here = table
     for part in parents:
         nested = here.setdefault(part, {})

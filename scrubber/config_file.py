@@ -109,13 +109,15 @@ def config_from_table(table: Mapping[str, Any], *, payer: str | None = None,
     settings.update({k: v for k, v in (overrides or {}).items() if v is not None})
     base = {k: v for k, v in table.items() if k != "payers"}
     try:
+        # the options themselves first, so a bad one is named as itself and not as the
+        # first payer profile that inherits it
+        config = Config.from_mapping(settings)
+        _validate(config, "")
         for name, profile in profiles.items():  # every profile is checked, chosen or not
             try:
                 _validate(Config.from_mapping(_merge(base, profile, f"payers.{name}")), "")
             except (ConfigError, TypeError) as exc:
                 raise ConfigError(f"payers.{name}: {exc}") from None
-        config = Config.from_mapping(settings)
-        _validate(config, "")
     except (ConfigError, TypeError) as exc:
         raise ConfigError(f"{where}{exc}") from None
     return config

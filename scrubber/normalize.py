@@ -169,7 +169,9 @@ def _units(text: pd.Series) -> pd.DataFrame:
     return pd.DataFrame({"units": value.astype("float64"), "units_blank": text.isna()})
 
 
-def _route_kind(route: pd.Series) -> pd.Series:
+def route_kind(route: pd.Series) -> pd.Series:
+    """The route family each route text names (push, sc, im, intra-arterial, on-body,
+    infusion); <NA> where it names none of them."""
     lower = route.str.lower().fillna("")
     conditions = [lower.str.contains(pattern, regex=True) for _, pattern in _ROUTE_KINDS]
     kinds = np.select(conditions, [kind for kind, _ in _ROUTE_KINDS], default="")
@@ -253,7 +255,7 @@ def canonical_frame(table: Table, *, max_midnight_gap: float = 720) -> pd.DataFr
         "stop_blank": stop["blank"], "stop_bad": stop["bad"],
         "stop_implausible": stop["implausible"],
         "duration": span["minutes"], "time_impossible": span["impossible"],
-        "route": text["route"], "route_kind": _route_kind(text["route"]),
+        "route": text["route"], "route_kind": route_kind(text["route"]),
         "drug": text["drug"], "drug_key": drug_key(text["drug"]),
         "drug_code": _codes(text["drug_code"])["code"].astype("string"),
         "dose": text["dose"], "dose_unit": text["dose_unit"],

@@ -16,11 +16,11 @@ import pandas as pd
 
 from scrubber.codes import ADMINISTRATION
 from scrubber.coding import CodedLine, code_encounter
-from scrubber.coding.frame import administrations
+from scrubber.coding.frame import administrations, kind_of
 from scrubber.config import Config
 from scrubber.io.errors import InputError
 from scrubber.io.reader import Table, read_table, table_from_frame, table_from_grids
-from scrubber.normalize import canonical_frame, column_map
+from scrubber.normalize import canonical_frame, column_map, route_kind
 from scrubber.times import duration_minutes, parse_times
 
 
@@ -187,8 +187,23 @@ _SOME_DAY = dt.datetime(2000, 1, 3)
 def administration_minutes(start: object, stop: object, config: Config | None = None
                            ) -> float | None:
     """Minutes from ``start`` to ``stop`` as the scrubber reads them (any time form a cell
-    holds; a stop before the start crosses midnight within the config's window)."""
-    return _minutes(_read_times(start, stop), config or Config())
+    holds; a stop before the start crosses midnight within the config's window); None when
+    they cannot be read as one administration (:func:`timed` says why)."""
+    try:
+        return timed(start, stop, config)
+    except ValueError:
+        return None
+
+
+def timed(start: object, stop: object, config: Config | None = None) -> float:
+    """Minutes of one administration from its start and stop cells, as the rules read them.
+
+    Raises:
+        ValueError: a time is empty or not a time of day, the stop is before the start (and
+            not a midnight crossing within ``midnight_max_gap_minutes``), or the span is
+            longer than ``max_duration_minutes``; the message says which.
+    """
+    return _checked(_read_times(start, stop), (start, stop), config or Config())
 
 
 def _read_times(start: object, stop: object) -> pd.DataFrame:
@@ -196,12 +211,25 @@ def _read_times(start: object, stop: object) -> pd.DataFrame:
     return parse_times(pd.Series([start, stop], dtype="object"))
 
 
-def _minutes(read: pd.DataFrame, config: Config) -> float | None:
+def _checked(read: pd.DataFrame, cells: tuple[object, object], config: Config) -> float:
+    for position, name in enumerate(("start", "stop")):
+        if read["blank"].iloc[position]:
+            raise ValueError(f"the {name} time is empty")
+        if read["bad"].iloc[position]:
+            raise ValueError(f"the {name} time {str(cells[position])[:40]!r} is not a time "
+                             f"of day")
     span = duration_minutes(read.iloc[[0]].reset_index(drop=True),
                             read.iloc[[1]].reset_index(drop=True),
                             max_midnight_gap=config.midnight_max_gap_minutes)
     minutes = span["minutes"].iloc[0]
-    return None if pd.isna(minutes) else float(minutes)
+    if pd.isna(minutes):
+        gap = int(config.midnight_max_gap_minutes)
+        raise ValueError(f"the stop is before the start (a stop earlier in the day is read "
+                         f"as crossing midnight only within {gap // 60} h)")
+    if minutes > config.max_duration_minutes:
+        raise ValueError(f"{int(minutes)} min from start to stop is longer than "
+                         f"{int(config.max_duration_minutes)} min: check the times and dates")
+    return float(minutes)
 
 
 def code_one(start: object, stop: object, route: str = "", kind: str = "",
@@ -214,25 +242,19 @@ def code_one(start: object, stop: object, route: str = "", kind: str = "",
     subsequent code (96367, 96375, 96417, 96411; 96361 for hydration) exactly as on a claim.
 
     Raises:
-        ValueError: a time is empty or unreadable, or the stop cannot follow the start.
+        ValueError: a time cannot be read or the span is impossible (see :func:`timed`), or
+            the route or kind is not one the codes know.
     """
     config = config or Config()
+    _check_words(route, kind)
     read = _read_times(start, stop)
-    for position, name, value in ((0, "start", start), (1, "stop", stop)):
-        if read["blank"].iloc[position]:
-            raise ValueError(f"the {name} time is empty")
-        if read["bad"].iloc[position]:
-            raise ValueError(f"the {name} time {str(value)[:40]!r} is not a time of day")
-    minutes = _minutes(read, config)
-    if minutes is None:
-        raise ValueError("the stop time cannot follow the start time (more than the "
-                         f"{int(config.midnight_max_gap_minutes)} min a midnight crossing "
-                         "may add)")
+    minutes = _checked(read, (start, stop), config)
     began = read.iloc[0]
     day = _SOME_DAY if pd.isna(began["date"]) else began["date"].to_pydatetime()
     rows: list[list[object]] = [_ONE_HEADERS, [None] * len(_ONE_HEADERS)]
     if not initial:
-        rows[1] = _leading_row(day + dt.timedelta(minutes=began["minutes"]), route, kind)
+        rows[1] = _leading_row(day + dt.timedelta(minutes=float(began["minutes"])), route,
+                               kind)
     rows.append(["1", day.date(), start, stop, route or "IV", kind, "this drug"])
     coded = suggest_grid(rows, config)
     lines = tuple(line for e in coded.encounters for line in e.lines if _ONE_ROW in line.rows)
@@ -242,6 +264,16 @@ def code_one(start: object, stop: object, route: str = "", kind: str = "",
     reason = re.sub(r"^this drug[^:]*:\s*", "", notes[0]) if notes else \
         "no administration code applies"
     return OneCoding(minutes, (), reason)
+
+
+def _check_words(route: str, kind: str) -> None:
+    """A route or kind that the canonical frame would not recognise is refused by name,
+    rather than coded as the default (IV, therapeutic)."""
+    if route and pd.isna(route_kind(pd.Series([route], dtype="string")).iloc[0]):
+        raise ValueError(f"route {route[:30]!r} is not IV, IV push, SC, IM or intra-arterial "
+                         f"(administration codes are for those)")
+    if kind and not kind_of(pd.Series([kind], dtype="string")).iloc[0]:
+        raise ValueError(f"kind {kind[:30]!r} is not hydration, therapeutic or chemotherapy")
 
 
 def _leading_row(start: dt.datetime, route: str, kind: str) -> list[object]:

@@ -61,6 +61,12 @@ def _match(text: pd.Series, patterns: tuple[tuple[str, str], ...]) -> pd.Series:
     return pd.Series(chosen, index=text.index, dtype="object")
 
 
+def kind_of(text: pd.Series) -> pd.Series:
+    """The drug kind each Kind text names (chemotherapy, hydration, therapeutic); "" where it
+    names none."""
+    return _match(text, _KIND_PATTERNS)
+
+
 def _flag(mask: pd.Series) -> pd.Series:
     """A nullable mask as plain booleans (missing is False)."""
     return mask.astype("boolean").fillna(False).astype(bool)
@@ -122,7 +128,7 @@ def classify_rows(lines: pd.DataFrame, drug_kinds: Mapping[str, str],
     route = rows["route_kind"].map(_ROUTE).astype("object")
     route = route.where(route.notna() & ~(route.eq("iv") & code.isin(_CODE_ROUTE)),
                         code.map(_CODE_ROUTE)).fillna("iv")
-    kind = _match(rows["kind"], _KIND_PATTERNS)
+    kind = kind_of(rows["kind"])
     for fallback in (_code_kind(code), _table_kind(rows["drug"], drug_kinds, drugs)):
         kind = kind.where(kind != "", fallback)
     kind = kind.where(kind != "", "therapeutic")

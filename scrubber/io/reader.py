@@ -114,7 +114,8 @@ def table_from_grids(label: str, grids: dict[str, list[list[object]]],
         if found is not None and (best is None or found[1] > best[0]):
             best = (found[1], name, found[0])
     if best is None:
-        where = f"sheet '{sheet}'" if sheet else "any sheet"
+        only = next(iter(grids)) if len(grids) == 1 else None
+        where = f"sheet '{sheet or only}'" if sheet or only else "any sheet"
         raise InputError(label, f"no header row with a code column (CPT/HCPCS, CPT, HCPCS, "
                                 f"Procedure Code...) or administration-log columns (Drug, "
                                 f"Route, Start Time) in the first {HEADER_SEARCH_ROWS} rows "

@@ -13,7 +13,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from scrubber.reference.drugs import DrugEntry, drug_candidates
+from scrubber.reference.drugs import DrugEntry, drug_candidates, drug_table
 
 #: dose unit spelling -> (dimension, factor to the dimension's base unit).
 _UNITS = {
@@ -83,10 +83,16 @@ def units_for(code_or_name: str, dose: object, dose_unit: object = None
         The drug's entry, the dose amount and unit as read, and the units.
 
     Raises:
-        ValueError: no such drug, a name with several codes, a code without a billing unit,
-            an unreadable dose or a dose unit that does not convert (the message says which).
+        ValueError: no such drug, a deleted code (its replacement named), a name with several
+            codes, a code without a billing unit, an unreadable, zero or negative dose, a dose
+            without a unit, a dose unit that contradicts the dose cell's own or that does not
+            convert (the message says which).
     """
     text = str(code_or_name).strip()
+    replaced = drug_table().replaced_by.get(text.upper())
+    if replaced:
+        raise ValueError(f"{text.upper()} is deleted: bill {replaced} (its units follow "
+                         f"{replaced}'s descriptor)")
     found = drug_candidates(text) if text else []
     if not found:
         raise ValueError(f"no drug '{text[:40]}' in the drug table; give the HCPCS code or "
@@ -99,12 +105,31 @@ def units_for(code_or_name: str, dose: object, dose_unit: object = None
     if entry.unit_amount is None:
         raise ValueError(f"{entry.code} has no billing unit (unclassified: bill one unit with "
                          f"the NDC and drug name)")
-    parsed = parse_dose(dose, dose_unit)
-    if parsed is None or not parsed[1]:
-        raise ValueError(f"cannot read the dose {str(dose)[:40]!r}; give a number and a unit, "
-                         f"e.g. 400 mg")
-    units = billing_units(parsed[0], parsed[1], entry.unit_amount, entry.unit)
+    amount, unit = _dose(dose, dose_unit)
+    units = billing_units(amount, unit, entry.unit_amount, entry.unit)
     if units is None:
-        raise ValueError(f"{parsed[1]} does not convert to {entry.unit} ({entry.code} is "
+        raise ValueError(f"{unit} does not convert to {entry.unit} ({entry.code} is "
                          f"billed per {entry.unit_text})")
-    return entry, parsed[0], parsed[1], units
+    return entry, amount, unit, units
+
+
+def _dose(dose: object, dose_unit: object) -> tuple[float, str]:
+    """(amount, unit) of a dose, or ValueError saying what is missing or wrong."""
+    shown = f"{dose:g}" if isinstance(dose, float) else str(dose)[:40]
+    given = "" if dose_unit is None or pd.isna(dose_unit) else str(dose_unit).strip().lower()
+    if isinstance(dose, (int, float)) and not isinstance(dose, bool) and dose < 0 or \
+            str(dose).strip().startswith("-"):
+        raise ValueError(f"the dose {shown} is negative")
+    own = parse_dose(dose)
+    if own is not None and own[1] and given and own[1] != given:
+        raise ValueError(f"the dose '{shown}' says {own[1]} but the dose unit says {given}")
+    parsed = parse_dose(dose, dose_unit)
+    if parsed is None:
+        raise ValueError(f"cannot read the dose '{shown}'; give a number and a unit, "
+                         f"e.g. 400 mg")
+    if not parsed[1]:
+        raise ValueError(f"the dose {shown} has no unit: give it (mg, mcg, g, units, mL, "
+                         f"mEq)")
+    if parsed[0] <= 0:
+        raise ValueError(f"the dose {shown} is zero: nothing to bill")
+    return parsed

@@ -207,3 +207,54 @@ def test_boundary_grid_reads_office_js_cells() -> None:
                  [None, dt.datetime(2026, 3, 2)]])
     assert rows == [["Start", "Date"], [dt.time(10, 45), None], [None, dt.datetime(2026, 3, 2)]]
     assert grid(["a", "b"]) == [["a", "b"]]
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    ((serial(10), serial(10, 5), "PO"), "route 'PO' is not IV"),
+    ((serial(10), serial(11), "IV", "KVO"), "kind 'KVO' is not"),
+    ((46300, 46300.5), "2026-10-05 is a date without a time of day"),
+    ((serial(10), serial(9)), "the stop is before the start"),
+    ((serial(10, day=46300), serial(11, day=46302)), "longer than 1440 min"),
+    ((2460, 2500), "neither a time"),
+])
+def test_input_the_codes_cannot_bill_is_refused(args, message) -> None:
+    with pytest.raises(CellInputError, match=message):
+        call("infusion_code", *args)
+
+
+def test_minutes_and_code_say_the_same_about_a_stop_before_the_start() -> None:
+    for name in ("infusion_code", "infusion_minutes"):
+        with pytest.raises(CellInputError, match="the stop is before the start"):
+            call(name, serial(10), serial(9))
+
+
+def test_a_clock_time_typed_as_a_number_reads_as_the_sheet_reads_it() -> None:
+    """1045 in a number cell is 10:45 (as the scrubber reads it in a sheet), not 1902."""
+    assert value("infusion_code", 1045, 1050) == "96374"
+    assert value("infusion_minutes", 1045, 1050) == 5
+    assert value("infusion_units", 1045, 1050) == 0
+
+
+@pytest.mark.parametrize(("route", "code"), [("IVPB", "96365"), ("subq", "96369"),
+                                             ("IV piggyback", "96365")])
+def test_route_spellings(route: str, code: str) -> None:
+    assert value("infusion_code", serial(10), serial(10, 40), route) == code
+
+
+def test_scrub_table_without_a_code_column_says_what_to_use() -> None:
+    table = [["Encounter", "Start Time", "Stop Time", "Route", "Drug"],
+             ["E1", serial(10), serial(10, 10), "IV", "Vancomycin"]]
+    with pytest.raises(CellInputError, match="no CPT/HCPCS code column.*INFUSION_CODES"):
+        call("scrub_table", table)
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("J2505", 6, "mg"), "J2505 is deleted: bill J2506"),
+    (("Zofran", 4), "has no unit"),
+    (("Remicade", "400 mg", "g"), "says mg but the dose unit says g"),
+    (("J1745", -10, "mg"), "negative"),
+    (("J1745", 0, "mg"), "zero"),
+])
+def test_drug_units_refuses_what_it_cannot_bill(args, message) -> None:
+    with pytest.raises(CellInputError, match=message):
+        call("drug_units", *args)

@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import copy
 import datetime as dt
+import shutil
 from pathlib import Path
 
 import openpyxl
 import pytest
 import xlwings as xw
 from officejs import apply, fills, payload, sheet_values
+from typer.testing import CliRunner
 from xlwings.server import custom_scripts_call, custom_scripts_meta
 
 import addin
@@ -24,6 +26,7 @@ from addin.painter import RECORD_SHEET
 from addin.scripts import ScrubError
 from addin.settings import SETTINGS_SHEET
 from scrubber import scrub
+from scrubber.cli import app
 from scrubber.mark.plan import CELL_FILLS, ROW_FILLS, plan_marks
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -224,3 +227,56 @@ def test_suggest_codes_writes_the_engine_lines_and_the_differences() -> None:
 def test_scripts_are_registered_with_xlwings() -> None:
     names = {entry["function_name"] for entry in custom_scripts_meta(addin)}
     assert {"scrub", "clear_marks", "suggest_codes"} <= names
+
+
+def test_clear_marks_refuses_when_the_scrubbed_sheet_was_renamed() -> None:
+    path = SAMPLES / "infusion_export.xlsx"
+    marked, _ = run("scrub", sheet_payload(path, "Charges"))
+    marked["sheets"][0]["name"] = "Oct"
+    with pytest.raises(ScrubError, match="'Charges'.*no longer"):
+        run("clear_marks", marked)
+
+
+def test_a_marked_copys_issues_sheet_is_replaced_not_kept(tmp_path: Path) -> None:
+    """A copy the CLI marked has our Issues sheet (our headers): Scrub replaces it."""
+    source = tmp_path / "charges.xlsx"
+    shutil.copy(SAMPLES / "infusion_export.xlsx", source)
+    CliRunner().invoke(app, ["scrub", str(source)])
+    marked = tmp_path / "charges.scrubbed.xlsx"
+    data = payload({name: sheet_values(marked, name) for name in ("Charges", "Issues")})
+    after, _ = run("scrub", data)
+    names = [s["name"] for s in after["sheets"]]
+    assert "Scrub Issues" not in names
+    result = scrub(SAMPLES / "infusion_export.xlsx").files[0]
+    assert len([r for r in values_of(after, "Issues")[1:] if r[0] != ""]) == \
+        len(result.findings)
+
+
+def test_a_header_without_lines_is_refused() -> None:
+    with pytest.raises(ScrubError, match="no charge lines"):
+        run("scrub", payload({"Charges": [["Encounter", "CPT", "Units", "Drug"]]}))
+
+
+def test_row_fills_start_at_the_tables_first_column() -> None:
+    rows = [["", "", "Encounter", "CPT", "Units", "Start Time", "Stop Time", "Route", "Drug"],
+            ["", "", "E1", "96365", 1, "1899-12-30T10:00:00.000Z", "1899-12-30T10:10:00.000Z",
+             "IV", "Ondansetron"]]
+    _, actions = run("scrub", payload({"Charges": rows}))
+    painted = fills(actions, 0)
+    assert painted and min(column for _, column in painted) == 3
+
+
+def test_settings_words_in_any_case_and_errors_name_the_option() -> None:
+    rows = [["Encounter", "CPT", "Units", "Start Time", "Stop Time", "Route", "Drug"],
+            ["E1", "96374", 1, "1899-12-30T09:00:00.000Z", "1899-12-30T09:03:00.000Z",
+             "IV push", "Ondansetron"],
+            ["E1", "96367", 1, "1899-12-30T10:00:00.000Z", "1899-12-30T10:45:00.000Z", "IV",
+             "Ceftriaxone"]]
+    settings = [["Option", "Value"], ["setting", "Professional"],
+                ["payers.medicare.jw_jz", True], ["payer", "Medicare"]]
+    after, _ = run("scrub", payload({"Charges": rows, SETTINGS_SHEET: settings}))
+    assert "INF009" not in {r[2] for r in values_of(after, "Issues")[1:]}
+    settings[1][1] = "hospital"
+    with pytest.raises(ScrubError, match="setting") as caught:
+        run("scrub", payload({"Charges": rows, SETTINGS_SHEET: settings}))
+    assert "payers.medicare" not in str(caught.value)
