@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+from pathlib import Path
 
 import pytest
 import xlwings as xw
@@ -258,3 +259,15 @@ def test_scrub_table_without_a_code_column_says_what_to_use() -> None:
 def test_drug_units_refuses_what_it_cannot_bill(args, message) -> None:
     with pytest.raises(CellInputError, match=message):
         call("drug_units", *args)
+
+
+def test_product_code_never_sets_a_licence_key() -> None:
+    """xlwings' server runtime runs here under the noncommercial key that the test
+    configuration sets; no product file may set or ship one."""
+    root = Path(addin.__file__).resolve().parents[1]
+    sources = [*root.glob("addin/**/*.py"), *root.glob("scrubber/**/*.py"),
+               root / "infusion_scrubber_excel.py", *root.glob("templates/*.py")]
+    assert sources
+    for source in sources:
+        text = source.read_text(encoding="utf-8")
+        assert "LICENSE_KEY" not in text and "noncommercial" not in text, source
