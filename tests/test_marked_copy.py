@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from scrubber import scrub
 from scrubber.cli import app
-from scrubber.mark import marked_path, write_marked_copy
+from scrubber.mark import marked_path, package, write_marked_copy
 from scrubber.mark.plan import ERROR_CELL_RGB, ERROR_ROW_RGB, ISSUES_HEADERS, OUR_RGBS, plan_marks
 from tests.conftest import SAMPLES
 
@@ -88,7 +88,8 @@ def test_status_columns_fills_and_issues_sheet(workbook):
     assert sheet["M8"].value == plan_marks(result).rows[3].findings
     assert sheet["M8"].value.splitlines()[0].startswith(
         "INF003 push-billed-as-infusion [Route, col I = 'IV push']: ")
-    assert sheet["M8"].alignment.wrap_text
+    # one line per row (never spilling over the rows below); the full text is in Issues
+    assert not sheet["M8"].alignment.wrap_text
     assert sheet["M9"].value.startswith("INF001 missing-time [Stop Time, col H, empty]: ")
     # flagged cells (CPT D8, Route I8, Drug J8, Stop Time H9) stronger than their rows
     fills = {sheet.cell(r, c).coordinate: _rgb(sheet.cell(r, c))
@@ -215,18 +216,27 @@ def test_csv_input_gets_a_marked_workbook(tmp_path):
     assert sheet["F2"].value == "error"
 
 
-def test_failed_save_leaves_no_partial_output(workbook, tmp_path, monkeypatch):
+@pytest.mark.parametrize("writer", ["package", "openpyxl"])
+def test_failed_save_leaves_no_partial_output(workbook, tmp_path, monkeypatch, writer):
     result = scrub(workbook).files[0]
     target = tmp_path / "out" / "x.xlsx"
 
-    def boom(self, filename):
-        Path(filename).write_bytes(b"partial")
+    def boom(*args):
+        Path(args[-1] if writer == "openpyxl" else args[1]).write_bytes(b"partial")
         raise OSError("disk full")
 
-    monkeypatch.setattr(openpyxl.Workbook, "save", boom)
+    if writer == "package":
+        monkeypatch.setattr(package, "_write", lambda package_, temp, *rest: boom(None, temp))
+    else:
+        monkeypatch.setattr(package, "write_package_copy", _unsupported)
+        monkeypatch.setattr(openpyxl.Workbook, "save", boom)
     with pytest.raises(OSError):
         write_marked_copy(result, workbook, target)
     assert list(target.parent.iterdir()) == []
+
+
+def _unsupported(*args):
+    raise package.Unsupported("test")
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None and not os.environ.get("CI"),

@@ -16,8 +16,10 @@ stacking them (our fills are recognised by their exact colours, ``plan.OUR_RGBS`
 from __future__ import annotations
 
 import os
+import sys
 import tempfile
 import warnings
+import zipfile
 from pathlib import Path
 
 import openpyxl
@@ -29,6 +31,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from scrubber.io.errors import InputError
 from scrubber.io.reader import read_csv_grid
+from scrubber.mark import package
 from scrubber.mark.plan import ISSUES_HEADERS, OUR_RGBS, MarkPlan, plan_marks
 from scrubber.result import FileResult
 
@@ -73,20 +76,35 @@ def write_marked_copy(result: FileResult, source: str | Path, target: str | Path
                                       f"{'.xlsm' if macros else '.xlsx'} so Excel opens it "
                                       f"{'with its macros' if macros else ''}".rstrip())
     plan = plan_marks(result)
-    book = _load(source, plan.sheet)
-    _paint_sheet(book[plan.sheet], plan)
-    _write_issues(book, plan)
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix,
                                     dir=target.parent)
     os.close(handle)
     try:
-        book.save(temp)
+        _write(plan, source, temp)
         os.replace(temp, target)
     finally:
         if os.path.exists(temp):
             os.unlink(temp)
     return target
+
+
+def _write(plan: MarkPlan, source: Path, temp: str) -> None:
+    """The package writer for workbooks; openpyxl for CSV inputs and what it cannot edit."""
+    if source.suffix.lower() in (".xlsx", ".xlsm"):
+        try:
+            package.write_package_copy(plan, str(source), temp)
+            return
+        except package.Unsupported as why:
+            sys.stderr.write(f"note: {source}: marked with openpyxl ({why}); charts, images "
+                             f"and comments may not be kept\n")
+        except (zipfile.BadZipFile, KeyError, ValueError, UnicodeDecodeError) as exc:
+            raise InputError(str(source), f"the workbook cannot be copied "
+                                          f"({type(exc).__name__})") from None
+    book = _load(source, plan.sheet)
+    _paint_sheet(book[plan.sheet], plan)
+    _write_issues(book, plan)
+    book.save(temp)
 
 
 def _as_text(cells: tuple[Cell, ...]) -> None:
