@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import os
 import shutil
@@ -211,9 +212,30 @@ def test_csv_input_gets_a_marked_workbook(tmp_path):
     assert marked.name == "export.scrubbed.xlsx"
     sheet = openpyxl.load_workbook(marked)["export"]
     assert [[c.value for c in row][:5] for row in sheet.iter_rows(max_row=3)] == [
-        ["Encounter", "CPT", "Start", "Stop", "Drug"], ["E1", "96365", "10:00", "10:05", "Abc"],
+        ["Encounter", "CPT", "Start", "Stop", "Drug"],
+        ["E1", "96365", dt.time(10, 0), dt.time(10, 5), "Abc"],
         ["E1", "J3490", None, None, "Abc"]]
     assert sheet["F2"].value == "error"
+
+
+def test_csv_values_are_typed_and_identifiers_stay_text(tmp_path):
+    """Units, dose, date of service and times become values; encounter, MRN, NDC and codes
+    keep their leading zeros; nothing becomes a formula."""
+    path = tmp_path / "typed.csv"
+    path.write_text("Encounter,MRN,Date of Service,CPT/HCPCS,Units,Dose,Start Time,Stop Time,"
+                    "NDC,Drug\n"
+                    "00123,000456,2026-03-02,96365,1,,10:00,2026-03-02 11:45,00069-0123-01,"
+                    "=1+1\n"
+                    "00123,000456,03/02/2026,J1745,40,400,,,00069-0123-01,Infliximab\n")
+    sheet = openpyxl.load_workbook(_marked(path))["typed"]
+    row2 = [c.value for c in sheet[2]][:10]
+    assert row2[:4] == ["00123", "000456", dt.datetime(2026, 3, 2), "96365"]
+    assert row2[4] == 1 and row2[6] == dt.time(10, 0)
+    assert row2[7] == dt.datetime(2026, 3, 2, 11, 45)
+    assert row2[8] == "00069-0123-01" and row2[9] == "=1+1"
+    assert sheet["C2"].number_format == "yyyy-mm-dd" and sheet["G2"].number_format == "hh:mm"
+    assert [c.value for c in sheet[3]][4:6] == [40, 400]
+    assert all(c.data_type != "f" for row in sheet.iter_rows() for c in row)
 
 
 @pytest.mark.parametrize("writer", ["package", "openpyxl"])

@@ -1,6 +1,11 @@
-"""Write the marked copy with openpyxl: it paints the mark plan onto a copy of the workbook.
+"""Write the marked copy: :func:`write_marked_copy` picks the writer.
 
-What is marked comes from :func:`scrubber.mark.plan.plan_marks`; this module only decides where
+Workbooks are marked by editing their package (:mod:`scrubber.mark.package`); a CSV input is
+first made a workbook with typed values (:mod:`scrubber.mark.csv_book`). openpyxl, in this
+module, is the fallback for what the package path refuses (it says why, in one line on
+stderr): rows or cells without references, prefixed XML, copies marked by older versions.
+
+With openpyxl, what is marked comes from :func:`scrubber.mark.plan.plan_marks`; this module only decides where
 it lands. A flagged row is filled across the sheet's used columns, ``Scrub Status`` and
 ``Scrub Findings`` included (they stay visibly part of their row when the sheet is scrolled
 right, as in copies written before the plan), then each flagged cell gets the stronger cell
@@ -30,8 +35,8 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from scrubber.io.errors import InputError
-from scrubber.io.reader import read_csv_grid
 from scrubber.mark import package
+from scrubber.mark.csv_book import write_typed_workbook
 from scrubber.mark.plan import ISSUES_HEADERS, OUR_RGBS, MarkPlan, plan_marks
 from scrubber.result import FileResult
 
@@ -90,7 +95,14 @@ def write_marked_copy(result: FileResult, source: str | Path, target: str | Path
 
 
 def _write(plan: MarkPlan, source: Path, temp: str) -> None:
-    """The package writer for workbooks; openpyxl for CSV inputs and what it cannot edit."""
+    """The package writer for workbooks, and for a CSV input made a typed workbook first;
+    openpyxl for what the package path cannot edit."""
+    if source.suffix.lower() == ".csv":
+        with tempfile.TemporaryDirectory(dir=Path(temp).parent) as folder:
+            book = str(Path(folder) / "typed.xlsx")
+            write_typed_workbook(source, plan.sheet, book)
+            package.write_package_copy(plan, book, temp)
+        return
     if source.suffix.lower() in (".xlsx", ".xlsm"):
         try:
             package.write_package_copy(plan, str(source), temp)
@@ -116,13 +128,6 @@ def _as_text(cells: tuple[Cell, ...]) -> None:
 
 
 def _load(source: Path, sheet: str) -> openpyxl.Workbook:
-    if source.suffix.lower() == ".csv":
-        book = openpyxl.Workbook()
-        book.active.title = sheet
-        for row in read_csv_grid(source):
-            book.active.append(row)
-            _as_text(book.active[book.active.max_row])
-        return book
     try:
         with warnings.catch_warnings():
             # openpyxl warns about parts it does not model (x14 validations, slicers); the
