@@ -69,19 +69,19 @@ def _result(findings=FINDINGS, line_rows=(5, 6, 7, 8, 9, 10)) -> FileResult:
                       findings=tuple(findings), line_rows=line_rows)
 
 
-PUSH_LINE = ("INF003 push-billed-as-infusion [Route, col I = 'IV push']: 96365 is an infusion "
-             "code but the route is 'IV push'. Fix: Bill 96375 (IV push of a new drug after the "
-             "initial service)")
-UNITS_LINE = ("INF016 drug-units-mismatch [Units, col F = '40']: 100 mg of infliximab is 10 "
-              "units of J1745, not 40. Fix: Bill 10 units")
-MUE_LINE = ("INF011 mue-exceeded [Units, col F = '40']: 40 units of J1745 exceed the MUE of 30. "
-            "Fix: Check the dose; bill at most 30 units")
-DX_LINE = ("INF014 invalid-diagnosis [Diagnosis 2, col D = 'K50']: K50 is a category, not a "
-           "billable code. Fix: Use a billable code under it: K50.00, K50.10")
-ADDON_LINE = ("INF008 addon-without-primary: 96366 is an add-on code with no primary infusion "
-              "in the encounter.")
-NO_STOP_LINE = ("INF001 missing-time [Stop Time, col H, empty]: 96365 is billed by time but the "
-                "line has no stop time. Fix: Enter the documented start and stop times")
+PUSH_LINE = ("Route (I = 'IV push'): 96365 is an infusion code but the route is 'IV push' -> "
+             "Bill 96375 (IV push of a new drug after the initial service) "
+             "[INF003 push-billed-as-infusion]")
+UNITS_LINE = ("Units (F = '40'): 100 mg of infliximab is 10 units of J1745, not 40 -> Bill 10 "
+              "units [INF016 drug-units-mismatch]")
+MUE_LINE = ("Units (F = '40'): 40 units of J1745 exceed the MUE of 30 -> Check the dose; bill "
+            "at most 30 units [INF011 mue-exceeded]")
+DX_LINE = ("Diagnosis 2 (D = 'K50'): K50 is a category, not a billable code -> Use a billable "
+           "code under it: K50.00, K50.10 [INF014 invalid-diagnosis]")
+ADDON_LINE = ("Line: 96366 is an add-on code with no primary infusion in the encounter "
+              "[INF008 addon-without-primary]")
+NO_STOP_LINE = ("Stop Time (H, empty): 96365 is billed by time but the line has no stop time "
+                "-> Enter the documented start and stop times [INF001 missing-time]")
 
 
 def test_rows_status_fill_and_findings_text_errors_first():
@@ -166,15 +166,15 @@ def test_long_values_and_line_breaks_stay_on_one_line():
     note = _finding("INF017", "missing-documentation", W, 5, "Notes", "K",
                     "given over\n2 hours " + "x" * 60, "Route missing\nfrom the order", None)
     assert plan_marks(_result(findings=(note,))).rows[0].findings == (
-        "INF017 missing-documentation [Notes, col K = 'given over 2 hours "
-        "xxxxxxxxxxxxxxxxxxxx…']: Route missing from the order.")
+        "Notes (K = 'given over 2 hours xxxxxxxxxxxxxxxxxxxx…'): Route missing from the "
+        "order [INF017 missing-documentation]")
 
 
 def test_findings_text_is_capped_at_the_excel_cell_limit_with_a_visible_note():
     # 400 findings of exactly 100 characters each: 101 per line with its newline.
-    many = [_finding("INF001", "missing-time", E, 5, None, None, None, "x" * 78, None)
+    many = [_finding("INF001", "missing-time", E, 5, None, None, None, "x" * 72, None)
             for _ in range(400)]
-    line = "INF001 missing-time: " + "x" * 78 + "."
+    line = "Line: " + "x" * 72 + " [INF001 missing-time]"
     assert len(line) == 100
     text = plan_marks(_result(findings=many)).rows[0].findings
     # 324 lines (32,723 characters) + a newline + the 38-character note = 32,762 <= 32,767;
@@ -196,7 +196,7 @@ def test_one_finding_longer_than_a_cell_is_cut_visibly():
     huge = _finding("INF001", "missing-time", E, 5, None, None, None, "y" * 40_000, None)
     alone = plan_marks(_result(findings=(huge,))).rows[0].findings
     assert len(alone) == CELL_TEXT_LIMIT
-    assert alone == ("INF001 missing-time: " + "y" * 40_000)[:CELL_TEXT_LIMIT - 1] + "…"
+    assert alone == ("Line: " + "y" * 40_000)[:CELL_TEXT_LIMIT - 1] + "…"
     with_next = plan_marks(_result(findings=(huge, replace(NO_STOP, row=5)))).rows[0].findings
     note = "\n… (1 more finding, see Issues sheet)"
     assert len(with_next) == CELL_TEXT_LIMIT and with_next.endswith("y…" + note)

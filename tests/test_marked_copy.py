@@ -88,10 +88,11 @@ def test_status_columns_fills_and_issues_sheet(workbook):
                                                                  "error", "OK"]
     assert sheet["M8"].value == plan_marks(result).rows[3].findings
     assert sheet["M8"].value.splitlines()[0].startswith(
-        "INF003 push-billed-as-infusion [Route, col I = 'IV push']: ")
+        "Route (I = 'IV push'): ")
+    assert sheet["M8"].value.splitlines()[0].endswith("[INF003 push-billed-as-infusion]")
     # one line per row (never spilling over the rows below); the full text is in Issues
     assert not sheet["M8"].alignment.wrap_text
-    assert sheet["M9"].value.startswith("INF001 missing-time [Stop Time, col H, empty]: ")
+    assert sheet["M9"].value.startswith("Stop Time (H, empty): ")
     # flagged cells (CPT D8, Route I8, Drug J8, Stop Time H9) stronger than their rows
     fills = {sheet.cell(r, c).coordinate: _rgb(sheet.cell(r, c))
              for r in (8, 9) for c in range(1, 14)}

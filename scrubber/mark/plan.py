@@ -182,15 +182,16 @@ def worst(severities: Iterable[Severity]) -> Severity:
 
 
 def finding_line(finding: Finding) -> str:
-    """One finding as a line of ``Scrub Findings``: rule, name, where, message and the fix.
+    """One finding as a line of ``Scrub Findings``: ``COLUMN: message -> suggestion`` and the
+    rule, so the analyst reads where, what and the fix first.
 
-    ``INF014 invalid-diagnosis [Diagnosis 2, col D = 'K50']: K50 is a category. Fix: ...``
+    ``Diagnosis 2 (D = 'K50'): K50 is a category -> Use K50.00 [INF014 invalid-diagnosis]``;
+    a finding about the whole line names ``Line``.
     """
-    where = _where(finding)
-    line = f"{finding.rule} {finding.name}{f' [{where}]' if where else ''}: " \
-           f"{_sentence(finding.message)}"
+    line = f"{_where(finding) or 'Line'}: {_clause(finding.message)}"
     if finding.suggestion:
-        line += f" Fix: {finding.suggestion}"
+        line += f" -> {_clause(finding.suggestion)}"
+    line += f" [{finding.rule} {finding.name}]"
     return " ".join(line.splitlines())  # one finding stays one line of the cell
 
 
@@ -260,22 +261,23 @@ def _issue_row(finding: Finding, sheet: str) -> IssueRow:
 
 
 def _where(finding: Finding) -> str:
-    parts = [p for p in (finding.column, finding.column_letter and f"col {finding.column_letter}")
-             if p]
-    if not parts:
+    """``Route (I = 'IV push')``, ``Stop Time (H, empty)``; "" when no column is named."""
+    if not finding.column and not finding.column_letter:
         return ""
-    where = ", ".join(parts)
+    name = finding.column or f"column {finding.column_letter}"
+    letter = finding.column_letter or ""
     if finding.value is None:
-        return f"{where}, empty"
+        return f"{name} ({letter + ', ' if letter else ''}empty)"
     value = " ".join(finding.value.split())
     if len(value) > _VALUE_SHOWN:
         value = value[:_VALUE_SHOWN - 1] + "…"
-    return f"{where} = '{value}'"
+    return f"{name} ({letter + ' = ' if letter else ''}'{value}')"
 
 
-def _sentence(text: str) -> str:
-    text = text.strip()
-    return text if text.endswith((".", "!", "?")) else f"{text}."
+def _clause(text: str) -> str:
+    """A message or suggestion as a clause: trimmed, without its closing full stop."""
+    text = " ".join(text.split())
+    return text[:-1] if text.endswith(".") and not text.endswith("..") else text
 
 
 def _more(count: int) -> str:
