@@ -5,13 +5,12 @@ first made a workbook with typed values (:mod:`scrubber.mark.csv_book`). openpyx
 module, is the fallback for what the package path refuses (it says why, in one line on
 stderr): rows or cells without references, prefixed XML, copies marked by older versions.
 
-With openpyxl, what is marked comes from :func:`scrubber.mark.plan.plan_marks`; this module only decides where
-it lands. A flagged row is filled across the sheet's used columns, ``Scrub Status`` and
-``Scrub Findings`` included (they stay visibly part of their row when the sheet is scrolled
-right, as in copies written before the plan), then each flagged cell gets the stronger cell
-fill. ``Scrub Status`` and ``Scrub Findings`` are added at
-the right of the header (or reused when an earlier scrub added them), and an ``Issues`` sheet
-lists every finding with a link to its cell.
+With openpyxl, what is marked comes from :func:`scrubber.mark.plan.plan_marks`; this module
+only decides where it lands. A flagged row is filled across the sheet's used columns,
+``Scrub Status`` and ``Scrub Findings`` included, then each flagged cell gets the stronger
+cell fill. ``Scrub Status`` and ``Scrub Findings`` are added at the right of the header (or
+reused when an earlier scrub added them), and an ``Issues`` sheet lists every finding with a
+link to its cell.
 
 The input file is only read. The copy keeps every original sheet, value, formula and style
 that openpyxl round-trips; scrubbing a marked copy again replaces the marks instead of
