@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from scrubber import __version__
+from scrubber import ScrubResult, __version__
 from scrubber.batch import BatchOptions, expand, scrub_many
 from scrubber.config import Config, ConfigError, split_names
 from scrubber.config_file import load_config
@@ -20,7 +20,7 @@ from scrubber.io.errors import InputError
 from scrubber.prepared import prepare
 from scrubber.reference.drugs import drug_table, find_drug
 from scrubber.reference.units import units_for
-from scrubber.render import SUFFIX_FORMATS, render
+from scrubber.render import fit_width, render, render_report, report_format
 from scrubber.render.suggestions import SUGGEST_RENDERERS
 from scrubber.rules import lookup
 from scrubber.suggest import suggest
@@ -71,7 +71,8 @@ def scrub(
     fmt: Annotated[str, typer.Option("--format", "-f", help="Output on stdout: text, json "
                                                             "or csv.")] = "text",
     report: Annotated[Path | None, typer.Option(help="Also write the report here; the "
-                                                        "format follows the suffix.")] = None,
+                                                        "suffix chooses the format: .json, "
+                                                        ".csv, .txt or .xlsx.")] = None,
     out: Annotated[str | None, typer.Option(help="Marked copy path, or a folder for the "
                                                     "marked copies.")] = None,
     no_mark: Annotated[bool, typer.Option("--no-mark", help="Do not write marked copies.")]
@@ -94,6 +95,7 @@ def scrub(
     """Scrub charge exports, write marked copies and report the findings."""
     if fmt not in ("text", "json", "csv"):
         raise _fail(f"unknown --format '{fmt}'; use text, json or csv")
+    report_fmt = _report_format(report)
     config = _config(config_path, payer, setting, mue, hcpcs).with_rules(split_names(select),
                                                                    split_names(ignore))
     try:
@@ -105,15 +107,43 @@ def scrub(
         raise _fail("no .xlsx, .xlsm or .csv files found in " + ", ".join(files))
     if out and len(paths) > 1 and Path(out).suffix.lower() in (".xlsx", ".xlsm"):
         raise _fail("--out names one file but there are several inputs; give a folder")
+    if report is not None and any(_same_file(report, path) for path in paths):
+        raise _fail(f"--report {report} is one of the inputs; give the report another name")
     result = scrub_many(paths, BatchOptions(prepared, sheet, not no_mark, out), jobs)
     for error in result.input_errors:
         _error_line(str(error))
-    if report is not None:
-        fmt_of_report = SUFFIX_FORMATS.get(report.suffix.lower(), "text")
-        _write_atomic(report, render(result, fmt_of_report))
-    sys.stdout.write(render(result, fmt))
-    code = result.exit_code
+    report_failed = report is not None and not _write_report(report, report_fmt, result)
+    sys.stdout.write(render(result, fmt, width=fit_width(sys.stdout)))
+    code = 2 if report_failed else result.exit_code
     raise typer.Exit(0 if exit_zero and code == 1 else code)
+
+
+def _report_format(report: Path | None) -> str | None:
+    """The report's format by its suffix, checked before anything is scrubbed or written."""
+    if report is None:
+        return None
+    try:
+        return report_format(report)
+    except ValueError as exc:
+        raise _fail(str(exc)) from None
+
+
+def _same_file(report: Path, path: str) -> bool:
+    try:
+        return report.resolve() == Path(path).resolve()
+    except OSError:
+        return False
+
+
+def _write_report(report: Path, fmt: str, result: ScrubResult) -> bool:
+    """Write the report file (a text report as wide as COLUMNS, else 100); False, with the
+    reason on stderr, when it cannot be written."""
+    try:
+        _write_atomic(report, render_report(result, fmt, width=fit_width(None)))
+    except OSError as exc:
+        _error_line(f"{report}: the report could not be written ({exc.strerror or exc})")
+        return False
+    return True
 
 
 @app.command("suggest")
@@ -201,16 +231,26 @@ def _config(path: Path | None, payer: str | None, setting: str | None,
     return config
 
 
-def _write_atomic(path: Path, text: str) -> None:
+def _write_atomic(path: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``: a
+    reader never sees half a report, and a failed write leaves the old one as it was."""
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as stream:
-            stream.write(text)
+        with os.fdopen(handle, "wb") as stream:
+            if hasattr(os, "fchmod"):  # mkstemp's 0600 would otherwise stay on the report
+                os.fchmod(stream.fileno(), 0o666 & ~_umask())
+            stream.write(data)
         os.replace(temp, path)
     finally:
         if os.path.exists(temp):
             os.unlink(temp)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
 
 
 # --- scrubber addin: delivery of the Excel add-in (needs the [excel] extra) -------------------

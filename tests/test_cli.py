@@ -8,12 +8,15 @@ import json
 import shutil
 import subprocess
 import sys
+import zipfile
 
+import openpyxl
+import pytest
 from typer.testing import CliRunner
 
 from scrubber import Config, __version__, scrub
 from scrubber.cli import app
-from tests.conftest import SAMPLES
+from tests.conftest import HEADERS, ROWS, SAMPLES, make_workbook
 
 runner = CliRunner()
 
@@ -56,7 +59,8 @@ def test_report_files_match_stdout(workbook, tmp_path):
         report = tmp_path / f"report{suffix}"
         result = runner.invoke(app, ["scrub", str(workbook), "--no-mark", "-f", fmt,
                                      "--report", str(report)])
-        assert report.read_text() == result.stdout
+        # the CSV file starts with a byte-order mark for Excel (test_csv_report_has_a_byte_...)
+        assert report.read_text(encoding="utf-8-sig") == result.stdout
 
 
 def test_csv_has_one_finding_a_line(workbook):
@@ -151,3 +155,92 @@ def test_same_named_inputs_do_not_overwrite_each_others_copies(workbook, tmp_pat
     assert "would overwrite the one of" in result.stderr
     assert [p.name for p in out.iterdir()] == ["export.scrubbed.xlsx"]
     assert [f["path"] for f in json.loads(result.stdout)["files"]] == [str(workbook)]
+
+
+# --report by suffix (issue 10)
+
+def _findings_rows(json_text):
+    """The JSON report's findings in the Excel report's column order."""
+    from scrubber.render.xlsx_report import FIELDS
+
+    return [[{"path": f["path"], "sheet": f["sheet"], **finding}[key] for key, _, _ in FIELDS]
+            for f in json.loads(json_text)["files"] for finding in f["findings"]]
+
+
+def test_xlsx_report_is_an_excel_workbook_of_the_findings(workbook, tmp_path):
+    report = tmp_path / "reports" / "findings.xlsx"
+    result = runner.invoke(app, ["scrub", str(workbook), "--no-mark", "-f", "json",
+                                 "--report", str(report)])
+    assert result.exit_code == 1
+    assert zipfile.is_zipfile(report)
+    book = openpyxl.load_workbook(report)
+    assert book.sheetnames == ["Findings", "Summary"]
+    rows = [list(r) for r in book["Findings"].iter_rows(min_row=2, values_only=True)]
+    assert rows == _findings_rows(result.stdout)
+    assert [p.name for p in report.parent.iterdir()] == ["findings.xlsx"]  # no temp file left
+
+
+@pytest.mark.parametrize("name", ["findings.xls", "findings.pdf", "findings", "findings.log"])
+def test_other_report_suffixes_are_refused_before_anything_is_written(workbook, tmp_path, name):
+    report = tmp_path / name
+    result = runner.invoke(app, ["scrub", str(workbook), "--report", str(report)])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.startswith(f"error: cannot write the report {report} as ")
+    assert result.stderr.endswith("the suffix chooses the format: .json, .csv, .txt, .xlsx\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["export.xlsx"]  # no marked copy
+
+
+def test_csv_report_has_a_byte_order_mark_for_excel(tmp_path):
+    rows = [list(r) for r in ROWS]
+    rows[3][9] = "Ondansétron"  # the push without a drug line: quoted in the message
+    source = make_workbook(tmp_path / "accents.xlsx", rows=rows)
+    report = tmp_path / "findings.csv"
+    result = runner.invoke(app, ["scrub", str(source), "--no-mark", "-f", "csv",
+                                 "--report", str(report)])
+    data = report.read_bytes()
+    assert data.startswith(b"\xef\xbb\xbf") and not result.stdout.startswith("\ufeff")
+    assert data[3:].decode("utf-8") == result.stdout
+    values = [r["value"] for r in csv.DictReader(io.StringIO(data.decode("utf-8-sig")))]
+    assert "Ondansétron" in values
+
+
+def test_text_report_fits_columns(workbook, tmp_path):
+    report = tmp_path / "findings.txt"
+    result = runner.invoke(app, ["scrub", str(workbook), "--no-mark", "--report", str(report)],
+                           env={"COLUMNS": "60"})
+    lines = result.stdout.splitlines()
+    assert max(len(line) for line in lines) <= 60
+    assert "  row 8, col I  E200  INF003 push-billed-as-infusion  error" in lines
+    assert report.read_text(encoding="utf-8") == result.stdout
+
+
+def test_report_never_overwrites_an_input(workbook, tmp_path):
+    before = workbook.read_bytes()
+    copy = tmp_path / "copy.csv"
+    copy.write_text(",".join(HEADERS) + "\n", encoding="utf-8")
+    for target in (workbook, tmp_path / "." / "copy.csv"):
+        result = runner.invoke(app, ["scrub", str(workbook), str(copy), "--no-mark",
+                                     "--report", str(target)])
+        assert result.exit_code == 2
+        assert result.stderr == f"error: --report {target} is one of the inputs; give the " \
+                                "report another name\n"
+    assert workbook.read_bytes() == before
+
+
+def test_a_report_that_cannot_be_written_leaves_the_old_one(workbook, tmp_path, monkeypatch):
+    report = tmp_path / "out" / "findings.json"
+    report.parent.mkdir()
+    report.write_text("the previous report")
+
+    def full_disk(src, dst):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("scrubber.cli.os.replace", full_disk)
+    result = runner.invoke(app, ["scrub", str(workbook), "--no-mark", "-f", "json",
+                                 "--report", str(report)])
+    assert result.exit_code == 2
+    assert result.stderr == f"error: {report}: the report could not be written (No space " \
+                            "left on device)\n"
+    assert json.loads(result.stdout) == scrub(str(workbook)).to_dict()  # findings still shown
+    assert [p.name for p in report.parent.iterdir()] == ["findings.json"]
+    assert report.read_text() == "the previous report"

@@ -10,14 +10,29 @@ import io
 import json
 import os
 import re
+import shutil
+import subprocess
+import zipfile
 from pathlib import Path
 
+import openpyxl
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from openpyxl.chart import BarChart
+from python_calamine import CalamineWorkbook
 
 from scrubber import scrub
 from scrubber.findings import Finding, Severity
-from scrubber.render import RENDERERS, render
+from scrubber.render import (
+    RENDERERS,
+    fit_width,
+    render,
+    render_report,
+    report_format,
+    xlsx_report,
+)
 from scrubber.render.csv_report import render_csv
 from scrubber.render.json_report import render_json
 from scrubber.render.text_report import render_text
@@ -125,3 +140,225 @@ def test_csv_report_never_hands_a_spreadsheet_a_formula(value, shown):
     rows = list(csv.DictReader(io.StringIO(render_csv(_quoting(value)))))
     assert [(r["value"], r["encounter"], r["sheet"]) for r in rows] == [(shown, shown, shown)]
     assert rows[0]["message"] == f"No drug line for {value} in the encounter"
+
+
+# Report files by suffix, the Excel report and its round trips (issue 10).
+
+NASTY = ["=HYPERLINK(\"http://x\",\"y\")", "+cmd|' /C calc'!A0", "@SUM(A1:A3)", "-x", "#N/A",
+         "#DIV/0!", "\t=1+1", "E1\x1b[2J\x07", "nul\x00byte", "cr\rlf\r\nend",
+         "lit_x0041_", "_x005F_", "_xABCD\x01", "Méthotrexate – ünïcode 😀", " padded ", "-5",
+         "x\x85y\x9b\x7f", "_x0080_"]
+#: not text at all: the Excel report holds U+FFFD for these
+NOT_TEXT = ["\ufffeX\uffff", "lone \ud800 surrogate"]
+
+
+def _ooxml_decode(text):
+    """How Excel reads stored text: ``_xHHHH_`` is the character HHHH (openpyxl does not)."""
+    return re.sub(r"_x([0-9A-Fa-f]{4})_", lambda m: chr(int(m.group(1), 16)), text)
+
+
+def _expected_rows(result):
+    """The JSON report's findings as the Excel report's rows, in its column order."""
+    from scrubber.render.xlsx_report import FIELDS
+
+    files = json.loads(render_json(result))["files"]
+    return [[{"path": f["path"], "sheet": f["sheet"], **finding}[key] for key, _, _ in FIELDS]
+            for f in files for finding in f["findings"]]
+
+
+def _openpyxl_rows(data, sheet="Findings"):
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    return [[_ooxml_decode(v) if isinstance(v, str) else v for v in row]
+            for row in book[sheet].iter_rows(values_only=True)]
+
+
+def _calamine_rows(data, sheet="Findings"):
+    book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+    return [[None if v == "" else int(v) if isinstance(v, float) and v.is_integer() else v
+             for v in row] for row in book.get_sheet_by_name(sheet).to_python()]
+
+
+@pytest.mark.parametrize(("name", "fmt"), [("r.json", "json"), ("r.CSV", "csv"),
+                                           ("out/r.txt", "text"), ("r.xlsx", "xlsx")])
+def test_report_format_follows_the_suffix(name, fmt):
+    assert report_format(name) == fmt
+
+
+@pytest.mark.parametrize("name", ["r.xls", "r.pdf", "r", "r.log", "r.xlsm", "r.json.bak"])
+def test_any_other_report_suffix_is_refused_with_the_supported_ones(name):
+    with pytest.raises(ValueError, match=r"\.json, \.csv, \.txt, \.xlsx$"):
+        report_format(name)
+
+
+def test_csv_report_file_starts_with_a_byte_order_mark():
+    result = _quoting("Méthotrexate", "=1+1")
+    data = render_report(result, "csv")
+    assert data.startswith(b"\xef\xbb\xbf")
+    assert data[3:].decode("utf-8") == render_csv(result)  # formula-neutralised as before
+    rows = list(csv.DictReader(io.StringIO(data.decode("utf-8-sig"))))
+    assert [r["value"] for r in rows] == ["Méthotrexate", "'=1+1"]
+    assert render_report(result, "json").decode("utf-8") == render_json(result)
+
+
+@pytest.mark.parametrize("texts", [None, NASTY], ids=["shared", "nasty"])
+def test_xlsx_report_reads_back_as_the_json_findings(result, texts):
+    result = result if texts is None else _quoting(*texts)
+    data = render_report(result, "xlsx")
+    from scrubber.render.xlsx_report import FIELDS
+
+    header = [h for _, h, _ in FIELDS]
+    expected = [header, *_expected_rows(result)]
+    assert _openpyxl_rows(data) == expected
+    assert _calamine_rows(data) == expected
+    if texts is not None:
+        assert [row[9] for row in expected[1:]] == texts  # the values themselves, unchanged
+
+
+def test_xlsx_report_holds_a_replacement_character_for_what_is_not_text():
+    result = _quoting(*NOT_TEXT)
+    data = render_report(result, "xlsx")
+    expected = [[re.sub("[\ud800-\udfff\ufffe\uffff]", "\ufffd", v) if isinstance(v, str)
+                 else v for v in row] for row in _expected_rows(result)]
+    assert expected[0][9] == "\ufffdX\ufffd"
+    assert _openpyxl_rows(data)[1:] == _calamine_rows(data)[1:] == expected
+
+
+def test_xlsx_report_never_holds_a_formula_or_an_error_value():
+    data = render_report(_quoting(*NASTY), "xlsx")
+    with zipfile.ZipFile(io.BytesIO(data)) as package:
+        sheet = package.read("xl/worksheets/sheet1.xml").decode("utf-8")
+    assert "<f>" not in sheet and "<f " not in sheet and 't="e"' not in sheet
+    cells = openpyxl.load_workbook(io.BytesIO(data))["Findings"]
+    assert {c.data_type for row in cells.iter_rows(min_row=2) for c in row
+            if c.column_letter != "C"} == {"s"}
+
+
+def test_xlsx_report_has_a_findings_table_a_rule_summary_and_a_bar_chart(result):
+    book = openpyxl.load_workbook(io.BytesIO(render_report(result, "xlsx")))
+    assert book.sheetnames == ["Findings", "Summary"]
+    findings, summary = book["Findings"], book["Summary"]
+    table = findings.tables["Findings"]
+    assert (table.ref, table.autoFilter.ref, table.headerRowCount) == ("A1:L5", "A1:L5", 1)
+    assert [c.name for c in table.tableColumns] == [c.value for c in findings[1]]
+    assert findings.freeze_panes == "A2"
+    rules = summary.tables["RuleSummary"]
+    assert (rules.ref, rules.autoFilter.ref) == ("A1:E5", "A1:E5")
+    per_rule = {row[1]: row[4] for row in summary.iter_rows(min_row=2, max_row=5,
+                                                            values_only=True)}
+    assert per_rule == result.summary()["by_rule"]
+    assert [row[:2] for row in summary.iter_rows(min_row=7, max_row=11, values_only=True)] == [
+        ("Files", 1), ("Lines", 6), ("Skipped rows", 0), ("Errors", 4), ("Warnings", 0)]
+    (chart,) = summary._charts
+    assert isinstance(chart, BarChart) and chart.type == "bar"
+    (series,) = chart.series
+    assert series.val.numRef.f == "'Summary'!$E$2:$E$5"
+    assert series.cat.numRef.f == "'Summary'!$B$2:$B$5"
+
+
+def test_xlsx_report_of_a_clean_run_has_an_empty_table_and_no_chart():
+    clean = ScrubResult((FileResult("clean.xlsx", "Charges", 1, 3, ()),))
+    data = render_report(clean, "xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert book["Findings"].tables["Findings"].ref == "A1:L2"
+    assert _calamine_rows(data)[1:] == []
+    assert book["Summary"]._charts == []
+    assert book["Summary"]["A4"].value == "Files" and book["Summary"]["B4"].value == 1
+
+
+def test_xlsx_report_continues_on_another_sheet_past_the_row_limit(monkeypatch):
+    monkeypatch.setattr(xlsx_report, "SHEET_ROWS", 4)
+    many = _quoting(*(f"E{i}" for i in range(10)))
+    data = render_report(many, "xlsx")
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["Findings", "Findings 2", "Findings 3", "Summary"]
+    assert [book[s].tables.items()[0][0] for s in book.sheetnames[:3]] == [
+        "Findings", "Findings2", "Findings3"]
+    rows = [row for s in book.sheetnames[:3] for row in _calamine_rows(data, s)[1:]]
+    assert rows == _expected_rows(many)
+
+
+@given(st.text())
+def test_ooxml_text_reads_back_as_written(text):
+    stored = xlsx_report.ooxml_text(text)
+    assert _ooxml_decode(stored) == text
+    assert not re.search(r"[\x00-\x08\x0b\x0c\x0e-\x1f\r\ud800-\udfff\ufffe\uffff]", stored)
+
+
+def test_text_past_the_cell_limit_is_cut_and_marked():
+    for text in ("x" * 40_000, "\x01" * 10_000, "ab" * 16_384):
+        stored = xlsx_report.ooxml_text(text)
+        assert len(stored) <= 32_767 and _ooxml_decode(stored).endswith("…")
+        assert text.startswith(_ooxml_decode(stored)[:-1])
+    assert xlsx_report.ooxml_text("y" * 32_767) == "y" * 32_767
+
+
+@pytest.mark.skipif(shutil.which("soffice") is None and not os.environ.get("CI"),
+                    reason="LibreOffice (soffice) is not installed; .ci/run installs it")
+def test_libreoffice_reads_the_xlsx_report_as_the_json_findings(tmp_path):
+    assert shutil.which("soffice"), "CI must install LibreOffice (see .ci/run)"
+    result = _quoting(*[t for t in NASTY if "\x00" not in t])  # LO's CSV export stops at NUL
+    (tmp_path / "report.xlsx").write_bytes(render_report(result, "xlsx"))
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation={(tmp_path / 'p').as_uri()}",
+                    "--convert-to", "csv:Text - txt - csv (StarCalc):44,34,76,1", "--outdir",
+                    str(tmp_path / "lo"), str(tmp_path / "report.xlsx")],
+                   check=True, capture_output=True, timeout=180)
+    with open(tmp_path / "lo" / "report.csv", encoding="utf-8", newline="") as stream:
+        rows = list(csv.reader(stream))
+    # a cell's line breaks are paragraph breaks to LibreOffice, which it writes back as \n
+    expected = [["" if v is None else re.sub(r"\r\n?", "\n", str(v)) for v in row]
+                for row in _expected_rows(result)]
+    assert rows[1:] == expected
+
+
+# The text report fits the width it is given (a terminal's, COLUMNS, or 100).
+
+LONG = Finding(rule="INF010", name="hydration-not-separately-billable", severity=Severity.WARNING,
+               message="96360 hydration on row 12 runs alongside the chemotherapy infusion "
+                       "96413 and is not separately billable under NCCI", suggestion=None,
+               sheet="Charges", row=1_048_576, column="CPT/HCPCS", column_letter="XFD",
+               value="96360", encounter="V2600007-ENCOUNTER-WITH-A-LONG-ID")
+
+
+@pytest.mark.parametrize("width", [40, 50, 60, 80, 100, 106, 120])
+def test_text_report_fits_its_width_and_never_splits_a_word(result, width):
+    both = ScrubResult((*result.files, FileResult("long.xlsx", "Charges", 1, 1, (LONG,))))
+    out = render_text(both, width=width)
+    assert max(len(line) for line in out.splitlines()) <= width
+    words = set(out[:out.rindex("Summary")].split())  # the summary repeats each rule name
+    for finding in both.findings:
+        text = f"{finding.rule} {finding.name} {finding.message} {finding.suggestion or ''}"
+        assert set(text.split()) <= words, width
+    assert re.search(r"^  row 1048576, col XFD\b|^1048576 +XFD ", out, re.M)
+
+
+def test_text_report_is_a_table_when_wide_and_blocks_when_narrow(result):
+    wide, narrow = render_text(result, width=140), render_text(result, width=80)
+    assert re.search(r"^Row +Col +Encounter +Rule +Severity +Message +Suggestion$", wide, re.M)
+    assert re.search(r"^  row 8, col I  E200  INF003 push-billed-as-infusion  error$", narrow,
+                     re.M)
+    assert "      Suggestion: Bill 96375 (IV push of a new drug after the initial service)\n" \
+        in narrow
+
+
+def test_text_width_follows_columns_then_the_terminal_then_100(monkeypatch):
+    monkeypatch.delenv("COLUMNS", raising=False)
+    assert fit_width(io.StringIO()) == fit_width(None) == 100
+    monkeypatch.setenv("COLUMNS", "73")
+    assert fit_width(io.StringIO()) == fit_width(None) == 73
+    monkeypatch.setenv("COLUMNS", "12")
+    assert fit_width(None) == 40  # narrower than anything reads well
+    monkeypatch.setenv("COLUMNS", "wide")
+    assert fit_width(None) == 100
+
+
+@pytest.mark.skipif(not hasattr(os, "openpty"), reason="needs a pseudo-terminal (POSIX)")
+def test_text_width_is_the_terminals(monkeypatch):
+    import fcntl
+    import struct
+    import termios
+
+    monkeypatch.delenv("COLUMNS", raising=False)
+    leader, follower = os.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 87, 0, 0))
+    with os.fdopen(leader, "rb"), os.fdopen(follower, "w") as terminal:
+        assert fit_width(terminal) == 87
