@@ -5,7 +5,7 @@ One bad file never stops the run: it becomes an :class:`InputError` with a one-l
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +30,7 @@ class BatchOptions:
     sheet: str | None = None
     mark: bool = True
     out: str | None = None
+    quiet: bool = False  # no notes on stderr (errors are still reported by the caller)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "config", prepare(self.config))
@@ -54,14 +55,21 @@ def expand(paths: Iterable[str]) -> list[str]:
 
 
 Outcome = tuple[FileResult | None, InputError | None]
+#: what a caller hears as files are done: (path, its findings or None, its problem or None,
+#: the marked copy written or None).
+Done = Callable[[str, FileResult | None, InputError | None, Path | None], None]
+#: the phase one file has reached ("checking", "writing"), for a progress display.
+Phase = Callable[[str, str], None]
 
 
-def scrub_one(path: str, options: BatchOptions) -> Outcome:
+def scrub_one(path: str, options: BatchOptions, phase: Phase | None = None) -> Outcome:
     """Scrub one file and write its marked copy.
 
     Returns the findings (None when the file could not be read) and the problem, if any: a
     marked copy that cannot be written is reported without losing the file's findings.
     """
+    if phase is not None:
+        phase(path, "checking")
     try:
         result = scrub(path, options.config, sheet=options.sheet).files[0]
     except InputError as exc:
@@ -72,8 +80,10 @@ def scrub_one(path: str, options: BatchOptions) -> Outcome:
     if not options.mark:
         return result, None
     target = marked_path(path, options.out)
+    if phase is not None:
+        phase(path, "writing")
     try:
-        write_marked_copy(result, path, target)
+        write_marked_copy(result, path, target, quiet=options.quiet)
     except InputError as exc:
         return result, exc
     except Exception as exc:  # a full disk or a read-only folder must not lose the findings
@@ -82,21 +92,27 @@ def scrub_one(path: str, options: BatchOptions) -> Outcome:
     return result, None
 
 
-def scrub_many(paths: list[str], options: BatchOptions, jobs: int = 1) -> ScrubResult:
+def scrub_many(paths: list[str], options: BatchOptions, jobs: int = 1, *,
+               done: Done | None = None, phase: Phase | None = None) -> ScrubResult:
     """Scrub files in order (``jobs`` > 1 uses that many worker processes).
 
     Two inputs whose marked copies would land on one path (same name, one --out folder) are
     not both written: the later one is reported instead of silently overwriting the first.
+    ``done`` hears each file as it finishes (with the marked copy written, if any);
+    ``phase`` hears each file's phases (only when files run in this process).
     """
     files: list[FileResult] = []
     errors: list[InputError] = []
     paths, clashes = _without_clashes(paths, options)
     errors.extend(clashes)
-    for result, error in _run(paths, options, jobs):
+    for path, (result, error) in zip(paths, _run(paths, options, jobs, phase), strict=True):
         if result is not None:
             files.append(result)
         if error is not None:
             errors.append(error)
+        if done is not None:
+            written = result is not None and error is None and options.mark
+            done(path, result, error, marked_path(path, options.out) if written else None)
     return ScrubResult(tuple(files), tuple(errors),
                        reference=prepare(options.config).reference.quarter)
 
@@ -119,10 +135,11 @@ def _without_clashes(paths: list[str], options: BatchOptions) -> tuple[list[str]
     return kept, clashes
 
 
-def _run(paths: list[str], options: BatchOptions, jobs: int) -> Iterator[Outcome]:
+def _run(paths: list[str], options: BatchOptions, jobs: int,
+         phase: Phase | None = None) -> Iterator[Outcome]:
     if jobs <= 1 or len(paths) <= 1:
         for path in paths:
-            yield scrub_one(path, options)
+            yield scrub_one(path, options, phase)
         return
     with ProcessPoolExecutor(max_workers=jobs) as pool:
         yield from pool.map(scrub_one, paths, [options] * len(paths), chunksize=4)

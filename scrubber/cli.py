@@ -21,6 +21,7 @@ from scrubber.prepared import prepare
 from scrubber.reference.drugs import drug_table, find_drug
 from scrubber.reference.units import units_for
 from scrubber.render import fit_width, render, render_report, report_format
+from scrubber.render.progress import RunProgress
 from scrubber.render.suggestions import SUGGEST_RENDERERS
 from scrubber.rules import lookup
 from scrubber.suggest import suggest
@@ -91,6 +92,8 @@ def scrub(
     exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when there are "
                                             "error findings (input errors still exit 2).")]
     = False,
+    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Nothing on stderr but errors "
+                                        "(no progress, no 'wrote' lines, no notes).")] = False,
 ) -> None:
     """Scrub charge exports, write marked copies and report the findings."""
     if fmt not in ("text", "json", "csv"):
@@ -109,7 +112,9 @@ def scrub(
         raise _fail("--out names one file but there are several inputs; give a folder")
     if report is not None and any(_same_file(report, path) for path in paths):
         raise _fail(f"--report {report} is one of the inputs; give the report another name")
-    result = scrub_many(paths, BatchOptions(prepared, sheet, not no_mark, out), jobs)
+    options = BatchOptions(prepared, sheet, not no_mark, out, quiet=quiet)
+    with RunProgress(len(paths), quiet=quiet) as progress:
+        result = scrub_many(paths, options, jobs, done=progress.done, phase=progress.phase)
     for error in result.input_errors:
         _error_line(str(error))
     report_failed = report is not None and not _write_report(report, report_fmt, result)

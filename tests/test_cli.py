@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import zipfile
+from pathlib import Path
 
 import openpyxl
 import pytest
@@ -108,8 +109,10 @@ def test_batch_goes_on_past_bad_files(workbook, tmp_path):
     result = runner.invoke(app, ["scrub", str(bad), str(folder), "-f", "json", "--out",
                                  str(tmp_path / "marked"), "--jobs", "2"])
     assert result.exit_code == 2
-    assert result.stderr.strip() == f"error: {bad}: not an Excel workbook (the file is not an " \
-                                    ".xlsx package)"
+    marked = tmp_path / "marked"
+    assert result.stderr.splitlines() == [
+        f"wrote {marked / 'a.scrubbed.xlsx'}", f"wrote {marked / 'b.scrubbed.xlsx'}",
+        f"error: {bad}: not an Excel workbook (the file is not an .xlsx package)"]
     data = json.loads(result.stdout)
     assert [f["path"] for f in data["files"]] == [str(folder / "a.xlsx"), str(folder / "b.xlsx")]
     assert sorted(p.name for p in (tmp_path / "marked").iterdir()) == [
@@ -244,3 +247,35 @@ def test_a_report_that_cannot_be_written_leaves_the_old_one(workbook, tmp_path, 
     assert json.loads(result.stdout) == scrub(str(workbook)).to_dict()  # findings still shown
     assert [p.name for p in report.parent.iterdir()] == ["findings.json"]
     assert report.read_text() == "the previous report"
+
+
+def test_stderr_says_where_each_copy_went_and_quiet_silences_it(workbook, tmp_path):
+    """stdout holds only the report; stderr names each marked copy; --quiet leaves only
+    errors there."""
+    out = tmp_path / "out"
+    loud = CliRunner().invoke(app, ["scrub", str(workbook), "--format", "json", "--out",
+                                    str(out)])
+    assert json.loads(loud.stdout)["files"]
+    copy = out / "export.scrubbed.xlsx"
+    assert f"wrote {copy}" in loud.stderr
+    quiet = CliRunner().invoke(app, ["scrub", str(workbook), "--format", "json", "--out",
+                                     str(out), "--quiet", str(tmp_path / "missing.xlsx")])
+    assert json.loads(quiet.stdout)["files"]
+    assert "wrote" not in quiet.stderr
+    assert quiet.stderr.startswith("error: ") and "missing.xlsx" in quiet.stderr
+
+
+def test_batch_reports_each_file_and_its_phases(workbook, tmp_path):
+    from scrubber.batch import BatchOptions, scrub_many
+
+    heard, phases = [], []
+    result = scrub_many([str(workbook), str(tmp_path / "nope.xlsx")],
+                        BatchOptions(Config(), out=str(tmp_path / "o")),
+                        done=lambda path, found, error, written: heard.append(
+                            (Path(path).name, found is not None, error is not None,
+                             written.name if written else None)),
+                        phase=lambda path, name: phases.append((Path(path).name, name)))
+    assert heard == [("export.xlsx", True, False, "export.scrubbed.xlsx"),
+                     ("nope.xlsx", False, True, None)]
+    assert phases[:2] == [("export.xlsx", "checking"), ("export.xlsx", "writing")]
+    assert len(result.files) == 1

@@ -64,8 +64,12 @@ def marked_path(source: str | Path, out: str | Path | None = None) -> Path:
     return out / name
 
 
-def write_marked_copy(result: FileResult, source: str | Path, target: str | Path) -> Path:
+def write_marked_copy(result: FileResult, source: str | Path, target: str | Path, *,
+                      quiet: bool = False) -> Path:
     """Write the marked copy of ``source`` to ``target`` atomically and return ``target``.
+
+    When the package path cannot edit the workbook, openpyxl marks it and a one-line note
+    says so on stderr (``quiet`` keeps it silent).
 
     Raises:
         InputError: the target is the input itself, or the workbook cannot be loaded.
@@ -85,7 +89,7 @@ def write_marked_copy(result: FileResult, source: str | Path, target: str | Path
                                     dir=target.parent)
     os.close(handle)
     try:
-        _write(plan, source, temp)
+        _write(plan, source, temp, quiet)
         os.replace(temp, target)
     finally:
         if os.path.exists(temp):
@@ -93,7 +97,7 @@ def write_marked_copy(result: FileResult, source: str | Path, target: str | Path
     return target
 
 
-def _write(plan: MarkPlan, source: Path, temp: str) -> None:
+def _write(plan: MarkPlan, source: Path, temp: str, quiet: bool) -> None:
     """The package writer for workbooks, and for a CSV input made a typed workbook first;
     openpyxl for what the package path cannot edit."""
     if source.suffix.lower() == ".csv":
@@ -107,8 +111,9 @@ def _write(plan: MarkPlan, source: Path, temp: str) -> None:
             package.write_package_copy(plan, str(source), temp)
             return
         except package.Unsupported as why:
-            sys.stderr.write(f"note: {source}: marked with openpyxl ({why}); charts, images "
-                             f"and comments may not be kept\n")
+            if not quiet:
+                sys.stderr.write(f"note: {source}: marked with openpyxl ({why}); charts, images "
+                                 f"and comments may not be kept\n")
         except (zipfile.BadZipFile, KeyError, ValueError, UnicodeDecodeError) as exc:
             raise InputError(str(source), f"the workbook cannot be copied "
                                           f"({type(exc).__name__})") from None
