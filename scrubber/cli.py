@@ -94,13 +94,16 @@ def scrub(
     = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Nothing on stderr but errors "
                                         "(no progress, no 'wrote' lines, no notes).")] = False,
+    baseline: Annotated[Path | None, typer.Option(help="An earlier JSON report: its findings "
+                                                       "are reported as waived where they "
+                                                       "recur.")] = None,
 ) -> None:
     """Scrub charge exports, write marked copies and report the findings."""
     if fmt not in ("text", "json", "csv"):
         raise _fail(f"unknown --format '{fmt}'; use text, json or csv")
     report_fmt = _report_format(report)
-    config = _config(config_path, payer, setting, mue, hcpcs).with_rules(split_names(select),
-                                                                   split_names(ignore))
+    config = _config(config_path, payer, setting, mue, hcpcs, baseline).with_rules(
+        split_names(select), split_names(ignore))
     try:
         prepared = prepare(config)  # rules and reference tables, once for every file
     except ConfigError as exc:
@@ -225,10 +228,11 @@ def show_rule(name: Annotated[str, typer.Argument(help="Rule name or ID.")]) -> 
 
 
 def _config(path: Path | None, payer: str | None, setting: str | None,
-            mue: Path | None, hcpcs: Path | None) -> Config:
+            mue: Path | None, hcpcs: Path | None, baseline: Path | None = None) -> Config:
     """The config file (found or given), its payer profile, then the command line."""
     overrides = {"setting": setting, "mue": str(mue) if mue else None,
-                 "hcpcs": str(hcpcs) if hcpcs else None}
+                 "hcpcs": str(hcpcs) if hcpcs else None,
+                 "baseline": str(baseline) if baseline else None}
     try:
         config = load_config(path, payer=payer, overrides=overrides)
     except ConfigError as exc:

@@ -46,6 +46,8 @@ class Config:
         required_documentation: fields an administration line must fill (drug, dose, route,
             ordering_provider, site; site only for infusions), where the sheet has them.
         payer: the payer profile these settings came from (reported, not used).
+        baseline: an earlier JSON report whose findings are waived where they recur
+            (scrubber.waivers).
     """
 
     select: tuple[str, ...] = ()
@@ -66,6 +68,7 @@ class Config:
     required_documentation: tuple[str, ...] = ("drug", "dose", "route", "ordering_provider",
                                                "site")
     payer: str | None = None
+    baseline: str | None = None
 
     def __post_init__(self) -> None:
         for name in ("push_max_minutes", "midnight_max_gap_minutes", "max_duration_minutes"):

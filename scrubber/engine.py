@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from scrubber import waivers
 from scrubber.config import Config
 from scrubber.fields import MULTI_FIELDS
 from scrubber.findings import Finding, Severity
@@ -119,9 +120,13 @@ def scrub_table(table: Table, prepared: Prepared | Profile | Config) -> FileResu
             findings.append(_rule_failed(rule, exc, table, config))
     findings = resolve(_merge_same_cell(findings))
     findings.sort(key=lambda f: f.sort_key)
+    waive = lines["waive"].dropna()
+    findings, waived, problems = waivers.apply(
+        findings, {int(row): str(text) for row, text in waive.items()}, profile.baseline)
     return FileResult(table.source, table.sheet, table.header_row, len(lines), tuple(findings),
                       tuple(int(r) for r in lines.index),
-                      tuple(SkippedRow(r, why) for r, why in skipped), tuple(failed))
+                      tuple(SkippedRow(r, why) for r, why in skipped), tuple(failed),
+                      tuple(waived), tuple(problems))
 
 
 #: fields without which a rule cannot judge anything; a missing column of any other field

@@ -49,6 +49,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "primary": ("Primary", "Primary Reason", "Primary Service"),
     "place_of_service": ("Place of Service", "POS", "Place of Svc"),
     "ndc": ("NDC", "NDC Code", "National Drug Code", "NDC Number"),
+    # an analyst's waivers: rules accepted on this line (scrubber.waivers)
+    "waive": ("Scrub Waive", "Waive", "Waiver", "Scrub Waiver", "Waived"),
 }
 
 #: fields whose several columns are joined into one list (e.g. Modifier 1 .. Modifier 4).

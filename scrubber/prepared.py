@@ -20,6 +20,7 @@ import pandas as pd
 from scrubber.config import Config
 from scrubber.reference.tables import Reference, load_reference
 from scrubber.rules import Rule, selected_rules
+from scrubber.waivers import Baseline
 
 #: rules that read diagnoses (the ICD-10-CM set is loaded only for them).
 _DIAGNOSIS_RULES = frozenset({"invalid-diagnosis"})
@@ -32,6 +33,7 @@ class Profile:
     config: Config
     rules: tuple[Rule, ...]
     reference: Reference
+    baseline: Baseline | None = None
 
 
 @dataclass(frozen=True)
@@ -72,7 +74,8 @@ def prepare_profile(config: Config, tables: Mapping[str, pd.DataFrame] | None = 
     reference = load_reference(mue=config.mue, hcpcs=config.hcpcs,
                                icd10=any(r.name in _DIAGNOSIS_RULES for r in rules),
                                mue_table=tables.get("mue"), hcpcs_table=tables.get("hcpcs"))
-    return Profile(config, rules, reference)
+    return Profile(config, rules, reference,
+                   Baseline.load(config.baseline) if config.baseline else None)
 
 
 def prepare(config: Config | Prepared | None = None,

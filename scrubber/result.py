@@ -7,10 +7,14 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from scrubber.findings import Finding, Severity
 from scrubber.io.errors import InputError
 from scrubber.version import __version__
+
+if TYPE_CHECKING:  # the annotation only: waivers sits above the result records
+    from scrubber.waivers import Waived
 
 
 @dataclass(frozen=True)
@@ -39,11 +43,19 @@ class FileResult:
     skipped_rows: tuple[SkippedRow, ...] = ()
     #: names of the rules that could not run on this sheet (each has a finding too).
     failed_rules: tuple[str, ...] = ()
+    #: findings an analyst waived (scrubber.waivers.Waived): not counted, not marked.
+    waived: tuple[Waived, ...] = ()
+    #: waive cells that name something that is not a rule.
+    waiver_problems: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
-        return {"path": self.path, "sheet": self.sheet, "header_row": self.header_row,
-                "rows": self.rows, "skipped_rows": [s.to_dict() for s in self.skipped_rows],
-                "findings": [f.to_dict() for f in self.findings]}
+        out = {"path": self.path, "sheet": self.sheet, "header_row": self.header_row,
+               "rows": self.rows, "skipped_rows": [s.to_dict() for s in self.skipped_rows],
+               "findings": [f.to_dict() for f in self.findings]}
+        if self.waived or self.waiver_problems:  # only where waivers were used
+            out["waived"] = [w.to_dict() for w in self.waived]
+            out["waiver_problems"] = list(self.waiver_problems)
+        return out
 
 
 @dataclass(frozen=True)
@@ -72,10 +84,14 @@ class ScrubResult:
 
     def summary(self) -> dict[str, object]:
         by_rule = Counter(f.name for f in self.findings)
-        return {"files": len(self.files), "rows": sum(f.rows for f in self.files),
-                "skipped_rows": sum(len(f.skipped_rows) for f in self.files),
-                "errors": self.count(Severity.ERROR), "warnings": self.count(Severity.WARNING),
-                "by_rule": dict(sorted(by_rule.items()))}
+        out = {"files": len(self.files), "rows": sum(f.rows for f in self.files),
+               "skipped_rows": sum(len(f.skipped_rows) for f in self.files),
+               "errors": self.count(Severity.ERROR), "warnings": self.count(Severity.WARNING),
+               "by_rule": dict(sorted(by_rule.items()))}
+        waived = sum(len(f.waived) for f in self.files)
+        if waived:
+            out["waived"] = waived
+        return out
 
     def to_dict(self) -> dict[str, object]:
         """The JSON report: ``{"version", "reference", "files": [...], "summary": {...}}``."""

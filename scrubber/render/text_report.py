@@ -90,6 +90,12 @@ def render_text(result: ScrubResult, *, width: int = REPORT_WIDTH, color: bool =
         for skipped in file.skipped_rows:
             console.print(Text.assemble(f"  row {skipped.row} skipped: ",
                                         user_text(skipped.reason), " (not a charge line)"))
+        for waived in file.waived:
+            console.print(Text.assemble(
+                f"  row {waived.finding.row} {waived.finding.rule} {waived.finding.name} "
+                f"waived: ", user_text(waived.reason)))
+        for problem in file.waiver_problems:
+            console.print(Text.assemble("  waiver not understood: ", user_text(problem)))
         if not file.findings:
             console.print("  no findings")
             continue
@@ -175,6 +181,8 @@ def _summary_table(result: ScrubResult, console: Console) -> Table:
         table.add_row(Text("skipped rows", style="bold"), str(summary["skipped_rows"]))
     table.add_row(Text("errors / warnings", style="bold"),
                   f"{summary['errors']} / {summary['warnings']}")
+    if summary.get("waived"):
+        table.add_row(Text("waived", style="bold"), str(summary["waived"]))
     if console.measure(table).maximum > console.width:
         table.box = None
     return table
