@@ -7,24 +7,20 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from scrubber import ScrubResult, __version__
-from scrubber.batch import BatchOptions, expand, scrub_many
 from scrubber.config import Config, ConfigError, split_names
 from scrubber.config_file import load_config
-from scrubber.docs import explain, rule_index
 from scrubber.io.errors import InputError
-from scrubber.prepared import prepare
-from scrubber.reference.drugs import drug_table, find_drug
-from scrubber.reference.units import units_for
-from scrubber.render import fit_width, render, render_report, report_format
-from scrubber.render.progress import RunProgress
-from scrubber.render.suggestions import SUGGEST_RENDERERS
-from scrubber.rules import lookup
-from scrubber.suggest import suggest
+from scrubber.version import __version__
+
+if TYPE_CHECKING:
+    from scrubber.result import ScrubResult
+
+# The commands import what they use when they run (pandas and pandera take most of a second
+# to load), so --help, --version and a usage error answer at once.
 
 ConfigOpt = Annotated[Path | None, typer.Option(
     "--config", help="TOML config (default: ./scrubber.toml, else [tool.scrubber] in "
@@ -99,6 +95,11 @@ def scrub(
                                                        "recur.")] = None,
 ) -> None:
     """Scrub charge exports, write marked copies and report the findings."""
+    from scrubber.batch import BatchOptions, expand, scrub_many
+    from scrubber.prepared import prepare
+    from scrubber.render import fit_width, render
+    from scrubber.render.progress import RunProgress
+
     if fmt not in ("text", "json", "csv"):
         raise _fail(f"unknown --format '{fmt}'; use text, json or csv")
     report_fmt = _report_format(report)
@@ -128,6 +129,8 @@ def scrub(
 
 def _report_format(report: Path | None) -> str | None:
     """The report's format by its suffix, checked before anything is scrubbed or written."""
+    from scrubber.render import report_format
+
     if report is None:
         return None
     try:
@@ -146,6 +149,8 @@ def _same_file(report: Path, path: str) -> bool:
 def _write_report(report: Path, fmt: str, result: ScrubResult) -> bool:
     """Write the report file (a text report as wide as COLUMNS, else 100); False, with the
     reason on stderr, when it cannot be written."""
+    from scrubber.render import fit_width, render_report
+
     try:
         _write_atomic(report, render_report(result, fmt, width=fit_width(None)))
     except OSError as exc:
@@ -167,6 +172,9 @@ def suggest_codes(
 ) -> None:
     """Print the administration lines (code, units, modifiers, reason) the documentation
     supports, encounter by encounter."""
+    from scrubber.render.suggestions import SUGGEST_RENDERERS
+    from scrubber.suggest import suggest
+
     if fmt not in SUGGEST_RENDERERS:
         raise _fail(f"unknown --format '{fmt}'; use text or json")
     config = _config(config_path, payer, setting, None, None)
@@ -181,6 +189,8 @@ def suggest_codes(
 def show_drug(name: Annotated[str, typer.Argument(help="HCPCS code, generic or brand name.")]
               ) -> None:
     """Show a drug's entry in the shipped HCPCS table: code, billing unit, kind."""
+    from scrubber.reference.drugs import drug_table, find_drug
+
     found = find_drug(name)
     if not found:
         raise _fail(f"no drug '{name}' in the shipped HCPCS table; try the generic name or "
@@ -202,6 +212,8 @@ def drug_units(code: Annotated[str, typer.Argument(help="HCPCS drug code, e.g. J
                dose: Annotated[list[str], typer.Argument(help="Dose given, e.g. 400 mg.")]
                ) -> None:
     """Billing units for a dose: dose / the descriptor's unit, rounded up."""
+    from scrubber.reference.units import units_for
+
     try:
         entry, amount, unit, units = units_for(code, " ".join(dose))
     except ValueError as exc:
@@ -214,17 +226,25 @@ def drug_units(code: Annotated[str, typer.Argument(help="HCPCS drug code, e.g. J
 @app.command("rules")
 def list_rules() -> None:
     """List every rule: ID, name, default severity and summary."""
-    sys.stdout.write(rule_index())
+    from scrubber.rule_pages import index
+
+    sys.stdout.write(index())
 
 
 @app.command("rule")
 def show_rule(name: Annotated[str, typer.Argument(help="Rule name or ID.")]) -> None:
     """Explain one rule, with a failing and a passing example."""
-    try:
-        rule = lookup(name)
-    except ConfigError as exc:
-        raise _fail(str(exc)) from None
-    sys.stdout.write(explain(rule))
+    from scrubber.rule_pages import page
+
+    text = page(name)
+    if text is None:
+        from scrubber.rules import lookup  # its message lists the rules there are
+
+        try:
+            lookup(name)
+        except ConfigError as exc:
+            raise _fail(str(exc)) from None
+    sys.stdout.write(text)
 
 
 def _config(path: Path | None, payer: str | None, setting: str | None,
