@@ -7,14 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from scrubber.config import Config
 from scrubber.engine import FileResult, ScrubResult, scrub
 from scrubber.io.errors import InputError
 from scrubber.io.reader import SUPPORTED_SUFFIXES
-from scrubber.mark import marked_path, write_marked_copy
+from scrubber.mark import mark_copy, marked_path
 from scrubber.prepared import Prepared, prepare
 
 
@@ -83,13 +83,13 @@ def scrub_one(path: str, options: BatchOptions, phase: Phase | None = None) -> O
     if phase is not None:
         phase(path, "writing")
     try:
-        write_marked_copy(result, path, target, quiet=options.quiet)
+        _, hidden = mark_copy(result, path, target, quiet=options.quiet)
     except InputError as exc:
         return result, exc
     except Exception as exc:  # a full disk or a read-only folder must not lose the findings
         return result, InputError(path, f"the marked copy could not be written to {target} "
                                         f"({type(exc).__name__})")
-    return result, None
+    return (replace(result, hidden_rows=hidden) if hidden else result), None
 
 
 def scrub_many(paths: list[str], options: BatchOptions, jobs: int = 1, *,

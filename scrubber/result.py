@@ -47,6 +47,8 @@ class FileResult:
     waived: tuple[Waived, ...] = ()
     #: waive cells that name something that is not a rule.
     waiver_problems: tuple[str, ...] = ()
+    #: flagged rows that the sheet hides (the marked copy lists them; it does not unhide).
+    hidden_rows: tuple[int, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         out = {"path": self.path, "sheet": self.sheet, "header_row": self.header_row,
@@ -55,6 +57,8 @@ class FileResult:
         if self.waived or self.waiver_problems:  # only where waivers were used
             out["waived"] = [w.to_dict() for w in self.waived]
             out["waiver_problems"] = list(self.waiver_problems)
+        if self.hidden_rows:
+            out["hidden_flagged_rows"] = list(self.hidden_rows)
         return out
 
 
@@ -91,6 +95,9 @@ class ScrubResult:
         waived = sum(len(f.waived) for f in self.files)
         if waived:
             out["waived"] = waived
+        hidden = sum(len(f.hidden_rows) for f in self.files)
+        if hidden:
+            out["hidden_flagged_rows"] = hidden
         return out
 
     def to_dict(self) -> dict[str, object]:

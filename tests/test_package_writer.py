@@ -4,6 +4,7 @@ identical to the first, and the openpyxl fallback only where the package path ca
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import zipfile
@@ -19,8 +20,10 @@ from openpyxl.styles import PatternFill
 from openpyxl.workbook.defined_name import DefinedName
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table
+from typer.testing import CliRunner
 
 from scrubber import scrub
+from scrubber.cli import app
 from scrubber.mark import write_marked_copy
 from scrubber.mark.package import xml_text
 from scrubber.mark.plan import ERROR_CELL_RGB, plan_marks
@@ -191,3 +194,14 @@ def test_libreoffice_opens_the_copy_and_a_libreoffice_workbook_is_edited(tmp_pat
     first_flag = plan_marks(scrub(converted / "rich.xlsx").files[0]).cells[0]
     assert sheet[first_flag.coordinate].fill.fgColor.rgb == ERROR_CELL_RGB or \
         sheet[first_flag.coordinate].fill.fgColor.rgb == first_flag.fill
+
+
+def test_hidden_flagged_rows_are_in_the_run_summary(tmp_path: Path) -> None:
+    source = rich_workbook(tmp_path / "rich.xlsx")
+    result = CliRunner().invoke(app, ["scrub", str(source), "-f", "json", "--out",
+                                      str(tmp_path / "o")])
+    data = json.loads(result.stdout)
+    assert data["files"][0]["hidden_flagged_rows"] == [9]
+    assert data["summary"]["hidden_flagged_rows"] == 1
+    text = CliRunner().invoke(app, ["scrub", str(source), "--out", str(tmp_path / "o")])
+    assert "flagged but hidden in the sheet: row(s) 9" in text.stdout

@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING
 from scrubber.mark.plan import MarkPlan, plan_marks
 
 if TYPE_CHECKING:
-    from scrubber.mark.xlsx import marked_path, write_marked_copy
+    from scrubber.mark.xlsx import mark_copy, marked_path, write_marked_copy
 
-__all__ = ["MarkPlan", "marked_path", "plan_marks", "write_marked_copy"]
+__all__ = ["MarkPlan", "mark_copy", "marked_path", "plan_marks", "write_marked_copy"]
 
 
 def __getattr__(name: str) -> object:
-    if name in ("marked_path", "write_marked_copy"):
+    if name in ("mark_copy", "marked_path", "write_marked_copy"):
         from scrubber.mark import xlsx
 
         return getattr(xlsx, name)

@@ -74,6 +74,13 @@ def write_marked_copy(result: FileResult, source: str | Path, target: str | Path
     Raises:
         InputError: the target is the input itself, or the workbook cannot be loaded.
     """
+    return mark_copy(result, source, target, quiet=quiet)[0]
+
+
+def mark_copy(result: FileResult, source: str | Path, target: str | Path, *,
+              quiet: bool = False) -> tuple[Path, tuple[int, ...]]:
+    """:func:`write_marked_copy`, also giving the flagged rows the sheet hides (they are
+    listed in Issues, not unhidden)."""
     source, target = Path(source), Path(target)
     if target.exists() and target.resolve() == source.resolve():
         raise InputError(str(source), "the marked copy would overwrite the input; "
@@ -89,27 +96,25 @@ def write_marked_copy(result: FileResult, source: str | Path, target: str | Path
                                     dir=target.parent)
     os.close(handle)
     try:
-        _write(plan, source, temp, quiet)
+        hidden = _write(plan, source, temp, quiet)
         os.replace(temp, target)
     finally:
         if os.path.exists(temp):
             os.unlink(temp)
-    return target
+    return target, tuple(sorted(hidden))
 
 
-def _write(plan: MarkPlan, source: Path, temp: str, quiet: bool) -> None:
+def _write(plan: MarkPlan, source: Path, temp: str, quiet: bool) -> set[int]:
     """The package writer for workbooks, and for a CSV input made a typed workbook first;
-    openpyxl for what the package path cannot edit."""
+    openpyxl for what the package path cannot edit. Returns the hidden flagged rows."""
     if source.suffix.lower() == ".csv":
         with tempfile.TemporaryDirectory(dir=Path(temp).parent) as folder:
             book = str(Path(folder) / "typed.xlsx")
             write_typed_workbook(source, plan.sheet, book)
-            package.write_package_copy(plan, book, temp)
-        return
+            return package.write_package_copy(plan, book, temp)
     if source.suffix.lower() in (".xlsx", ".xlsm"):
         try:
-            package.write_package_copy(plan, str(source), temp)
-            return
+            return package.write_package_copy(plan, str(source), temp)
         except package.Unsupported as why:
             if not quiet:
                 sys.stderr.write(f"note: {source}: marked with openpyxl ({why}); charts, images "
@@ -118,9 +123,12 @@ def _write(plan: MarkPlan, source: Path, temp: str, quiet: bool) -> None:
             raise InputError(str(source), f"the workbook cannot be copied "
                                           f"({type(exc).__name__})") from None
     book = _load(source, plan.sheet)
-    _paint_sheet(book[plan.sheet], plan)
+    sheet = book[plan.sheet]
+    hidden = {m.row for m in plan.rows if m.fill and sheet.row_dimensions[m.row].hidden}
+    _paint_sheet(sheet, plan)
     _write_issues(book, plan)
     book.save(temp)
+    return hidden
 
 
 def _as_text(cells: tuple[Cell, ...]) -> None:

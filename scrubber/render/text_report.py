@@ -96,6 +96,10 @@ def render_text(result: ScrubResult, *, width: int = REPORT_WIDTH, color: bool =
                 f"waived: ", user_text(waived.reason)))
         for problem in file.waiver_problems:
             console.print(Text.assemble("  waiver not understood: ", user_text(problem)))
+        if file.hidden_rows:
+            rows = ", ".join(str(r) for r in file.hidden_rows)
+            console.print(f"  flagged but hidden in the sheet: row(s) {rows} (listed in "
+                          f"the marked copy's Issues sheet; not unhidden)")
         if not file.findings:
             console.print("  no findings")
             continue
@@ -183,6 +187,9 @@ def _summary_table(result: ScrubResult, console: Console) -> Table:
                   f"{summary['errors']} / {summary['warnings']}")
     if summary.get("waived"):
         table.add_row(Text("waived", style="bold"), str(summary["waived"]))
+    if summary.get("hidden_flagged_rows"):
+        table.add_row(Text("hidden flagged rows", style="bold"),
+                      str(summary["hidden_flagged_rows"]))
     if console.measure(table).maximum > console.width:
         table.box = None
     return table
