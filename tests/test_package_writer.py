@@ -4,10 +4,13 @@ identical to the first, and the openpyxl fallback only where the package path ca
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
+import struct
 import subprocess
 import zipfile
+import zlib
 from pathlib import Path
 
 import openpyxl
@@ -51,7 +54,46 @@ def rich_workbook(path: Path) -> Path:
     chart.add_data(Reference(notes, min_col=2, min_row=2, max_row=2))
     notes.add_chart(chart, "D2")
     book.save(path)
+    _add_image(path)
     return path
+
+
+def _png() -> bytes:
+    """A 1x1 PNG, made here (no imaging library needed)."""
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
+            + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b""))
+
+
+def _add_image(path: Path) -> None:
+    """A picture beside the chart on the Notes sheet, added to the package as Excel does."""
+    pic = ('<xdr:twoCellAnchor><xdr:from><xdr:col>0</xdr:col><xdr:colOff>0</xdr:colOff>'
+           '<xdr:row>5</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from><xdr:to><xdr:col>1'
+           '</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>6</xdr:row><xdr:rowOff>0</xdr:rowOff>'
+           '</xdr:to><xdr:pic><xdr:nvPicPr><xdr:cNvPr id="9" name="Logo"/><xdr:cNvPicPr/>'
+           '</xdr:nvPicPr><xdr:blipFill><a:blip xmlns:r="http://schemas.openxmlformats.org/'
+           'officeDocument/2006/relationships" r:embed="rIdImg"/><a:stretch><a:fillRect/>'
+           '</a:stretch></xdr:blipFill><xdr:spPr><a:prstGeom prst="rect"><a:avLst/>'
+           '</a:prstGeom></xdr:spPr></xdr:pic><xdr:clientData/></xdr:twoCellAnchor>')
+    rel = ('<Relationship Id="rIdImg" Type="http://schemas.openxmlformats.org/officeDocument/'
+           '2006/relationships/image" Target="../media/image1.png"/>')
+    source = path.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(source)) as old, zipfile.ZipFile(path, "w") as new:
+        for info in old.infolist():
+            data = old.read(info.filename)
+            if info.filename == "xl/drawings/drawing1.xml":
+                data = data.replace(b"</xdr:wsDr>", pic.encode() + b"</xdr:wsDr>")
+            elif info.filename == "xl/drawings/_rels/drawing1.xml.rels":
+                data = data.replace(b"</Relationships>", rel.encode() + b"</Relationships>")
+            elif info.filename == "[Content_Types].xml":
+                data = data.replace(b"<Default ", b'<Default Extension="png" '
+                                    b'ContentType="image/png"/><Default ', 1)
+            new.writestr(info, data)
+        new.writestr("xl/media/image1.png", _png())
 
 
 def marked(source: Path, target: Path, capsys=None) -> Path:
@@ -76,6 +118,7 @@ def test_only_the_parts_that_must_change_do(tmp_path: Path, capsys) -> None:
     assert "xl/worksheets/sheet1.xml" in changed and "xl/tables/table1.xml" in changed
     assert set(before) <= set(after)
     assert any("chart" in n for n in after) and any("comments" in n for n in after)
+    assert after["xl/media/image1.png"] == before["xl/media/image1.png"]
 
 
 def test_every_original_cell_reads_back_the_same(tmp_path: Path) -> None:
