@@ -71,14 +71,12 @@ def _png() -> bytes:
 
 def _add_image(path: Path) -> None:
     """A picture beside the chart on the Notes sheet, added to the package as Excel does."""
-    pic = ('<xdr:twoCellAnchor><xdr:from><xdr:col>0</xdr:col><xdr:colOff>0</xdr:colOff>'
-           '<xdr:row>5</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from><xdr:to><xdr:col>1'
-           '</xdr:col><xdr:colOff>0</xdr:colOff><xdr:row>6</xdr:row><xdr:rowOff>0</xdr:rowOff>'
-           '</xdr:to><xdr:pic><xdr:nvPicPr><xdr:cNvPr id="9" name="Logo"/><xdr:cNvPicPr/>'
-           '</xdr:nvPicPr><xdr:blipFill><a:blip xmlns:r="http://schemas.openxmlformats.org/'
-           'officeDocument/2006/relationships" r:embed="rIdImg"/><a:stretch><a:fillRect/>'
-           '</a:stretch></xdr:blipFill><xdr:spPr><a:prstGeom prst="rect"><a:avLst/>'
-           '</a:prstGeom></xdr:spPr></xdr:pic><xdr:clientData/></xdr:twoCellAnchor>')
+    pic = ('<twoCellAnchor><from><col>0</col><colOff>0</colOff><row>5</row><rowOff>0'
+           '</rowOff></from><to><col>1</col><colOff>0</colOff><row>6</row><rowOff>0</rowOff>'
+           '</to><pic><nvPicPr><cNvPr id="9" name="Logo"/><cNvPicPr/></nvPicPr><blipFill>'
+           '<a:blip r:embed="rIdImg"/><a:stretch><a:fillRect/></a:stretch></blipFill><spPr>'
+           '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></spPr></pic><clientData/>'
+           '</twoCellAnchor>')
     rel = ('<Relationship Id="rIdImg" Type="http://schemas.openxmlformats.org/officeDocument/'
            '2006/relationships/image" Target="../media/image1.png"/>')
     source = path.read_bytes()
@@ -86,7 +84,8 @@ def _add_image(path: Path) -> None:
         for info in old.infolist():
             data = old.read(info.filename)
             if info.filename == "xl/drawings/drawing1.xml":
-                data = data.replace(b"</xdr:wsDr>", pic.encode() + b"</xdr:wsDr>")
+                assert data.endswith(b"</wsDr>")  # openpyxl's default namespace
+                data = data.replace(b"</wsDr>", pic.encode() + b"</wsDr>")
             elif info.filename == "xl/drawings/_rels/drawing1.xml.rels":
                 data = data.replace(b"</Relationships>", rel.encode() + b"</Relationships>")
             elif info.filename == "[Content_Types].xml":
