@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 import shutil
 import struct
 import subprocess
@@ -247,3 +248,31 @@ def test_hidden_flagged_rows_are_in_the_run_summary(tmp_path: Path) -> None:
     assert data["summary"]["hidden_flagged_rows"] == 1
     text = CliRunner().invoke(app, ["scrub", str(source), "--out", str(tmp_path / "o")])
     assert "flagged but hidden in the sheet: row(s) 9" in text.stdout
+
+
+def test_excel_markup_rows_keep_their_attributes_and_spans_cover_the_new_cells(
+        tmp_path: Path) -> None:
+    """Rows as Excel writes them (spans, x14ac:dyDescent, line breaks between rows)."""
+    plain = make_workbook(tmp_path / "plain.xlsx")
+    source = tmp_path / "excel.xlsx"
+    with zipfile.ZipFile(plain) as old, zipfile.ZipFile(source, "w") as new:
+        for info in old.infolist():
+            data = old.read(info.filename)
+            if info.filename == "xl/worksheets/sheet1.xml":
+                text = data.decode().replace(
+                    'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"',
+                    'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+                    'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+                    'mc:Ignorable="x14ac" xmlns:x14ac="http://schemas.microsoft.com/office/'
+                    'spreadsheetml/2009/9/ac"', 1)
+                text = re.sub(r'<row r="(\d+)"',
+                              r'<row r="\1" spans="1:11" x14ac:dyDescent="0.25"', text)
+                data = text.replace("</row>", "</row>\n").encode()
+            new.writestr(info, data)
+    copy = marked(source, tmp_path / "excel.scrubbed.xlsx")
+    sheet_xml = parts(copy)["xl/worksheets/sheet1.xml"].decode()
+    assert '<row r="8" spans="1:13" x14ac:dyDescent="0.25">' in sheet_xml
+    assert '<row r="1" spans="1:11" x14ac:dyDescent="0.25">' in sheet_xml  # untouched row
+    assert openpyxl.load_workbook(copy)["Export"]["L8"].value == "error"
+    assert marked(copy, tmp_path / "again.xlsx") and parts(tmp_path / "again.xlsx")[
+        "xl/worksheets/sheet1.xml"] == parts(copy)["xl/worksheets/sheet1.xml"]

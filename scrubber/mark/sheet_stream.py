@@ -23,6 +23,7 @@ _ROW = re.compile(r"<row\b[^>]*?(?:/>|>.*?</row>)", re.S)
 _CELL = re.compile(r"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _ATTR_R = re.compile(r'\br="([A-Z]+)(\d+)"')
 _ATTR_S = re.compile(r'\ss="(\d+)"')
+_SPANS = re.compile(r'\bspans="(\d+):(\d+)"')
 
 
 def max_column(package: zipfile.ZipFile, sheet_part: str) -> int:
@@ -261,6 +262,10 @@ def _rebuild_row(row: str, cells: dict[int, str]) -> str:
     open_tag = row[:body_start]
     if open_tag.endswith("/>"):
         open_tag = open_tag[:-2] + ">"
+    spans = _SPANS.search(open_tag)
+    if spans and cells:  # Excel's hint of the row's first and last columns must cover ours
+        low, high = min(int(spans.group(1)), min(cells)), max(int(spans.group(2)), max(cells))
+        open_tag = open_tag[:spans.start()] + f'spans="{low}:{high}"' + open_tag[spans.end():]
     inner = "".join(cells[c] for c in sorted(cells))
     return f"{open_tag}{inner}</row>"
 
