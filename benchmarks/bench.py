@@ -1,48 +1,138 @@
 """Measure the scrubber's speed on generated exports (never run by pytest).
 
-    python benchmarks/bench.py                     # one 5,000-encounter export, by stage
-    python benchmarks/bench.py --files 200 --jobs 2  # a batch of small exports
+    python benchmarks/bench.py                          # 10k- and 100k-line exports
+    python benchmarks/bench.py --lines 1000000 --keep /tmp/exports --skip-loop
+    python benchmarks/bench.py --startup                # --help, rules, the bundled sample
+    python benchmarks/bench.py --files 200 --jobs 2     # a batch of small exports
 
-Prints wall-clock seconds per stage and lines per second, and each stage as a ratio to a bare
-python-calamine read of the same file measured in the same run (the ratio is what to compare
-between machines and commits; seconds depend on the machine).
+For each size, in one run: the export is generated (``samples/generate.py``; ``--keep`` reuses
+files from an earlier run), then measured
+
+* a bare python-calamine read of every sheet (the floor no reader can beat), best of three;
+* the scrubber's phases in a fresh process: import, prepare (rules, reference tables), read,
+  normalise+validate (canonical frame, cleaned cells, pandera schema), rules (every rule and
+  the findings they make), write (the marked copy), with the process's peak memory after each;
+* end to end: ``python -m scrubber scrub FILE --out COPY --exit-zero`` in a fresh process,
+  what a user waits for (start-up, imports and the text report on stdout included), and the
+  same with ``--format json`` (what the text report's table costs is the difference);
+* ``benchmarks/openpyxl_loop.py``: the four original checks as a plain openpyxl script.
+
+It prints lines per second, peak memory (the child's maximum resident set), end to end over the
+bare read, and the openpyxl loop over end to end. The ratios are what to compare between
+machines and commits; seconds depend on the machine. ``--markdown`` also prints the README
+table. Generating 1M lines writes through openpyxl and needs several GB and a long while.
 """
 
 from __future__ import annotations
 
 import argparse
-import importlib.util
-import random
+import json
+import os
+import platform
+import resource
+import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-from scrubber.batch import BatchOptions, scrub_many  # noqa: E402
-from scrubber.config import Config  # noqa: E402
-from scrubber.engine import scrub_table  # noqa: E402
-from scrubber.io.reader import read_table  # noqa: E402
-from scrubber.mark import write_marked_copy  # noqa: E402
-from scrubber.normalize import canonical_frame  # noqa: E402
-from scrubber.prepared import prepare  # noqa: E402
-
-spec = importlib.util.spec_from_file_location("generate", ROOT / "samples" / "generate.py")
-generate = importlib.util.module_from_spec(spec)
-sys.modules["generate"] = generate
-spec.loader.exec_module(generate)
+HERE = Path(__file__).resolve().parent
+#: lines per encounter that ``samples/generate.py`` writes at these sizes (about 3.98)
+LINES_PER_ENCOUNTER = 3.98
+PHASES = ("import", "prepare", "read", "normalise+validate", "rules", "write")
 
 
-def _export(path: Path, encounters: int, seed: int) -> None:
-    rng = random.Random(seed)
-    lines = generate.build_lines(rng, encounters)
-    generate.plant_errors(lines, rng)
-    generate.write_export(lines, path, rng, synonyms=bool(seed % 2), title="Benchmark export")
+# --- the child processes ------------------------------------------------------------------------
+
+def _run(argv: list[str], *, capture: bool = False) -> tuple[float, float, str]:
+    """Run a fresh Python process to the end: (wall seconds, its own peak RSS in MB, its
+    stdout when ``capture``, else "")."""
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        start = time.perf_counter()
+        proc = subprocess.Popen([sys.executable, *argv], cwd=ROOT, stderr=err,
+                                stdout=out if capture else subprocess.DEVNULL)
+        _, status, usage = os.wait4(proc.pid, 0)  # this child's own rusage, not all children's
+        took = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode != 0:
+            err.seek(0)
+            raise RuntimeError(f"{' '.join(argv)} failed ({proc.returncode}):\n"
+                               f"{err.read().decode(errors='replace')[-2000:]}")
+        out.seek(0)
+        return took, _megabytes(usage.ru_maxrss), out.read().decode()
 
 
-def _bare_read(path: Path) -> list[list[object]]:
+def _megabytes(maxrss: int) -> float:
+    return maxrss / 1024 / (1024 if sys.platform == "darwin" else 1)  # bytes on macOS
+
+
+def phases(path: Path, out: Path) -> dict[str, object]:
+    """The scrubber's phases on one file, in this (fresh) process; called by ``--phases``.
+
+    The engine's own steps are timed by wrapping its normalising and validating functions
+    (everything else ``scrub_table`` does is the rules and the findings they make), so the
+    phases add up to one ordinary run.
+    """
+    times: dict[str, float] = {}
+    rss: dict[str, float] = {}
+
+    def done(phase: str, start: float) -> float:
+        times[phase] = time.perf_counter() - start
+        rss[phase] = _megabytes(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+        return time.perf_counter()
+
+    start = time.perf_counter()
+    sys.path.insert(0, str(ROOT))
+    from scrubber import engine
+    from scrubber.config import Config
+    from scrubber.io.reader import read_table
+    from scrubber.mark import write_marked_copy
+    from scrubber.prepared import prepare
+    start = done("import", start)
+    prepared = prepare(Config())
+    start = done("prepare", start)
+    table = read_table(path)
+    start = done("read", start)
+
+    normalising = 0.0
+
+    def clocked(func):
+        def wrapper(*args, **kwargs):
+            nonlocal normalising
+            began = time.perf_counter()
+            try:
+                return func(*args, **kwargs)
+            finally:
+                normalising += time.perf_counter() - began
+        return wrapper
+
+    for name in ("split_totals", "column_map", "canonical_frame", "clean_text",
+                 "schema_failures"):
+        setattr(engine, name, clocked(getattr(engine, name)))
+    result = engine.scrub_table(table, prepared)
+    start = done("rules", start)  # one high-water mark for both phases
+    times["normalise+validate"], times["rules"] = normalising, times["rules"] - normalising
+    write_marked_copy(result, path, out)
+    done("write", start)
+    return {"lines": result.rows, "findings": len(result.findings), "times": times,
+            "rss": rss}
+
+
+# --- one export ---------------------------------------------------------------------------------
+
+def export(lines: int, folder: Path) -> Path:
+    """A generated export of about ``lines`` lines (reused when ``folder`` already has it)."""
+    encounters = max(1, round(lines / LINES_PER_ENCOUNTER))
+    path = folder / f"export_{encounters}enc.xlsx"
+    if not path.exists():
+        print(f"generating {path.name} ({encounters:,} encounters) ...", flush=True)
+        _run([str(ROOT / "samples" / "generate.py"), "--encounters", str(encounters),
+              "--out", str(path)])
+    return path
+
+
+def bare_read(path: Path) -> list[list[object]]:
     """The baseline: python-calamine reading every sheet's cells, nothing else."""
     import python_calamine
 
@@ -50,35 +140,128 @@ def _bare_read(path: Path) -> list[list[object]]:
     return [book.get_sheet_by_name(n).to_python() for n in book.sheet_names]
 
 
-def _timed(label: str, func, *args, baseline: float | None = None):
-    start = time.perf_counter()
-    value = func(*args)
-    took = time.perf_counter() - start
-    ratio = f"  {took / baseline:6.1f}x bare read" if baseline else ""
-    print(f"{label:<24} {took:8.3f} s{ratio}")
-    return value, took
+def _best_bare_read(path: Path, tries: int = 3) -> float:
+    bare_read(path)  # warm the import and the file cache, as every later reader finds it
+    best = float("inf")
+    for _ in range(tries):
+        start = time.perf_counter()
+        bare_read(path)
+        best = min(best, time.perf_counter() - start)
+    return best
 
 
-def one_file(encounters: int, folder: Path) -> None:
-    path = folder / "big.xlsx"
-    _export(path, encounters, 1)
-    _bare_read(path)  # warm the import and the file cache for both readers alike
-    _, bare = _timed("bare calamine read", _bare_read, path)
-    prepared, _ = _timed("prepare (rules, tables)", prepare, Config(), baseline=bare)
-    table, _ = _timed("read (header, frame)", read_table, path, baseline=bare)
-    lines, _ = _timed("canonical frame", canonical_frame, table, baseline=bare)
-    result, total = _timed("normalise+rules", scrub_table, table, prepared, baseline=bare)
-    print(f"{'':<24} {len(lines) / total:,.0f} lines/s")
-    _timed("marked copy (openpyxl)", write_marked_copy, result, path, folder / "big.out.xlsx",
-           baseline=bare)
-    print(f"{len(lines)} lines, {len(result.findings)} findings")
+def measure(lines: int, folder: Path, *, loop: bool) -> dict[str, object]:
+    path = export(lines, folder)
+    bare = _best_bare_read(path)
+    *_, out = _run([__file__, "--phases", str(path), str(folder / "phases.xlsx")],
+                   capture=True)
+    inside = json.loads(out.splitlines()[-1])
+    command = ["-m", "scrubber", "scrub", str(path), "--out", str(folder / "cli.xlsx"),
+               "--exit-zero"]
+    end_to_end, end_peak, _ = _run(command)
+    json_report, _, _ = _run([*command, "--format", "json"])
+    row = {"file": path.name, "size_mb": path.stat().st_size / 2**20, "bare": bare,
+           "phases": inside, "end_to_end": end_to_end, "end_peak_mb": end_peak,
+           "json_report": json_report}
+    if loop:
+        row["loop"], row["loop_peak_mb"], _ = _run([str(HERE / "openpyxl_loop.py"), str(path),
+                                                 str(folder / "loop.xlsx")])
+    return row
+
+
+def report(row: dict[str, object]) -> None:
+    inside = row["phases"]
+    lines, times, rss = inside["lines"], inside["times"], inside["rss"]
+    bare, end = row["bare"], row["end_to_end"]
+    print(f"\n{row['file']}: {lines:,} lines, {row['size_mb']:.1f} MB, "
+          f"{inside['findings']:,} findings")
+    print(f"  {'bare calamine read':<22}{bare:8.2f} s")
+    for phase in PHASES:
+        peak = f"   peak so far {rss[phase]:6.0f} MB" if phase in rss else ""
+        print(f"  {phase:<22}{times[phase]:8.2f} s {times[phase] / bare:6.1f}x bare read{peak}")
+    work = sum(times[p] for p in PHASES if p not in ("import", "prepare"))
+    print(f"  {'read..write':<22}{work:8.2f} s {work / bare:6.1f}x bare read "
+          f"  {lines / work:,.0f} lines/s")
+    print(f"  {'end to end (CLI)':<22}{end:8.2f} s {end / bare:6.1f}x bare read "
+          f"  {lines / end:,.0f} lines/s   peak {row['end_peak_mb']:.0f} MB")
+    print(f"  {'  with --format json':<22}{row['json_report']:8.2f} s "
+          f"{row['json_report'] / bare:6.1f}x bare read")
+    if "loop" in row:
+        print(f"  {'openpyxl row loop':<22}{row['loop']:8.2f} s   "
+              f"{row['loop'] / end:6.1f}x our end to end   peak {row['loop_peak_mb']:.0f} MB")
+
+
+def markdown(rows: list[dict[str, object]]) -> None:
+    print("\n| phase | " + " | ".join(f"{r['phases']['lines']:,} lines" for r in rows) + " |")
+    print("| --- |" + " ---: |" * len(rows))
+    print("| bare python-calamine read | " + " | ".join(f"{r['bare']:.2f} s" for r in rows)
+          + " |")
+    for phase in PHASES:
+        print(f"| {phase} | " + " | ".join(
+            f"{r['phases']['times'][phase]:.2f} s" for r in rows) + " |")
+    print("| **end to end** (`scrubber scrub`, fresh process) | " + " | ".join(
+        f"**{r['end_to_end']:.2f} s**" for r in rows) + " |")
+    print("| end to end with `--format json` (no text table) | " + " | ".join(
+        f"{r['json_report']:.2f} s" for r in rows) + " |")
+    print("| lines per second, end to end | " + " | ".join(
+        f"{r['phases']['lines'] / r['end_to_end']:,.0f}" for r in rows) + " |")
+    print("| peak memory, end to end | " + " | ".join(
+        f"{r['end_peak_mb']:.0f} MB" for r in rows) + " |")
+    print("| end to end / bare read | " + " | ".join(
+        f"{r['end_to_end'] / r['bare']:.1f}x" for r in rows) + " |")
+    if all("loop" in r for r in rows):
+        print("| openpyxl row loop (`benchmarks/openpyxl_loop.py`) | " + " | ".join(
+            f"{r['loop']:.1f} s" for r in rows) + " |")
+        print("| openpyxl row loop / ours | " + " | ".join(
+            f"{r['loop'] / r['end_to_end']:.1f}x" for r in rows) + " |")
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return (f"{cpu}, {os.cpu_count()} cores, {memory:.0f} GB, {platform.system()}, "
+            f"Python {platform.python_version()}")
+
+
+# --- start-up and batches -----------------------------------------------------------------------
+
+def startup(tries: int = 3) -> None:
+    """Best of ``tries`` fresh processes for the commands a user runs first."""
+    sample = str(ROOT / "samples" / "infusion_export.xlsx")
+    for label, argv in (("scrubber --help", ["-m", "scrubber", "--help"]),
+                        ("scrubber rules", ["-m", "scrubber", "rules"]),
+                        ("scrub the sample, no copy", ["-m", "scrubber", "scrub", sample,
+                                                       "--no-mark", "--exit-zero"]),
+                        ("python -c pass", ["-c", "pass"])):
+        best = min(_run(argv)[0] for _ in range(tries))
+        print(f"{label:<28}{best:6.2f} s")
 
 
 def batch(files: int, jobs: int, folder: Path) -> None:
+    sys.path.insert(0, str(ROOT))
+    import random
+
+    from scrubber.batch import BatchOptions, scrub_many
+    from scrubber.config import Config
+    from scrubber.prepared import prepare
+
+    sys.path.insert(0, str(ROOT / "samples"))
+    import generate
+
     paths = []
     for index in range(files):
         path = folder / f"export_{index:04d}.xlsx"
-        _export(path, 20, index)
+        rng = random.Random(index)
+        lines = generate.build_lines(rng, 20)
+        generate.plant_errors(lines, rng)
+        generate.write_export(lines, path, rng, synonyms=bool(index % 2), title="Batch export")
         paths.append(str(path))
     options = BatchOptions(prepare(Config()), mark=False)
     start = time.perf_counter()
@@ -90,15 +273,38 @@ def batch(files: int, jobs: int, folder: Path) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--encounters", type=int, default=5000)
-    parser.add_argument("--files", type=int, default=0)
+    parser.add_argument("--lines", type=int, nargs="+", default=[10_000, 100_000],
+                        help="export sizes in lines (default: 10000 100000)")
+    parser.add_argument("--keep", type=Path, help="keep generated exports here and reuse them")
+    parser.add_argument("--skip-loop", action="store_true",
+                        help="do not run the openpyxl row loop (slow on big files)")
+    parser.add_argument("--markdown", action="store_true", help="also print the README table")
+    parser.add_argument("--startup", action="store_true", help="time the first commands")
+    parser.add_argument("--files", type=int, default=0, help="time a batch of small exports")
     parser.add_argument("--jobs", type=int, default=1)
+    parser.add_argument("--phases", nargs=2, type=Path, metavar=("FILE", "COPY"),
+                        help=argparse.SUPPRESS)
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory() as folder:
+    if args.phases:
+        print(json.dumps(phases(*args.phases)))
+        return
+    if args.startup:
+        print(machine())
+        startup()
+        return
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = args.keep or Path(scratch)
+        folder.mkdir(parents=True, exist_ok=True)
         if args.files:
-            batch(args.files, args.jobs, Path(folder))
-        else:
-            one_file(args.encounters, Path(folder))
+            batch(args.files, args.jobs, folder)
+            return
+        print(machine())
+        rows = []
+        for lines in args.lines:
+            rows.append(measure(lines, folder, loop=not args.skip_loop))
+            report(rows[-1])
+        if args.markdown:
+            markdown(rows)
 
 
 if __name__ == "__main__":
