@@ -1,8 +1,8 @@
 """The mark plan: what a marked output shows for one file's findings, decided once.
 
-Every painter reads the same plan and decides nothing about findings itself: the openpyxl
-writer (:mod:`scrubber.mark.xlsx`) today, the fast package writer and the Excel add-in's painter
-later. The plan is plain data (frozen dataclasses of text, numbers and tuples, picklable) and
+Every painter reads the same plan and decides nothing about findings itself: the package
+writer (:mod:`scrubber.mark.package`), its openpyxl fallback and the Excel add-in's painter.
+The plan is plain data (frozen dataclasses of text, numbers and tuples, picklable) and
 :meth:`MarkPlan.to_dict` gives the JSON-ready form for a painter across a process boundary.
 
 The plan says, for one sheet:

@@ -7,28 +7,25 @@ the Excel add-in receives inside the prepared run. Rules never load a file thems
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from importlib import metadata
 
 import pandas as pd
 
 from scrubber.reference.drugs import DrugTable, drug_table
 from scrubber.reference.hcpcs_file import load_hcpcs
-from scrubber.reference.icd10 import verdict
+from scrubber.reference.icd10 import code_set, verdict
 from scrubber.reference.mue import load_mue
 
 
 def _icd10_release() -> str:
-    try:
-        return f"simple-icd-10-cm {metadata.version('simple-icd-10-cm')}"
-    except metadata.PackageNotFoundError:
-        return "simple-icd-10-cm"
+    """The release the shipped ICD-10-CM list was made from."""
+    return code_set().release
 
 
 class Icd10:
     """ICD-10-CM validity: ``verdict(code)`` -> (status, detail).
 
-    The code set itself comes from the ``simple-icd-10-cm`` package (a module, not data that
-    pickles); the object only carries the verdicts it has already given, so it pickles small.
+    The code set is the shipped list (:func:`scrubber.reference.icd10.code_set`, read once);
+    the object only carries the verdicts it has already given, so it pickles small.
     """
 
     def __init__(self) -> None:

@@ -17,8 +17,9 @@ class InvalidDiagnosis(Rule):
     Why it matters: payers deny a line whose diagnosis is not in the current ICD-10-CM code
     set or is a category header rather than a billable code at the highest level of
     specificity (ICD-10-CM Official Guidelines for Coding and Reporting, section I.B.2; CMS
-    Claims Processing Manual ch. 23). Codes are checked against the CMS code set shipped in
-    the ``simple-icd-10-cm`` package, with or without the dot and in any case, and reported
+    Claims Processing Manual ch. 23). Codes are checked against the CMS code set shipped
+    with the scrubber (made from the ``simple-icd-10-cm`` release the report names), with or
+    without the dot and in any case, and reported
     in their normalised form; for a category the billable codes under it are suggested
     (K50 -> K50.00 ... K50.919). Every diagnosis column and every code in a cell is checked;
     the finding names the diagnosis column that holds the code (Diagnosis 2, not Diagnosis 1)

@@ -1,0 +1,146 @@
+"""The openpyxl fallback of the marked copy, for what the package path cannot edit.
+
+openpyxl re-saves the whole workbook, so this path may drop charts, images and comments;
+:func:`scrubber.mark.xlsx.write_marked_copy` says so in a one-line note when it is used. It
+paints the same mark plan: a flagged row filled across the sheet's used columns, the flagged
+cells more strongly, ``Scrub Status`` and ``Scrub Findings`` added right of the header (or
+reused when an earlier scrub added them), and an ``Issues`` sheet with a link to each cell.
+Scrubbing a copy marked this way again replaces the marks (our fills are recognised by their
+exact colours, ``plan.OUR_RGBS``).
+"""
+
+from __future__ import annotations
+
+import warnings
+from pathlib import Path
+
+import openpyxl
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.hyperlink import Hyperlink
+from openpyxl.worksheet.worksheet import Worksheet
+
+from scrubber.io.errors import InputError
+from scrubber.mark.plan import ISSUES_HEADERS, OUR_RGBS, MarkPlan
+
+_NO_FILL = PatternFill(fill_type=None)
+ISSUES_SHEET = "Issues"
+#: the Issues headers of copies written before the Column Letter column; still ours to replace.
+_OLD_ISSUES_HEADERS = ("Row", "Encounter", "Rule", "Name", "Severity", "Column", "Value",
+                       "Message", "Suggestion")
+_ISSUES_WIDTHS = (7, 14, 9, 26, 9, 16, 8, 16, 70, 60)
+
+
+def write(plan: MarkPlan, source: Path, temp: str) -> set[int]:
+    """Mark ``source`` with openpyxl into ``temp``; returns the hidden flagged rows."""
+    book = _load(source, plan.sheet)
+    sheet = book[plan.sheet]
+    hidden = {m.row for m in plan.rows if m.fill and sheet.row_dimensions[m.row].hidden}
+    _paint_sheet(sheet, plan)
+    _write_issues(book, plan)
+    book.save(temp)
+    return hidden
+
+
+def _as_text(cells: tuple[Cell, ...]) -> None:
+    """Cell text that starts with '=' stays text: openpyxl would store it as a live formula
+    (a CSV cell or a quoted value such as '=HYPERLINK(...)' must never run in Excel)."""
+    for cell in cells:
+        if cell.data_type == "f":
+            cell.data_type = "s"
+
+
+def _load(source: Path, sheet: str) -> openpyxl.Workbook:
+    try:
+        with warnings.catch_warnings():
+            # openpyxl warns about parts it does not model (x14 validations, slicers); the
+            # user's data is still copied, and a warning per file is noise in a batch.
+            warnings.simplefilter("ignore", UserWarning)
+            return openpyxl.load_workbook(source, keep_vba=source.suffix.lower() == ".xlsm",
+                                          rich_text=True)
+    except Exception as exc:  # openpyxl raises many types for parts it cannot parse
+        raise InputError(str(source), f"the workbook cannot be copied ({type(exc).__name__})") \
+            from None
+
+
+def _status_columns(sheet: Worksheet, plan: MarkPlan) -> tuple[int, int, bool]:
+    """Columns of Scrub Status and Scrub Findings, and whether they were there already."""
+    found = {}
+    for cell in sheet[plan.header_row]:
+        if cell.value in (plan.status_header, plan.findings_header):
+            found[cell.value] = cell.column
+    if len(found) == 2:
+        return found[plan.status_header], found[plan.findings_header], True
+    status = sheet.max_column + 1
+    return status, status + 1, False
+
+
+def _paint_sheet(sheet: Worksheet, plan: MarkPlan) -> None:
+    header = plan.header_row
+    status_col, findings_col, existed = _status_columns(sheet, plan)
+    if existed:
+        _clear_marks(sheet, header, status_col, findings_col)
+    bold = Font(bold=True)
+    for col, text, width in ((status_col, plan.status_header, 14),
+                             (findings_col, plan.findings_header, 70)):
+        cell = sheet.cell(header, col, text)
+        cell.font = bold
+        sheet.column_dimensions[get_column_letter(col)].width = width
+    last = max(sheet.max_column, findings_col)
+    wrap = Alignment(wrap_text=True, vertical="top")
+    fills: dict[str, PatternFill] = {}
+    for mark in plan.rows:
+        sheet.cell(mark.row, status_col, mark.status)
+        if mark.findings:
+            sheet.cell(mark.row, findings_col, mark.findings).alignment = wrap
+        if mark.fill:
+            fill = fills.setdefault(mark.fill, PatternFill("solid", fgColor=mark.fill))
+            for col in range(1, last + 1):
+                sheet.cell(mark.row, col).fill = fill
+    for mark in plan.cells:
+        fill = fills.setdefault(mark.fill, PatternFill("solid", fgColor=mark.fill))
+        sheet.cell(mark.row, mark.column_index + 1).fill = fill
+
+
+def _clear_marks(sheet: Worksheet, header: int, status_col: int, findings_col: int) -> None:
+    """Undo an earlier scrub's marks: our two columns' values and our fills."""
+    for row in sheet.iter_rows(min_row=header + 1, max_row=sheet.max_row):
+        for cell in row:
+            if cell.column in (status_col, findings_col):
+                cell.value = None
+            if cell.fill is not None and cell.fill.fgColor is not None \
+                    and cell.fill.fgColor.rgb in OUR_RGBS:
+                cell.fill = _NO_FILL
+
+
+def _write_issues(book: openpyxl.Workbook, plan: MarkPlan) -> None:
+    name = ISSUES_SHEET
+    if name in book.sheetnames:
+        old = book[name]
+        if _is_our_issues_sheet(old):
+            book.remove(old)
+        else:
+            name = "Scrub Issues"
+            if name in book.sheetnames:
+                book.remove(book[name])
+    issues = book.create_sheet(name)
+    issues.append(plan.issues_headers)
+    for cell in issues[1]:
+        cell.font = Font(bold=True)
+    for issue in plan.issues:
+        issues.append(issue.cells())
+        _as_text(issues[issues.max_row])
+        link = issues.cell(issues.max_row, 1)
+        link.hyperlink = Hyperlink(ref=link.coordinate, location=issue.link)
+        link.style = "Hyperlink"
+    for index, width in enumerate(_ISSUES_WIDTHS, start=1):
+        issues.column_dimensions[get_column_letter(index)].width = width
+    issues.freeze_panes = "A2"
+    issues.auto_filter.ref = issues.dimensions
+
+
+def _is_our_issues_sheet(sheet: Worksheet) -> bool:
+    """Whether an Issues sheet was written by a scrub (today's headers or the older ones)."""
+    headers = tuple(c.value for c in sheet[1])
+    return any(headers[:len(ours)] == ours for ours in (ISSUES_HEADERS, _OLD_ISSUES_HEADERS))
