@@ -12,6 +12,7 @@ import codecs
 import re
 import zipfile
 from collections.abc import Iterator
+from functools import lru_cache
 from xml.sax.saxutils import escape
 
 from scrubber.mark.ooxml import CHUNK, Edit, Record, Unsupported, edit_text, undo_text, xml_text
@@ -24,6 +25,7 @@ _CELL = re.compile(r"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 _ATTR_R = re.compile(r'\br="([A-Z]+)(\d+)"')
 _ATTR_S = re.compile(r'\ss="(\d+)"')
 _SPANS = re.compile(r'\bspans="(\d+):(\d+)"')
+_LAST_CELL = re.compile(r'<c\b[^>]*?\br="([A-Z]+)\d+"')
 
 
 def max_column(package: zipfile.ZipFile, sheet_part: str) -> int:
@@ -199,6 +201,10 @@ class Marker:
             return text
         if mark.fill and re.match(r'<row\b[^>]*\bhidden="(?:1|true)"', text):
             self.hidden.add(number)
+        if not mark.fill:
+            quick = self._append_status(text, number, mark.status)
+            if quick is not None:
+                return quick
         cells = _cells(text)
         fill_cells = self.cells.get(number, {})
         out: dict[int, str] = {}
@@ -220,6 +226,26 @@ class Marker:
         elif self.status + 1 in out and not mark.fill:
             del out[self.status + 1]
         return _rebuild_row(text, out)
+
+    def _append_status(self, text: str, number: int, status: str) -> str | None:
+        """A clean line's row with its status cell added after its last cell, without
+        reading every cell (most rows of a sheet); None when that cannot be done safely."""
+        if not text.endswith("</row>"):
+            return None
+        # every cell must carry its reference (else the slow path refuses the sheet)
+        if text.count(' r="') - 1 != text.count("<c ") + text.count("<c>"):
+            return None
+        last = _LAST_CELL.search(text, max(0, text.rfind("<c ")))
+        if last is None or _column(last.group(1)) >= self.status:
+            return None
+        cell = _text_cell(self.status, number, status, "")
+        body_start = text.find(">") + 1
+        open_tag = text[:body_start]
+        spans = _SPANS.search(open_tag)
+        if spans and int(spans.group(2)) < self.status:
+            open_tag = (open_tag[:spans.start()] + f'spans="{spans.group(1)}:{self.status}"'
+                        + open_tag[spans.end():])
+        return f"{open_tag}{text[body_start:-6]}{cell}</row>"
 
     def _header(self, text: str, number: int) -> str:
         cells = _cells(text)
@@ -244,6 +270,12 @@ class Marker:
         return tag + cell[tag_end:]
 
 
+@lru_cache(maxsize=4096)
+def _column(letters: str) -> int:
+    """1-based column number of a column's letters (cached: a sheet has few columns)."""
+    return column_index(letters) + 1
+
+
 def _cells(row: str) -> dict[int, str]:
     body_start = row.find(">") + 1
     if row[:body_start].endswith("/>"):
@@ -253,7 +285,7 @@ def _cells(row: str) -> dict[int, str]:
         reference = _ATTR_R.search(match.group(1))
         if not reference:
             raise Unsupported("a cell without its r reference")
-        cells[column_index(reference.group(1)) + 1] = match.group()
+        cells[_column(reference.group(1))] = match.group()
     return cells
 
 
@@ -276,30 +308,47 @@ def _text_cell(column: int, row: int, text: str, style: str) -> str:
 
 
 def _unmark_row(row: str, old: Record) -> str:
-    """The row as it was before the earlier scrub: our cells removed, formats restored."""
-    cells = _cells(row)
-    if not cells:
+    """The row as it was before the earlier scrub: our cells removed, formats restored. Each
+    cell is edited in place, so whatever else the row holds (spacing included) stays."""
+    body_start = row.find(">") + 1
+    if row[:body_start].endswith("/>"):
         return row
-    kept: dict[int, str] = {}
-    for column, cell in cells.items():
-        if column in (old.status_column, old.status_column + 1):
-            continue
-        tag_end = cell.index(">")
-        tag = cell[:tag_end]
-        found = _ATTR_S.search(tag)
-        if found and int(found.group(1)) in old.derived:
-            origin = old.derived[int(found.group(1))]
-            if origin == "+":
-                continue
-            if origin == "":
-                tag = tag[:found.start()] + tag[found.end():]
-            else:
-                tag = tag[:found.start()] + f' s="{origin}"' + tag[found.end():]
-            cell = tag + cell[tag_end:]
-        kept[column] = cell
-    if kept == cells:
+    pieces: list[str] = []
+    position = body_start
+    changed = False
+    for match in _CELL.finditer(row, body_start):
+        reference = _ATTR_R.search(match.group(1))
+        if not reference:
+            raise Unsupported("a cell without its r reference")
+        cell = match.group()
+        restored = _restored(cell, _column(reference.group(1)), old)
+        if restored != cell:
+            changed = True
+            pieces.append(row[position:match.start()])
+            pieces.append(restored)
+            position = match.end()
+    if not changed:
         return row
-    return _rebuild_row(row, kept)
+    return row[:body_start] + "".join(pieces) + row[position:]
+
+
+def _restored(cell: str, column: int, old: Record) -> str:
+    """One cell as it was before the earlier scrub ("" when the scrub added it)."""
+    if column in (old.status_column, old.status_column + 1):
+        return ""
+    tag_end = cell.index(">")
+    tag = cell[:tag_end]
+    found = _ATTR_S.search(tag)
+    if not found or int(found.group(1)) not in old.derived:
+        return cell
+    origin = old.derived[int(found.group(1))]
+    if origin == "+":
+        return ""
+    if origin == "":
+        tag = tag[:found.start()] + tag[found.end():]
+    else:
+        tag = tag[:found.start()] + f' s="{origin}"' + tag[found.end():]
+    return tag + cell[tag_end:]
 
 
 def stream_sheet(package: zipfile.ZipFile, part: str, marker: Marker, old: Record | None,
