@@ -22,7 +22,6 @@ from dataclasses import dataclass
 from scrubber.mark.plan import MarkPlan
 
 RECORD_SHEET = "Scrubber Record"
-ISSUES_SHEET = "Issues"
 #: xlwings' limit on the cells of one set_colors call.
 COLOR_BLOCK = 10_000
 _FORMULA_START = ("=", "+", "-", "@")

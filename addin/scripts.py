@@ -17,7 +17,6 @@ import xlwings as xw
 
 from addin.boundary import grid
 from addin.painter import (
-    ISSUES_SHEET,
     RECORD_SHEET,
     Placement,
     Record,
@@ -29,7 +28,7 @@ from addin.painter import (
 from addin.settings import SETTINGS_SHEET, default_rows, read_settings
 from scrubber import ConfigError, InputError, scrub_grid
 from scrubber.fields import FINDINGS_HEADER, STATUS_HEADER
-from scrubber.mark.plan import ISSUES_HEADERS, plan_marks
+from scrubber.mark.plan import ISSUES_HEADERS, ISSUES_SHEET, issues_sheet_name, plan_marks
 from scrubber.suggest import compare_grid, suggest_grid
 
 SUGGESTED_SHEET = "Suggested Codes"
@@ -227,12 +226,7 @@ def _issues_sheet(book, record: Record | None):
         sheet = book.sheets[ISSUES_SHEET]  # a marked copy's, written by the scrubber: stale
         sheet.clear()
         return sheet
-    name = ISSUES_SHEET
-    number = 1
-    while name in names:
-        number += 1
-        name = "Scrub Issues" if number == 2 else f"Scrub Issues {number - 1}"
-    return book.sheets.add(name, after=book.sheets[len(book.sheets) - 1])
+    return book.sheets.add(issues_sheet_name(names), after=book.sheets[len(book.sheets) - 1])
 
 
 def _is_scrub_issues(sheet) -> bool:

@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from addin.boundary import grid
-from scrubber import Config, ConfigError, Prepared, prepare
+from scrubber import ConfigError, Prepared, prepare
 from scrubber.config_file import config_from_table
 from scrubber.reference.hcpcs_file import hcpcs_from_grid
 from scrubber.reference.mue import mue_from_grid
@@ -116,7 +116,3 @@ def _pasted(name: str, kind: str, sheets: Mapping[str, object]):
     label = f"sheet '{name}'"
     return mue_from_grid(rows, label) if kind == "mue" else hcpcs_from_grid(rows, label)
 
-
-def default_config() -> Config:
-    """The config of a fresh settings sheet, read the way Scrub reads it."""
-    return read_settings(default_rows(), {}).config

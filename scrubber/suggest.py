@@ -184,17 +184,6 @@ _ONE_ROW = 3  # the administration's worksheet row in the grid below (header on 
 _SOME_DAY = dt.datetime(2000, 1, 3)
 
 
-def administration_minutes(start: object, stop: object, config: Config | None = None
-                           ) -> float | None:
-    """Minutes from ``start`` to ``stop`` as the scrubber reads them (any time form a cell
-    holds; a stop before the start crosses midnight within the config's window); None when
-    they cannot be read as one administration (:func:`timed` says why)."""
-    try:
-        return timed(start, stop, config)
-    except ValueError:
-        return None
-
-
 def timed(start: object, stop: object, config: Config | None = None) -> float:
     """Minutes of one administration from its start and stop cells, as the rules read them.
 

@@ -80,20 +80,31 @@ def _add_image(path: Path) -> None:
            '</twoCellAnchor>')
     rel = ('<Relationship Id="rIdImg" Type="http://schemas.openxmlformats.org/officeDocument/'
            '2006/relationships/image" Target="../media/image1.png"/>')
-    source = path.read_bytes()
-    with zipfile.ZipFile(io.BytesIO(source)) as old, zipfile.ZipFile(path, "w") as new:
+
+    def add(name: str, data: bytes) -> bytes:
+        if name == "xl/drawings/drawing1.xml":
+            assert data.endswith(b"</wsDr>")  # openpyxl's default namespace
+            return data.replace(b"</wsDr>", pic.encode() + b"</wsDr>")
+        if name == "xl/drawings/_rels/drawing1.xml.rels":
+            return data.replace(b"</Relationships>", rel.encode() + b"</Relationships>")
+        if name == "[Content_Types].xml":
+            return data.replace(b"<Default ", b'<Default Extension="png" '
+                                b'ContentType="image/png"/><Default ', 1)
+        return data
+
+    rewritten(path, path, add)
+    with zipfile.ZipFile(path, "a") as package:
+        package.writestr("xl/media/image1.png", _png())
+
+
+def rewritten(source: Path, target: Path, change) -> Path:
+    """A copy of a workbook with ``change(part name, bytes) -> bytes`` applied to its parts,
+    to make the package shapes other programs write."""
+    original = source.read_bytes()
+    with zipfile.ZipFile(io.BytesIO(original)) as old, zipfile.ZipFile(target, "w") as new:
         for info in old.infolist():
-            data = old.read(info.filename)
-            if info.filename == "xl/drawings/drawing1.xml":
-                assert data.endswith(b"</wsDr>")  # openpyxl's default namespace
-                data = data.replace(b"</wsDr>", pic.encode() + b"</wsDr>")
-            elif info.filename == "xl/drawings/_rels/drawing1.xml.rels":
-                data = data.replace(b"</Relationships>", rel.encode() + b"</Relationships>")
-            elif info.filename == "[Content_Types].xml":
-                data = data.replace(b"<Default ", b'<Default Extension="png" '
-                                    b'ContentType="image/png"/><Default ', 1)
-            new.writestr(info, data)
-        new.writestr("xl/media/image1.png", _png())
+            new.writestr(info, change(info.filename, old.read(info.filename)))
+    return target
 
 
 def marked(source: Path, target: Path, capsys=None) -> Path:
@@ -190,10 +201,9 @@ def test_control_characters_are_escaped_as_ooxml_does() -> None:
 def test_cell_text_with_control_characters_makes_a_readable_copy(tmp_path: Path) -> None:
     plain = make_workbook(tmp_path / "plain.xlsx")
     source = tmp_path / "ctl.xlsx"
-    with zipfile.ZipFile(plain) as old, zipfile.ZipFile(source, "w") as new:
-        for info in old.infolist():  # a vertical tab in a drug name, as OOXML writes it
-            new.writestr(info, old.read(info.filename).replace(
-                b"Ondansetron", b"Ondan_x000B_setron =1+1"))
+    # a vertical tab in a drug name, as OOXML writes it
+    rewritten(plain, source, lambda name, data: data.replace(
+        b"Ondansetron", b"Ondan_x000B_setron =1+1"))
     copy = marked(source, tmp_path / "ctl.scrubbed.xlsx")
     book = openpyxl.load_workbook(copy)
     assert "Issues" in book.sheetnames
@@ -204,12 +214,8 @@ def test_a_sheet_without_cell_references_falls_back_with_a_notice(tmp_path: Path
                                                                   capsys) -> None:
     source = make_workbook(tmp_path / "plain.xlsx")
     stripped = tmp_path / "noref.xlsx"
-    with zipfile.ZipFile(source) as old, zipfile.ZipFile(stripped, "w") as new:
-        for info in old.infolist():
-            data = old.read(info.filename)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                data = data.replace(b' r="A5"', b"")
-            new.writestr(info, data)
+    rewritten(source, stripped, lambda name, data: data.replace(b' r="A5"', b"")
+              if name == "xl/worksheets/sheet1.xml" else data)
     copy = marked(stripped, tmp_path / "noref.scrubbed.xlsx")
     assert "marked with openpyxl" in capsys.readouterr().err
     assert openpyxl.load_workbook(copy)["Export"]["L4"].value == "Scrub Status"
@@ -255,20 +261,21 @@ def test_excel_markup_rows_keep_their_attributes_and_spans_cover_the_new_cells(
     """Rows as Excel writes them (spans, x14ac:dyDescent, line breaks between rows)."""
     plain = make_workbook(tmp_path / "plain.xlsx")
     source = tmp_path / "excel.xlsx"
-    with zipfile.ZipFile(plain) as old, zipfile.ZipFile(source, "w") as new:
-        for info in old.infolist():
-            data = old.read(info.filename)
-            if info.filename == "xl/worksheets/sheet1.xml":
-                text = data.decode().replace(
-                    'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"',
-                    'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
-                    'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
-                    'mc:Ignorable="x14ac" xmlns:x14ac="http://schemas.microsoft.com/office/'
-                    'spreadsheetml/2009/9/ac"', 1)
-                text = re.sub(r'<row r="(\d+)"',
-                              r'<row r="\1" spans="1:11" x14ac:dyDescent="0.25"', text)
-                data = text.replace("</row>", "</row>\n").encode()
-            new.writestr(info, data)
+
+    def excel_rows(name: str, data: bytes) -> bytes:
+        if name != "xl/worksheets/sheet1.xml":
+            return data
+        text = data.decode().replace(
+            'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"',
+            'xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            'xmlns:mc="http://schemas.openxmlformats.org/markup-compatibility/2006" '
+            'mc:Ignorable="x14ac" xmlns:x14ac="http://schemas.microsoft.com/office/'
+            'spreadsheetml/2009/9/ac"', 1)
+        text = re.sub(r'<row r="(\d+)"', r'<row r="\1" spans="1:11" x14ac:dyDescent="0.25"',
+                      text)
+        return text.replace("</row>", "</row>\n").encode()
+
+    rewritten(plain, source, excel_rows)
     copy = marked(source, tmp_path / "excel.scrubbed.xlsx")
     sheet_xml = parts(copy)["xl/worksheets/sheet1.xml"].decode()
     assert '<row r="8" spans="1:13" x14ac:dyDescent="0.25">' in sheet_xml

@@ -22,10 +22,9 @@ from openpyxl.worksheet.hyperlink import Hyperlink
 from openpyxl.worksheet.worksheet import Worksheet
 
 from scrubber.io.errors import InputError
-from scrubber.mark.plan import ISSUES_HEADERS, OUR_RGBS, MarkPlan
+from scrubber.mark.plan import ISSUES_HEADERS, ISSUES_SHEET, OUR_RGBS, MarkPlan
 
 _NO_FILL = PatternFill(fill_type=None)
-ISSUES_SHEET = "Issues"
 #: the Issues headers of copies written before the Column Letter column; still ours to replace.
 _OLD_ISSUES_HEADERS = ("Row", "Encounter", "Rule", "Name", "Severity", "Column", "Value",
                        "Message", "Suggestion")

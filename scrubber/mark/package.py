@@ -30,14 +30,13 @@ from pathlib import PurePosixPath
 from xml.sax.saxutils import escape
 
 from scrubber.mark.ooxml import CHUNK, MAX_COLUMN, Edit, Record, Unsupported, xml_text
-from scrubber.mark.plan import MarkPlan, column_index
+from scrubber.mark.plan import MarkPlan, column_index, issues_sheet_name
 from scrubber.mark.sheet_stream import Marker, Styles, issues_sheet_xml, max_column, stream_sheet
 from scrubber.positions import column_letter
 
 __all__ = ["Unsupported", "write_package_copy", "xml_text"]
 
 RECORD_NAME = "infusion-scrubber"
-ISSUES_SHEET = "Issues"
 _CUSTOM_PART = "docProps/custom.xml"
 _CUSTOM_TYPE = "application/vnd.openxmlformats-officedocument.custom-properties+xml"
 _CUSTOM_REL = ("http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
@@ -158,13 +157,9 @@ def _sheet_part(parts: _Parts, sheet: str) -> str:
     for tag in re.findall(r"<sheet\b[^>]*/>", workbook):
         name = re.search(r'\bname="([^"]*)"', tag)
         rid = re.search(r'\b\w+:id="([^"]*)"', tag)
-        if name and rid and _unescape(name.group(1)) == sheet:
+        if name and rid and unescape(name.group(1)) == sheet:
             return _target("xl/workbook.xml", parts, rid.group(1))
     raise Unsupported(f"sheet {sheet!r} not found in the package")
-
-
-def _unescape(text: str) -> str:
-    return unescape(text)
 
 
 def _rels_name(part: str) -> str:
@@ -192,12 +187,8 @@ def _target(part: str, parts: _Parts, rid: str) -> str:
 
 def _issues_name(parts: _Parts) -> str:
     workbook = parts.text("xl/workbook.xml")
-    taken = {_unescape(n) for n in re.findall(r'<sheet\b[^>]*\bname="([^"]*)"', workbook)}
-    name, number = ISSUES_SHEET, 1
-    while name in taken:
-        number += 1
-        name = "Scrub Issues" if number == 2 else f"Scrub Issues {number - 1}"
-    return name
+    return issues_sheet_name(unescape(n) for n in
+                             re.findall(r'<sheet\b[^>]*\bname="([^"]*)"', workbook))
 
 
 def _new_sheet_part(names: list[str]) -> str:

@@ -47,6 +47,8 @@ CELL_FILLS: Mapping[Severity, str] = MappingProxyType(
 OUR_RGBS = frozenset({*ROW_FILLS.values(), *CELL_FILLS.values()})
 
 OK_STATUS = "OK"
+#: the sheet every marked output lists findings on (see :func:`issues_sheet_name`).
+ISSUES_SHEET = "Issues"
 ISSUES_HEADERS = ("Row", "Encounter", "Rule", "Name", "Severity", "Column", "Column Letter",
                   "Value", "Message", "Suggestion")
 #: Excel's limit on the characters in one cell.
@@ -174,6 +176,17 @@ def plan_marks(result: FileResult) -> MarkPlan:
                  for row in sorted(set(result.line_rows) | set(by_row)))
     issues = tuple(_issue_row(finding, result.sheet) for finding in result.findings)
     return MarkPlan(result.sheet, result.header_row, rows, _cell_marks(on_lines), issues)
+
+
+def issues_sheet_name(taken: Iterable[str]) -> str:
+    """The name for a new Issues sheet: ``Issues``, else (a sheet of the user's has that
+    name) ``Scrub Issues``, ``Scrub Issues 2`` ..."""
+    taken = set(taken)
+    name, number = ISSUES_SHEET, 1
+    while name in taken:
+        number += 1
+        name = "Scrub Issues" if number == 2 else f"Scrub Issues {number - 1}"
+    return name
 
 
 def worst(severities: Iterable[Severity]) -> Severity:

@@ -185,7 +185,6 @@ class Marker:
         for cell in plan.cells:
             self.cells.setdefault(cell.row, {})[cell.column_index + 1] = cell.fill
         self.hidden: set[int] = set()
-        self.header_style = ""
 
     def row(self, text: str, old: Record | None) -> str:
         number_match = re.match(r'<row\b[^>]*?\br="(\d+)"', text)
