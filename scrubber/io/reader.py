@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+import numpy as np
 import pandas as pd
 
 from scrubber.fields import map_headers
@@ -75,11 +76,20 @@ def read_table(path: str | Path, sheet: str | None = None) -> Table:
         grid = read_csv_grid(path)
         return table_from_grids(label, {path.stem[:31] or "Sheet1": grid}, sheet)
     book = _open_excel(path)
-    heads = {name: _calamine(label, book.get_sheet_by_name(name).to_python,
-                             skip_empty_area=False, nrows=HEADER_SEARCH_ROWS)
+    loaded: dict[str, python_calamine.CalamineSheet] = {}
+
+    def opened(name: str) -> python_calamine.CalamineSheet:
+        # calamine parses a whole sheet when it is opened, even for its first rows: open each
+        # once, for the header search and the full read alike
+        if name not in loaded:
+            loaded[name] = _calamine(label, book.get_sheet_by_name, name)
+        return loaded[name]
+
+    heads = {name: _calamine(label, opened(name).to_python, skip_empty_area=False,
+                             nrows=HEADER_SEARCH_ROWS)
              for name in _worksheet_names(label, book)}
     return table_from_grids(label, heads, sheet, load=lambda name: _calamine(
-        label, book.get_sheet_by_name(name).to_python, skip_empty_area=False))
+        label, opened(name).to_python, skip_empty_area=False))
 
 
 def table_from_frame(frame: pd.DataFrame, *, sheet: str = "Sheet1", header_row: int = 1,
@@ -124,11 +134,19 @@ def table_from_grids(label: str, grids: dict[str, list[list[object]]],
     grid = load(name) if load is not None else grids[name]
     width = max((len(r) for r in grid), default=0)
     headers = [_header_text(v) for v in grid[index]] + [""] * (width - len(grid[index]))
-    body = [list(r) + [None] * (width - len(r)) for r in grid[index + 1:]]
-    data = pd.DataFrame(body, columns=range(width), dtype=object)
-    data.index = pd.RangeIndex(index + 2, index + 2 + len(body))
-    data = data.where(data.ne("") & data.notna(), None)
-    return Table(label, name, index + 1, headers, _drop_empty_rows(data))
+    rows = grid[index + 1:]
+    body = np.empty((len(rows), width), dtype=object)  # one block: no per-column copies
+    try:
+        body[:] = rows if rows else body  # calamine's grids are rectangular
+    except ValueError:  # CSV rows and hand-made grids may be ragged
+        body[:] = None
+        for number, row in enumerate(rows):
+            body[number, :len(row)] = row
+    empty = pd.isna(body) | (body == "")
+    body[empty] = None
+    data = pd.DataFrame(body, columns=range(width), dtype=object, copy=False)
+    data.index = pd.RangeIndex(index + 2, index + 2 + len(rows))
+    return Table(label, name, index + 1, headers, data.loc[~empty.all(axis=1)])
 
 
 def _find_header(grid: list[list[object]]) -> tuple[int, int] | None:
