@@ -13,9 +13,11 @@ import numpy as np
 import pandas as pd
 
 from scrubber.codes import CODE_PATTERN, DISTINCT_MODIFIERS
+from scrubber.distinct import per_value
 from scrubber.drugnames import BRAND_TO_GENERIC
 from scrubber.fields import FIELDS, map_headers
 from scrubber.io.reader import Table
+from scrubber.strings import extract
 from scrubber.times import (
     PLACEHOLDER,
     as_text,
@@ -47,6 +49,7 @@ _ROUTE_KINDS = (
 )
 
 
+@per_value
 def clean_text(values: pd.Series) -> pd.Series:
     """Cells as stripped text; numbers lose a trailing '.0'; blanks and placeholders ('N/A',
     '--') become <NA>."""
@@ -128,11 +131,12 @@ def _field(table: Table, mapping: dict[str, list[int]], field: str) -> pd.Series
     return table.data[positions[0]]
 
 
+@per_value
 def _codes(text: pd.Series) -> pd.DataFrame:
     """Split '96365-59' cells into code and modifier; drop a description ('96365 - IV inf')."""
     upper = text.str.upper().str.replace(r"\s+", " ", regex=True)
-    parts = upper.str.extract(r"^(?P<code>[0-9A-Z]{5})(?:\s*[-\s]\s*(?P<mod>[0-9A-Z]{2}))?$")
-    described = upper.str.extract(r"^(?P<code>[0-9A-Z]{5})\s*[-:]?\s+[A-Z]{2,}\W")["code"]
+    parts = extract(upper, r"^(?P<code>[0-9A-Z]{5})(?:\s*[-\s]\s*(?P<mod>[0-9A-Z]{2}))?$")
+    described = extract(upper, r"^(?P<code>[0-9A-Z]{5})\s*[-:]?\s+[A-Z]{2,}\W")["code"]
     code = parts["code"].fillna(described).fillna(upper)
     return pd.DataFrame({"code": code, "mod": parts["mod"]})
 
@@ -155,20 +159,23 @@ def _joined(table: Table, mapping: dict[str, list[int]], field: str) -> pd.Serie
     return joined.mask(joined.str.fullmatch(r"[,\s]*").fillna(True))
 
 
+@per_value
 def has_modifier(modifiers: pd.Series, *names: str) -> pd.Series:
     """Lines whose 'XS,59' modifier list holds any of ``names`` (plain booleans)."""
     pattern = rf"(?:^|,)(?:{'|'.join(names)})(?:,|$)"
     return modifiers.str.contains(pattern, regex=True).fillna(False).astype(bool)
 
 
+@per_value
 def _units(text: pd.Series) -> pd.DataFrame:
     number = pd.to_numeric(
-        text.str.extract(r"(?i)^x?\s*(\d+(?:\.\d+)?)\s*(?:units?|u)?$")[0], errors="coerce")
+        extract(text, r"(?i)^x?\s*(?P<n>\d+(?:\.\d+)?)\s*(?:units?|u)?$")["n"], errors="coerce")
     number = number.where(np.isfinite(number))  # 400 digits read as inf: not a quantity
     value = number.mask(text.isna(), 1.0)  # a blank units cell bills one unit
     return pd.DataFrame({"units": value.astype("float64"), "units_blank": text.isna()})
 
 
+@per_value
 def route_kind(route: pd.Series) -> pd.Series:
     """The route family each route text names (push, sc, im, intra-arterial, on-body,
     infusion); <NA> where it names none of them."""
@@ -192,13 +199,14 @@ def _generic(words: pd.Series) -> pd.Series:
     return words.map(BRAND_TO_GENERIC).fillna(words).astype("string")
 
 
+@per_value
 def drug_key(drug: pd.Series) -> pd.Series:
     """A matching key for drug names: the first significant word, synonyms folded.
 
     "Infliximab-dyyb 400 mg", "Remicade" and "infliximab" all give "infliximab";
     "Normal saline 0.9%" and "Sodium chloride 0.9%" give "saline".
     """
-    return _generic(_drug_words(drug).str.extract(r"([a-z]{4,})")[0].astype("string"))
+    return _generic(extract(_drug_words(drug), r"(?P<word>[a-z]{4,})")["word"].astype("string"))
 
 
 def drug_tokens(drug: pd.Series) -> pd.Series:

@@ -17,6 +17,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from scrubber.distinct import per_value
+from scrubber.strings import extract
+
 MINUTES_PER_DAY = 1440
 #: The first and last year a charge line's date can plausibly fall in. Dates outside are the
 #: "no date" values systems write (0001-01-01 from .NET, 1899-12-30 Excel's day zero,
@@ -53,12 +56,14 @@ _COMPACT_DATE = r"^(?P<y>\d{4})(?P<mo>\d{2})(?P<d>\d{2})$"
 PLACEHOLDER = r"(?i)^(?:n/?a|none|null|nil|-+|\?+|\(blank\)|unknown|not documented|tbd)$"
 
 
+@per_value
 def as_text(values: pd.Series) -> pd.Series:
     """Raw cells as lower-case stripped text (blanks and placeholders become <NA>)."""
     text = values.astype("string").str.strip().str.lower()
     return text.mask((text == "") | text.str.match(PLACEHOLDER).fillna(False))
 
 
+@per_value
 def parse_times(values: pd.Series) -> pd.DataFrame:
     """Parse a column of time cells.
 
@@ -75,14 +80,14 @@ def parse_times(values: pd.Series) -> pd.DataFrame:
         return pd.DataFrame({"minutes": minutes, "date": _no_dates(values.index), "blank": True,
                              "bad": False, "implausible": False}, index=values.index)
 
-    clock = text.str.extract(_CLOCK)
-    hhmm = text.str.extract(_HHMM)
-    hour = text.str.extract(_HOUR)
+    clock = extract(text, _CLOCK)
+    hhmm = extract(text, _HHMM)
+    hour = extract(text, _HOUR)
     for parts in (hhmm, hour, clock):  # later patterns win; they are the most specific
         found = _clock_minutes(parts)
         minutes = minutes.mask(found.notna(), found)
     # a datetime at exactly midnight comes out of some readers as a bare date
-    bare = text.str.extract(_DATE_ONLY)["date"]
+    bare = extract(text, _DATE_ONLY)["date"]
     day = _read_dates(clock["date"].fillna(bare))
     minutes = minutes.mask(minutes.isna() & bare.notna() & day["readable"], 0.0)
     date = day["date"]
@@ -104,6 +109,7 @@ def parse_times(values: pd.Series) -> pd.DataFrame:
                          "implausible": late.astype(bool)})
 
 
+@per_value
 def parse_dates(values: pd.Series) -> pd.DataFrame:
     """Parse a column of date cells (date/datetime cells, ISO or US text, Excel serials).
 
@@ -116,8 +122,8 @@ def parse_dates(values: pd.Series) -> pd.DataFrame:
     if text.isna().all():  # an absent or empty column: nothing to parse
         return pd.DataFrame({"date": _no_dates(values.index), "blank": True, "bad": False,
                              "implausible": False}, index=values.index)
-    found = _read_dates(text.str.extract(_DATE_TIME)["date"])
-    compact = text.str.extract(_COMPACT_DATE)
+    found = _read_dates(extract(text, _DATE_TIME)["date"])
+    compact = extract(text, _COMPACT_DATE)
     found = found.where(found["readable"], _calendar(compact["y"], compact["mo"], compact["d"]))
     serial = _serial(_number(text).where(~found["readable"]))
     found = found.where(found["readable"], serial)
@@ -135,7 +141,7 @@ def _no_dates(index: pd.Index) -> pd.Series:
 
 def _number(text: pd.Series) -> pd.Series:
     """Cells that are plain non-negative numbers, as finite floats (NaN elsewhere)."""
-    number = pd.to_numeric(text.str.extract(_NUMBER)["num"], errors="coerce")
+    number = pd.to_numeric(extract(text, _NUMBER)["num"], errors="coerce")
     number = number.astype("float64")
     return number.where(np.isfinite(number))
 
@@ -156,7 +162,7 @@ def _clock_minutes(parts: pd.DataFrame) -> pd.Series:
 
 def _read_dates(text: pd.Series) -> pd.DataFrame:
     """Dates from 'YYYY-MM-DD' or 'M/D/YYYY' (or 'M/D/YY') text; see :func:`_calendar`."""
-    parts = text.str.extract(r"^(?:(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2})"
+    parts = extract(text, r"^(?:(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2})"
                              r"|(?P<um>\d{1,2})/(?P<ud>\d{1,2})/(?P<uy>\d{2,4}))$")
     parts = parts.astype("float64")  # the groups hold digits only
     us_year = parts["uy"].mask(parts["uy"] < 100, parts["uy"] + 2000)
