@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from scrubber import waivers
@@ -111,10 +112,11 @@ def scrub_table(table: Table, prepared: Prepared | Profile | Config) -> FileResu
                   mapping, cells)
     findings: list[Finding] = []
     failed: list[str] = []
+    grid = table.data.to_numpy()
     for rule in rules:
         try:
-            findings.extend(_findings(rule, rule.check(lines, ctx), table, lines, mapping,
-                                      config))
+            findings.extend(_findings(rule, rule.check(lines, ctx), table, grid, lines,
+                                      mapping, config))
         except Exception as exc:  # noqa: BLE001 - one rule's fault must not lose the file
             failed.append(rule.name)
             findings.append(_rule_failed(rule, exc, table, config))
@@ -162,24 +164,37 @@ def _severity_override(rule: Rule, config: Config) -> Severity | None:
                  if lookup(key) is type(rule)), None)
 
 
-def _findings(rule: Rule, hits: pd.DataFrame, table: Table, lines: pd.DataFrame,
-              mapping: dict[str, list[int]], config: Config) -> list[Finding]:
-    """Hits of one rule as Finding records in the user's coordinates."""
+def _findings(rule: Rule, hits: pd.DataFrame, table: Table, cells: np.ndarray,
+              lines: pd.DataFrame, mapping: dict[str, list[int]],
+              config: Config) -> list[Finding]:
+    """Hits of one rule as Finding records in the user's coordinates.
+
+    ``cells`` is ``table.data`` as one array. The hit cells' values and encounters are
+    gathered for all hits at once (no per-hit lookups in the frames); only the records
+    themselves are made one by one.
+    """
+    if hits.empty:
+        return []
     override = _severity_override(rule, config)
+    given = hits["position"] if "position" in hits.columns else [None] * len(hits)
+    positions = [_position(f, p, mapping) for f, p in zip(hits["field"], given, strict=True)]
+    where = table.data.index.get_indexer(hits.index)
+    values = [cells[r, p] if p is not None and r >= 0 and p < cells.shape[1] else None
+              for r, p in zip(where, positions, strict=True)]
+    encounters = lines["encounter"].to_numpy()[lines.index.get_indexer(hits.index)]
     out = []
-    has_position = "position" in hits.columns
-    for row, hit in zip(hits.index, hits.itertuples(index=False), strict=True):
-        position = _position(hit.field, hit.position if has_position else None, mapping)
-        value = table.data.at[row, position] if position is not None else None
+    for row, field_position, value, encounter, message, suggestion, severity in zip(
+            hits.index, positions, values, encounters, hits["message"], hits["suggestion"],
+            hits["severity"], strict=True):
         out.append(Finding(
             rule=rule.id, name=rule.name,
-            severity=override or (Severity(hit.severity) if hit.severity else rule.severity),
-            message=str(hit.message), suggestion=None if hit.suggestion is None
-            else str(hit.suggestion),
+            severity=override or (Severity(severity) if severity else rule.severity),
+            message=str(message), suggestion=None if suggestion is None else str(suggestion),
             sheet=table.sheet, row=int(row),
-            column=table.headers[position] if position is not None else None,
-            column_letter=column_letter(position) if position is not None else None,
-            value=display_value(value), encounter=str(lines.at[row, "encounter"])))
+            column=table.headers[field_position] if field_position is not None else None,
+            column_letter=column_letter(field_position) if field_position is not None
+            else None,
+            value=display_value(value), encounter=str(encounter)))
     return out
 
 

@@ -110,8 +110,12 @@ def _compare(lines: pd.DataFrame, addon: str, expected: pd.Series, unknown: pd.S
     frame["unknown"] = unknown.reindex(frame.index).fillna(False).astype(bool)
     wrong = frame.index[(frame["expected"] != frame["billed"]) & ~frame["unknown"]]
     in_wrong = enc.isin(wrong)
+    if not in_wrong.any():
+        return combine()
     has_addon = is_addon.groupby(enc).transform("any")
     mask = in_wrong & (is_addon | (~has_addon & carriers))
+    flagged = lines.index[mask]  # the texts are made for the flagged lines only
+    enc, is_addon = enc.loc[flagged], is_addon.loc[flagged]
     supported = enc.map(frame["expected"]).astype("float64").fillna(0)
     exp = supported.astype(int).astype("string")
     got = enc.map(frame["billed"]).astype("float64").fillna(0).astype(int).astype("string")
@@ -119,6 +123,6 @@ def _compare(lines: pd.DataFrame, addon: str, expected: pd.Series, unknown: pd.S
                + " support x" + exp)
     suggestion = pd.Series(np.where(supported > 0,
                                     "Bill " + addon + " x" + exp, "Remove " + addon),
-                           index=lines.index)
-    field = pd.Series(np.where(is_addon, "units", "stop"), index=lines.index)
-    return hits(mask, field, message, suggestion)
+                           index=flagged)
+    field = pd.Series(np.where(is_addon, "units", "stop"), index=flagged)
+    return hits(mask.loc[flagged], field, message, suggestion)
