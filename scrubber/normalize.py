@@ -215,8 +215,16 @@ def drug_tokens(drug: pd.Series) -> pd.Series:
     "Remicade (infliximab) 400 mg" gives "infliximab" twice and "Zofran" gives "ondansetron",
     so either matches a drug line named the other way.
     """
-    words = _drug_words(drug).str.findall(r"[a-z]{4,}").explode()
-    return _generic(words.dropna().astype("string"))
+    codes, names = pd.factorize(drug.astype("string").array)  # each distinct name once
+    words = _drug_words(pd.Series(names, dtype="string")).str.findall(r"[a-z]{4,}").explode()
+    words = _generic(words.dropna().astype("string"))
+    places = pd.Series(codes).groupby(codes).indices  # distinct name -> its rows' places
+    picks = [places.get(int(u), np.empty(0, dtype=np.intp)) for u in words.index]
+    counts = np.fromiter((len(p) for p in picks), dtype=np.intp, count=len(picks))
+    where = np.concatenate(picks) if picks else np.empty(0, dtype=np.intp)
+    order = np.argsort(where, kind="stable")  # rows in the column's order, words in the name's
+    tokens = np.repeat(words.to_numpy(dtype=object), counts)[order]
+    return pd.Series(tokens, index=drug.index[where[order]], dtype="string")
 
 
 def _encounter(encounter: pd.Series, patient: pd.Series, service_date: pd.Series) -> pd.Series:

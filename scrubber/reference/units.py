@@ -13,7 +13,10 @@ import re
 import numpy as np
 import pandas as pd
 
+from scrubber.distinct import per_value
+
 from scrubber.reference.drugs import DrugEntry, drug_candidates, drug_table
+from scrubber.strings import extract
 
 #: dose unit spelling -> (dimension, factor to the dimension's base unit).
 _UNITS = {
@@ -60,10 +63,9 @@ def billing_units_series(dose: pd.Series, dose_unit: pd.Series, per_amount: pd.S
     """Vectorised :func:`billing_units` over lines: ``expected`` (NaN when unknown),
     ``readable`` (the dose could be read and converted), the dose's ``amount`` and ``unit``
     as read, and ``converted`` (the dose in the descriptor's unit)."""
-    text = dose.astype("string").str.strip().str.replace(",", "", regex=False)
-    parts = text.str.extract(r"^(\d+(?:\.\d+)?|\.\d+)\s*([A-Za-zµ]+)?\.?$")
-    amount = pd.to_numeric(parts[0], errors="coerce")
-    unit = parts[1].fillna(dose_unit.astype("string")).str.strip().str.lower()
+    parts = _dose_parts(dose.astype("string"))
+    amount = parts["amount"]
+    unit = parts["unit"].fillna(dose_unit.astype("string")).str.strip().str.lower()
     target = per_unit.astype("string").str.lower()
     dimension = {k: v[0] for k, v in _UNITS.items()}
     scale = {k: v[1] for k, v in _UNITS.items()}
@@ -73,6 +75,16 @@ def billing_units_series(dose: pd.Series, dose_unit: pd.Series, per_amount: pd.S
     expected = np.ceil(ratio).clip(lower=1).where(amount > 0, 0).where(same & amount.notna())
     return pd.DataFrame({"expected": expected, "readable": same & amount.notna(),
                          "amount": amount, "unit": unit, "converted": amount * factor})
+
+
+@per_value
+def _dose_parts(dose: pd.Series) -> pd.DataFrame:
+    """The ``amount`` (float) and ``unit`` (text, <NA> when the cell has none) of dose cells
+    such as '400', '400 mg', '1,000mcg' or '.5 g'."""
+    text = dose.str.strip().str.replace(",", "", regex=False)
+    parts = extract(text, r"^(?P<amount>\d+(?:\.\d+)?|\.\d+)\s*(?P<unit>[A-Za-zµ]+)?\.?$")
+    return pd.DataFrame({"amount": pd.to_numeric(parts["amount"], errors="coerce"),
+                         "unit": parts["unit"]}, index=dose.index)
 
 
 def units_for(code_or_name: str, dose: object, dose_unit: object = None

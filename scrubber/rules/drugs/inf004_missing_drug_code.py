@@ -63,16 +63,16 @@ class MissingDrugCode(Rule):
         covered = own_code | by_name | (named & unnamed_supply) | (~named & any_supply)
         mask = admin & ~covered
 
-        drug = lines["drug"]
+        flagged = lines.index[mask]  # the texts are made for the flagged lines only
+        drug, code = lines["drug"].loc[flagged], code.loc[flagged]
         message = pd.Series(np.where(
             drug.notna(),
             "No drug line (HCPCS J, Q or C code) for " + drug.fillna("") + " in the encounter",
             code + " administration has no drug line (HCPCS J, Q or C code) in the encounter"),
-            index=lines.index)
+            index=flagged)
         # the drug cell when it names the drug; an empty drug cell is missing-documentation's
         # finding, so this one then names the code cell
-        field = lines["drug"].notna().map({True: "drug", False: "code"}) if ctx.has("drug") \
-            else "code"
-        return hits(mask, field, message,
+        field = drug.notna().map({True: "drug", False: "code"}) if ctx.has("drug") else "code"
+        return hits(mask.loc[flagged], field, message,
                     "Add a line with the drug's HCPCS code and billing units, or enter the code "
                     "in a Drug Code column")

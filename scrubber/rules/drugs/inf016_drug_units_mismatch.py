@@ -62,16 +62,21 @@ class DrugUnitsMismatch(Rule):
         rows = lines[checked]
         units = billing_units_series(rows["dose"], rows["dose_unit"], per_amount[checked],
                                      per_unit[checked])
-        descriptor = (code[checked].map(table["up_to"]).map({True: "up to ", False: ""})
-                      + _number(per_amount[checked]) + " " + per_unit[checked])
         wrong = units["readable"] & (rows["units"] != units["expected"])
+        unreadable = ~units["readable"]
+        flagged = rows.index[wrong | unreadable]  # the texts are made for these lines only
+        if flagged.empty:
+            return combine()
+        rows, units, code = rows.loc[flagged], units.loc[flagged], code.loc[flagged]
+        wrong, unreadable = wrong.loc[flagged], unreadable.loc[flagged]
+        descriptor = (code.map(table["up_to"]).map({True: "up to ", False: ""})
+                      + _number(per_amount[flagged]) + " " + per_unit[flagged])
         expected = units["expected"].astype("Int64").astype("string")
         dose = _number(units["amount"]) + " " + units["unit"].fillna("")
         mismatch = hits(wrong, "units", code + " is billed x" + _number(rows["units"])
                         + " but " + dose + " at " + descriptor + " per unit is "
                         + expected + " unit(s)",
                         "Bill " + code + " x" + expected)
-        unreadable = ~units["readable"]
         why = pd.Series(np.where(units["amount"].isna(), "cannot be read",
                                  "is not in a unit that converts to the descriptor's"),
                         index=rows.index)

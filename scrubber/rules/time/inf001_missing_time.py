@@ -51,24 +51,27 @@ class MissingTime(Rule):
         push = code.isin(PUSH) & no_start & ~timed
         mask = timed | orphan | push
 
+        flagged = lines.index[mask]  # the texts are made for the flagged lines only
+        code, no_start, no_stop = code.loc[flagged], no_start.loc[flagged], no_stop.loc[flagged]
+        timed, orphan, push = timed.loc[flagged], orphan.loc[flagged], push.loc[flagged]
         both = no_start & no_stop
         missing = pd.Series(np.select([both, no_start], ["no start or stop time",
                                                          "no start time"], "no stop time"),
-                            index=lines.index)
+                            index=flagged)
         message = pd.Series(np.select(
             [timed, orphan],
             [code + " is billed by time but the line has " + missing,
              code + " add-on has no times and no primary line in the encounter documents "
                     "start and stop"],
-            code + " push has no start time"), index=lines.index)
+            code + " push has no start time"), index=flagged)
         suggestion = pd.Series(np.select(
             [timed | orphan],
             ["Enter the documented start and stop times; without them the infusion time "
              "cannot be verified (bill it as a push only if it was documented as one)"],
-            "Enter the administration (start) time of the push"), index=lines.index)
-        field = pd.Series(np.where(no_start, "start", "stop"), index=lines.index)
-        severity = pd.Series(np.where(push, Severity.WARNING, None), index=lines.index)
-        return hits(mask, field, message, suggestion, severity)
+            "Enter the administration (start) time of the push"), index=flagged)
+        field = pd.Series(np.where(no_start, "start", "stop"), index=flagged)
+        severity = pd.Series(np.where(push, Severity.WARNING, None), index=flagged)
+        return hits(mask.loc[flagged], field, message, suggestion, severity)
 
     @staticmethod
     def _uncovered_addons(lines: pd.DataFrame, complete: pd.Series) -> pd.Series:
@@ -77,10 +80,17 @@ class MissingTime(Rule):
         The primary is the line of the same drug when one exists; otherwise any primary code
         of that add-on in the encounter.
         """
+        uncovered = pd.Series(False, index=lines.index)
+        bare = lines["code"].isin(list(HOURLY_ADDON_PRIMARIES)) & ~complete
+        if not bare.any():
+            return uncovered
+        # only encounters with an add-on lacking its times can hold an uncovered one
+        inside = lines["encounter"].isin(lines["encounter"][bare].unique()).to_numpy()
+        lines, complete = lines.loc[inside], complete.loc[inside]
         code, encounter = lines["code"], lines["encounter"]
         pairs = pd.MultiIndex.from_arrays([encounter, lines["drug_key"]])
         named = lines["drug_key"].notna().to_numpy()
-        uncovered = pd.Series(False, index=lines.index)
+        found = np.zeros(len(lines), dtype=bool)
         for addon, primaries in HOURLY_ADDON_PRIMARIES.items():
             primary = code.isin(primaries).to_numpy()
             timed = primary & complete.to_numpy()
@@ -88,5 +98,6 @@ class MissingTime(Rule):
             same_drug_timed = named & pairs.isin(pairs[timed & named])
             any_timed = encounter.isin(encounter[timed].unique()).to_numpy()
             covered = same_drug_timed | (~same_drug & any_timed)
-            uncovered |= code.isin([addon]).to_numpy() & ~complete.to_numpy() & ~covered
+            found |= code.isin([addon]).to_numpy() & ~complete.to_numpy() & ~covered
+        uncovered.loc[lines.index[found]] = True
         return uncovered
