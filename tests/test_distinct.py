@@ -80,3 +80,30 @@ def test_extract_agrees_with_pandas(pattern: str) -> None:
         expected = expected.mask(expected == "")
         pd.testing.assert_frame_equal(extract(column, pattern), expected,
                                       check_dtype=False)
+
+
+def test_drug_tokens_match_the_word_by_word_reading() -> None:
+    def plain(drug: pd.Series) -> pd.Series:
+        words = normalize._drug_words(drug).str.findall(r"[a-z]{4,}").explode()
+        return normalize._generic(words.dropna().astype("string"))
+
+    names = ["Remicade (infliximab) 400 mg", None, "Zofran", "normal saline", "x", "",
+             "zofran ondansetron", "Heparin 5000 units in NS", "LR bolus", "Ondansetron"]
+    rng = np.random.default_rng(7)
+    for size in (0, 1, 5, 40):
+        drug = pd.Series([names[i] for i in rng.integers(0, len(names), size)],
+                         index=rng.permutation(1000)[:size], dtype="string")
+        pd.testing.assert_series_equal(normalize.drug_tokens(drug), plain(drug),
+                                       check_index_type=False)
+
+
+def test_shares_encounter_is_isin_of_the_masked_encounters() -> None:
+    from scrubber.rules.base import shares_encounter
+
+    rng = np.random.default_rng(3)
+    encounter = pd.Series([f"E{i}" for i in rng.integers(0, 30, 300)], dtype="string")
+    for _ in range(5):
+        mask = pd.Series(rng.random(300) < 0.05)
+        expected = encounter.isin(encounter[mask].unique()).to_numpy()
+        assert (shares_encounter(encounter, mask) == expected).all()
+    assert not shares_encounter(encounter, pd.Series(False, index=encounter.index)).any()

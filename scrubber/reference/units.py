@@ -14,7 +14,6 @@ import numpy as np
 import pandas as pd
 
 from scrubber.distinct import per_value
-
 from scrubber.reference.drugs import DrugEntry, drug_candidates, drug_table
 from scrubber.strings import extract
 

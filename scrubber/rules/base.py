@@ -20,6 +20,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import ClassVar
 
+import numpy as np
 import pandas as pd
 
 from scrubber.config import Config
@@ -146,6 +147,19 @@ def _pick(value: pd.Series | object, index: pd.Index) -> object:
     if isinstance(value, pd.Series):
         return value.reindex(index).astype("object").where(lambda s: s.notna(), None)
     return value
+
+
+def shares_encounter(encounter: pd.Series, mask: pd.Series | np.ndarray) -> np.ndarray:
+    """Per line, whether some line of its encounter is in ``mask`` (plain booleans).
+
+    The same answer as ``encounter.isin(encounter[mask].unique())``, by integer codes: Arrow
+    text's ``isin`` walks the wanted values in Python.
+    """
+    codes, uniques = pd.factorize(encounter.array)  # a missing encounter is -1: never shared
+    hit = np.zeros(len(uniques) + 1, dtype=bool)
+    hit[codes[np.asarray(mask, dtype=bool)]] = True
+    hit[-1] = False
+    return hit[codes]
 
 
 def minutes_text(minutes: pd.Series) -> pd.Series:

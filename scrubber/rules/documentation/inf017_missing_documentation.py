@@ -55,6 +55,8 @@ class MissingDocumentation(Rule):
                 lines[f"{field}_blank"]
             scope = admin & code.isin(TIME_BASED) if field == "site" else admin
             label = _LABELS[field]
-            parts.append(hits(scope & blank, field, code + " has no " + label,
+            flagged = lines.index[scope & blank]  # texts for the flagged lines only
+            parts.append(hits(pd.Series(True, index=flagged), field,
+                              code.loc[flagged] + " has no " + label,
                               f"Enter the {label} from the administration record"))
         return combine(*parts)

@@ -8,7 +8,7 @@ import pandas as pd
 from scrubber.codes import DRUG_ADMINISTRATION, DRUG_CODE_PATTERN, HYDRATION
 from scrubber.findings import Severity
 from scrubber.normalize import drug_tokens
-from scrubber.rules.base import Context, Rule, hits
+from scrubber.rules.base import Context, Rule, hits, shares_encounter
 
 
 class MissingDrugCode(Rule):
@@ -58,8 +58,8 @@ class MissingDrugCode(Rule):
         supply_pairs = token_pairs[supply.loc[tokens.index].to_numpy()]
         matched_rows = tokens.index[token_pairs.isin(supply_pairs)].unique()
         by_name = pd.Series(lines.index.isin(matched_rows), index=lines.index)
-        unnamed_supply = encounter.isin(encounter[supply & ~named].unique())
-        any_supply = encounter.isin(encounter[supply].unique())
+        unnamed_supply = shares_encounter(encounter, supply & ~named)
+        any_supply = shares_encounter(encounter, supply)
         covered = own_code | by_name | (named & unnamed_supply) | (~named & any_supply)
         mask = admin & ~covered
 

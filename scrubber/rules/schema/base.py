@@ -19,10 +19,13 @@ class SchemaRule(Rule):
         parts = []
         for name in self.fields:  # one finding per failing cell: start and stop both count
             mine = failures[failures["field"] == name]
-            mask = pd.Series(lines.index.isin(mine.index), index=lines.index)
-            field = pd.Series(name, index=lines.index, dtype="string")
-            parts.append(hits(mask, name, self.message(lines, field),
-                              self.suggestion(lines, field)))
+            flagged = lines.index[lines.index.isin(mine.index)]
+            if flagged.empty:
+                continue
+            rows = lines.loc[flagged]  # the texts are made for the failing lines only
+            field = pd.Series(name, index=flagged, dtype="string")
+            parts.append(hits(pd.Series(True, index=flagged), name,
+                              self.message(rows, field), self.suggestion(rows, field)))
         return combine(*parts)
 
     def message(self, lines: pd.DataFrame, field: pd.Series) -> pd.Series | str:

@@ -7,7 +7,7 @@ import pandas as pd
 
 from scrubber.codes import HOURLY_ADDON_PRIMARIES, PUSH, TIME_BASED
 from scrubber.findings import Severity
-from scrubber.rules.base import Context, Rule, hits
+from scrubber.rules.base import Context, Rule, hits, shares_encounter
 
 
 class MissingTime(Rule):
@@ -85,7 +85,7 @@ class MissingTime(Rule):
         if not bare.any():
             return uncovered
         # only encounters with an add-on lacking its times can hold an uncovered one
-        inside = lines["encounter"].isin(lines["encounter"][bare].unique()).to_numpy()
+        inside = shares_encounter(lines["encounter"], bare)
         lines, complete = lines.loc[inside], complete.loc[inside]
         code, encounter = lines["code"], lines["encounter"]
         pairs = pd.MultiIndex.from_arrays([encounter, lines["drug_key"]])
@@ -96,7 +96,7 @@ class MissingTime(Rule):
             timed = primary & complete.to_numpy()
             same_drug = named & pairs.isin(pairs[primary & named])
             same_drug_timed = named & pairs.isin(pairs[timed & named])
-            any_timed = encounter.isin(encounter[timed].unique()).to_numpy()
+            any_timed = shares_encounter(encounter, timed)
             covered = same_drug_timed | (~same_drug & any_timed)
             found |= code.isin([addon]).to_numpy() & ~complete.to_numpy() & ~covered
         uncovered.loc[lines.index[found]] = True

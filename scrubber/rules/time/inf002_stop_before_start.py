@@ -37,15 +37,15 @@ class StopBeforeStart(Rule):
 
     def check(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         limit = ctx.config.max_duration_minutes
-        impossible = lines["time_impossible"]
-        too_long = lines["duration"] > limit
-        start, stop = clock_text(lines["start"]), clock_text(lines["stop"])
+        flagged = lines.index[lines["time_impossible"] | (lines["duration"] > limit)]
+        rows = lines.loc[flagged]  # the texts are made for the flagged lines only
+        start, stop = clock_text(rows["start"]), clock_text(rows["stop"])
         message = pd.Series(np.where(
-            impossible,
+            rows["time_impossible"],
             "Stop " + stop + " is before start " + start + " and is not a plausible midnight "
             "crossing",
-            "Documented duration " + minutes_text(lines["duration"]).fillna("")
-            + f" is longer than {limit / 60:g} hours"), index=lines.index)
+            "Documented duration " + minutes_text(rows["duration"]).fillna("")
+            + f" is longer than {limit / 60:g} hours"), index=flagged)
         suggestion = ("Check the start and stop times (swapped, AM/PM, or a missing stop date "
                       "for an infusion that ran past midnight)")
-        return hits(impossible | too_long, "stop", message, suggestion)
+        return hits(pd.Series(True, index=flagged), "stop", message, suggestion)
