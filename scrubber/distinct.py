@@ -56,9 +56,9 @@ def _distinct(values: pd.Series) -> tuple[pd.Series | None, np.ndarray]:
     codes, uniques = pd.factorize(values.array, use_na_sentinel=True)
     if 2 * len(uniques) > len(values):
         return None, codes
-    if values.dtype == object and any(_whole_number(u) for u in uniques) and sum(
+    if values.dtype == object and sum(
             issubclass(t, _NUMBERS) for t in pd.unique(_TYPE_OF(values.to_numpy()))) > 1:
-        return None, codes  # 1, 1.0 and True share a slot; their texts differ
+        return None, codes  # 1, 1.0 and True would share a slot; their texts differ
     codes = np.where(codes < 0, len(uniques), codes)  # missing cells: the slot after the last
     if values.dtype == object:
         cells = np.empty(len(uniques) + 1, dtype=object)
@@ -72,10 +72,3 @@ def _distinct(values: pd.Series) -> tuple[pd.Series | None, np.ndarray]:
 
 _NUMBERS = (bool, int, float, np.bool_, np.number)
 _TYPE_OF = np.frompyfunc(type, 1, 1)
-
-
-def _whole_number(value: object) -> bool:
-    """A bool or a number equal to an integer: a value another number type may equal."""
-    if isinstance(value, (bool, int, np.bool_, np.integer)):
-        return True
-    return isinstance(value, (float, np.floating)) and float(value).is_integer()

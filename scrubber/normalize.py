@@ -20,7 +20,6 @@ from scrubber.io.reader import Table
 from scrubber.strings import extract
 from scrubber.times import (
     PLACEHOLDER,
-    as_text,
     duration_minutes,
     parse_dates,
     parse_times,
@@ -83,7 +82,7 @@ def split_totals(table: Table) -> tuple[Table, list[tuple[int, str]]]:
         return clean_text(_field(table, mapping, field))
 
     def is_label(text: pd.Series) -> pd.Series:
-        return text.str.match(_TOTAL_LABEL).fillna(False).astype(bool)
+        return _is_total_label(text)
 
     code = cells("code")
     real_code = _codes(code)["code"].str.match(CODE_PATTERN).fillna(False).astype(bool)
@@ -106,6 +105,12 @@ def split_totals(table: Table) -> tuple[Table, list[tuple[int, str]]]:
         "totals row (numbers only under the data)")
     skipped = [(int(r), str(reasons.at[r])) for r in candidates.index[totals]]
     return replace(table, data=data.drop(index=candidates.index[totals])), skipped
+
+
+@per_value
+def _is_total_label(text: pd.Series) -> pd.Series:
+    """Cells that are a totals label (see ``_TOTAL_LABEL``), as plain booleans."""
+    return text.str.match(_TOTAL_LABEL).fillna(False).astype(bool)
 
 
 _NUMBER_TEXT = re.compile(r"^\s*[-+]?[$]?\s*\d[\d,]*(?:\.\d+)?\s*$")
@@ -156,7 +161,13 @@ def _joined(table: Table, mapping: dict[str, list[int]], field: str) -> pd.Serie
     for position in mapping.get(field, []):
         joined = joined + "," + clean_text(table.data[position]).fillna("")
     joined = joined.str.strip(",")
-    return joined.mask(joined.str.fullmatch(r"[,\s]*").fillna(True))
+    return joined.mask(_nothing_listed(joined))
+
+
+@per_value
+def _nothing_listed(joined: pd.Series) -> pd.Series:
+    """Joined cells that hold only commas and spaces (or nothing)."""
+    return joined.str.fullmatch(r"[,\s]*").fillna(True).astype(bool)
 
 
 @per_value
@@ -237,17 +248,23 @@ def _encounter(encounter: pd.Series, patient: pd.Series, service_date: pd.Series
 def canonical_frame(table: Table, *, max_midnight_gap: float = 720) -> pd.DataFrame:
     """Build the canonical claim-line frame (see the module docstring)."""
     mapping = column_map(table)
-    text = {f: clean_text(_field(table, mapping, f)) for f in FIELDS if f not in _PARSED_FIELDS}
-    evidence = pd.concat([text[f].notna() if f in text else as_text(_field(table, mapping, f))
-                          .notna() for f in _LINE_EVIDENCE], axis=1).any(axis=1)
-    keep = evidence[evidence].index
-    text = {f: s.loc[keep] for f, s in text.items()}
-    table = replace(table, data=table.data.loc[keep])
+    index = table.data.index
+    text = {f: clean_text(_field(table, mapping, f)) if mapping.get(f)
+            else pd.Series(pd.NA, index=index, dtype="string")  # an absent column
+            for f in FIELDS if f not in _PARSED_FIELDS}
+    start = parse_times(_field(table, mapping, "start"))
+    stop = parse_times(_field(table, mapping, "stop"))
+    times = {"start": ~start["blank"], "stop": ~stop["blank"]}
+    evidence = pd.concat([text[f].notna() if f in text else times[f] for f in _LINE_EVIDENCE],
+                         axis=1).any(axis=1)
+    if not evidence.all():  # notes and blank-coded rows are not lines
+        keep = evidence[evidence].index
+        text = {f: s.loc[keep] for f, s in text.items()}
+        start, stop = start.loc[keep], stop.loc[keep]
+        table = replace(table, data=table.data.loc[keep])
 
     codes = _codes(text["code"])
     dates = parse_dates(_field(table, mapping, "service_date"))
-    start = parse_times(_field(table, mapping, "start"))
-    stop = parse_times(_field(table, mapping, "stop"))
     for times, field in ((start, "start_date"), (stop, "stop_date")):
         explicit = parse_dates(_field(table, mapping, field))["date"]
         times["date"] = times["date"].fillna(explicit)
