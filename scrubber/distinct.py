@@ -56,7 +56,7 @@ def _distinct(values: pd.Series) -> tuple[pd.Series | None, np.ndarray]:
     codes, uniques = pd.factorize(values.array, use_na_sentinel=True)
     if 2 * len(uniques) > len(values):
         return None, codes
-    if values.dtype == object and sum(
+    if values.dtype == object and any(isinstance(u, _NUMBERS) for u in uniques) and sum(
             issubclass(t, _NUMBERS) for t in pd.unique(_TYPE_OF(values.to_numpy()))) > 1:
         return None, codes  # 1, 1.0 and True would share a slot; their texts differ
     codes = np.where(codes < 0, len(uniques), codes)  # missing cells: the slot after the last
