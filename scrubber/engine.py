@@ -112,11 +112,11 @@ def scrub_table(table: Table, prepared: Prepared | Profile | Config) -> FileResu
                   mapping, cells)
     findings: list[Finding] = []
     failed: list[str] = []
-    grid = table.data.to_numpy()
+    grid, encounter_of = table.data.to_numpy(), lines["encounter"].to_numpy()
     for rule in rules:
         try:
             findings.extend(_findings(rule, rule.check(lines, ctx), table, grid, lines,
-                                      mapping, config))
+                                      encounter_of, mapping, config))
         except Exception as exc:  # noqa: BLE001 - one rule's fault must not lose the file
             failed.append(rule.name)
             findings.append(_rule_failed(rule, exc, table, config))
@@ -165,11 +165,12 @@ def _severity_override(rule: Rule, config: Config) -> Severity | None:
 
 
 def _findings(rule: Rule, hits: pd.DataFrame, table: Table, cells: np.ndarray,
-              lines: pd.DataFrame, mapping: dict[str, list[int]],
+              lines: pd.DataFrame, encounter_of: np.ndarray, mapping: dict[str, list[int]],
               config: Config) -> list[Finding]:
     """Hits of one rule as Finding records in the user's coordinates.
 
-    ``cells`` is ``table.data`` as one array. The hit cells' values and encounters are
+    ``cells`` is ``table.data`` and ``encounter_of`` the lines' encounters, as arrays (made
+    once for all rules). The hit cells' values and encounters are
     gathered for all hits at once (no per-hit lookups in the frames); only the records
     themselves are made one by one.
     """
@@ -181,7 +182,7 @@ def _findings(rule: Rule, hits: pd.DataFrame, table: Table, cells: np.ndarray,
     where = table.data.index.get_indexer(hits.index)
     values = [cells[r, p] if p is not None and r >= 0 and p < cells.shape[1] else None
               for r, p in zip(where, positions, strict=True)]
-    encounters = lines["encounter"].to_numpy()[lines.index.get_indexer(hits.index)]
+    encounters = encounter_of[lines.index.get_indexer(hits.index)]
     out = []
     for row, field_position, value, encounter, message, suggestion, severity in zip(
             hits.index, positions, values, encounters, hits["message"], hits["suggestion"],
