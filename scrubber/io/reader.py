@@ -88,8 +88,13 @@ def read_table(path: str | Path, sheet: str | None = None) -> Table:
     heads = {name: _calamine(label, opened(name).to_python, skip_empty_area=False,
                              nrows=HEADER_SEARCH_ROWS)
              for name in _worksheet_names(label, book)}
-    return table_from_grids(label, heads, sheet, load=lambda name: _calamine(
-        label, opened(name).to_python, skip_empty_area=False))
+
+    def load(name: str) -> list[list[object]]:
+        grid = _calamine(label, opened(name).to_python, skip_empty_area=False)
+        loaded.clear()  # the parsed sheets are no longer needed: free them before the frame
+        return grid
+
+    return table_from_grids(label, heads, sheet, load=load)
 
 
 def table_from_frame(frame: pd.DataFrame, *, sheet: str = "Sheet1", header_row: int = 1,
@@ -134,19 +139,21 @@ def table_from_grids(label: str, grids: dict[str, list[list[object]]],
     grid = load(name) if load is not None else grids[name]
     width = max((len(r) for r in grid), default=0)
     headers = [_header_text(v) for v in grid[index]] + [""] * (width - len(grid[index]))
-    rows = grid[index + 1:]
-    body = np.empty((len(rows), width), dtype=object)  # one block: no per-column copies
+    body = np.empty((len(grid) - index - 1, width), dtype=object)  # one block, no copies
     try:
-        body[:] = rows if rows else body  # calamine's grids are rectangular
+        body[:] = grid[index + 1:] if len(body) else body  # calamine's grids are rectangular
     except ValueError:  # CSV rows and hand-made grids may be ragged
         body[:] = None
-        for number, row in enumerate(rows):
+        for number, row in enumerate(grid[index + 1:]):
             body[number, :len(row)] = row
+    if load is not None:
+        del grid  # the loaded rows live on in ``body``; their lists can go
     empty = pd.isna(body) | (body == "")
     body[empty] = None
     data = pd.DataFrame(body, columns=range(width), dtype=object, copy=False)
-    data.index = pd.RangeIndex(index + 2, index + 2 + len(rows))
-    return Table(label, name, index + 1, headers, data.loc[~empty.all(axis=1)])
+    data.index = pd.RangeIndex(index + 2, index + 2 + len(body))
+    blank = empty.all(axis=1)
+    return Table(label, name, index + 1, headers, data.loc[~blank] if blank.any() else data)
 
 
 def _find_header(grid: list[list[object]]) -> tuple[int, int] | None:
