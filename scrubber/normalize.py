@@ -78,19 +78,24 @@ def split_totals(table: Table) -> tuple[Table, list[tuple[int, str]]]:
         return table, []
     mapping = column_map(table)
 
-    def cells(field: str) -> pd.Series:
-        return clean_text(_field(table, mapping, field))
+    def cells(field: str, rows: pd.Index | None = None) -> pd.Series:
+        column = _field(table, mapping, field)
+        return clean_text(column if rows is None else column.loc[rows])
 
     def is_label(text: pd.Series) -> pd.Series:
         return _is_total_label(text)
 
+    who = cells("encounter" if "encounter" in mapping else "patient")
+    anonymous = who.isna() | is_label(who)
+    if not anonymous.any():  # every row names its encounter: no totals row (the usual case)
+        return table, []
     code = cells("code")
     real_code = _codes(code)["code"].str.match(CODE_PATTERN).fillna(False).astype(bool)
-    who = cells("encounter" if "encounter" in mapping else "patient")
-    untimed = cells("start").isna() & cells("stop").isna()
     first = real_code[real_code].index.min() if real_code.any() else np.inf
-    candidates = data.loc[(data.index > first) & (who.isna() | is_label(who))
-                          & (code.isna() | is_label(code)) & untimed]
+    rows = data.index[anonymous.to_numpy() & (data.index > first)
+                      & (code.isna() | is_label(code)).to_numpy()]
+    untimed = cells("start", rows).isna() & cells("stop", rows).isna()
+    candidates = data.loc[untimed.index[untimed.to_numpy()]]
     if candidates.empty:  # the usual case: a few vectorised checks, no per-cell work
         return table, []
     text = candidates.apply(lambda column: column.astype("string").str.strip())
