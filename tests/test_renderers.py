@@ -13,15 +13,21 @@ import re
 import shutil
 import subprocess
 import zipfile
+from dataclasses import replace
 from pathlib import Path
 
 import openpyxl
 import pandas as pd
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl.chart import BarChart
 from python_calamine import CalamineWorkbook
+from rich._wrap import divide_line
+from rich.console import Console
+from rich.padding import Padding
+from rich.table import Table
+from rich.text import Text
 
 from scrubber import scrub
 from scrubber.findings import Finding, Severity
@@ -31,10 +37,12 @@ from scrubber.render import (
     render,
     render_report,
     report_format,
+    text_report,
     xlsx_report,
 )
 from scrubber.render.csv_report import render_csv
 from scrubber.render.json_report import render_json
+from scrubber.render.layout import Layout, divide, shown
 from scrubber.render.text_report import render_text
 from scrubber.result import FileResult, ScrubResult
 from tests.conftest import HEADERS, ROWS
@@ -362,3 +370,138 @@ def test_text_width_is_the_terminals(monkeypatch):
     fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 30, 87, 0, 0))
     with os.fdopen(leader, "rb"), os.fdopen(follower, "w") as terminal:
         assert fit_width(terminal) == 87
+
+
+# The findings are laid out with str methods (scrubber.render.layout) instead of a rich Table,
+# which took seconds for a large export; what they show is what rich drew.
+
+#: plain words, hyphens and runs of spaces (the own algorithm), then anything (rich's).
+_ASCII = st.text(st.sampled_from("abcdefgh-.[]'  "), max_size=60)
+_ANY = st.text(st.sampled_from([*"ab -", "\t", "\n", "é", "😀", "中", "\u0301", "\u200b",
+                                "\xa0", "\u2028", "\u3000"]), max_size=40)
+_AWKWARD = st.one_of(_ASCII, _ANY, st.lists(st.text("abcdefghij-", max_size=30),
+                                            max_size=20).map(" ".join))
+
+
+def _console(width=100):
+    return Console(file=io.StringIO(), width=width, highlight=False, emoji=False, markup=False)
+
+
+@given(st.one_of(_ASCII, _ANY), st.integers(1, 30))
+def test_text_wraps_as_rich_wraps_it(text, width):
+    console = _console()
+    layout = Layout(console)
+    plain = [line.plain for line in Text(text).wrap(console, width, justify="default")]
+    assert layout.lines(text, width) == plain
+    cell = [line.plain for line in Text(text).wrap(console, width, justify="left",
+                                                   overflow="fold")]
+    assert layout.cell(text, width) == cell
+    fixed = [line.plain for line in Text(text).wrap(console, width, justify="left",
+                                                    overflow="ellipsis", no_wrap=True)]
+    assert layout.cell(text, width, fixed=True) == fixed
+
+
+@given(_ASCII.filter(lambda t: t.isprintable()), st.integers(1, 30))
+def test_line_breaks_are_richs(text, width):
+    assert divide(text, width) == divide_line(text, width)
+
+
+def _cells(f):
+    return (str(f.row), shown(f.column_letter), shown(f.encounter), shown(f"{f.rule} {f.name}"),
+            f.severity.value, shown(f.message), shown(f.suggestion))
+
+
+def _rich_table(findings, widths, width):
+    """The findings table as rich draws it with these column widths (what the report was)."""
+    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
+    for header, column_width, fixed in zip(text_report._HEADERS, widths, text_report._FIXED,
+                                           strict=True):
+        table.add_column(header, width=column_width, no_wrap=fixed,
+                         overflow="ellipsis" if fixed else "fold")
+    for f in findings:
+        table.add_row(*map(Text, _cells(f)))
+    return _rich_lines(table, width=width)
+
+
+def _rich_blocks(findings, width):
+    """The findings as rich drew them one block each on a narrow width."""
+    blocks = []
+    for f in findings:
+        column = f", col {shown(f.column_letter)}" if f.column_letter else ""
+        blocks.append(Padding(Text(f"row {f.row}{column}  {shown(f.encounter)}  "
+                                   f"{shown(f'{f.rule} {f.name}')}  {f.severity.value}"),
+                              (0, 0, 0, 2)))
+        blocks.append(Padding(Text(shown(f.message)), (0, 0, 0, 6)))
+        if f.suggestion:
+            blocks.append(Padding(Text("Suggestion: " + shown(f.suggestion)), (0, 0, 0, 6)))
+    return _rich_lines(*blocks, width=width)
+
+
+def _rich_lines(*renderables, width):
+    console = _console(width)
+    for renderable in renderables:
+        console.print(renderable)
+    return "".join(line.rstrip() + "\n" for line in console.file.getvalue().splitlines())
+
+
+def _layout_lines(findings, width):
+    """The findings part of the text report (table or blocks), and the table's widths."""
+    layout = Layout(_console(width))
+    widths = text_report._table_widths(text_report._columns(findings, layout), width, layout)
+    if widths is None:
+        lines = text_report._finding_blocks(findings, width, layout, text_report._plain)
+    else:
+        lines = text_report._findings_table(findings, widths, layout, text_report._plain)
+    return text_report._joined(lines), widths
+
+
+_FINDINGS = st.lists(st.builds(
+    Finding, rule=st.sampled_from(["INF001", "INF010"]),
+    name=st.sampled_from(["missing-time", "hydration-not-separately-billable"]),
+    severity=st.sampled_from(list(Severity)), message=_AWKWARD,
+    suggestion=st.one_of(st.none(), _AWKWARD), sheet=st.just("Charges"),
+    row=st.integers(1, 1_048_576), column=st.just("Drug"),
+    column_letter=st.one_of(st.none(), st.sampled_from(["J", "XFD"])), value=st.none(),
+    encounter=st.one_of(st.none(), _AWKWARD, st.just("E1\x1b[2J\x07"))), min_size=1, max_size=6)
+
+
+@settings(deadline=None)
+@given(_FINDINGS, st.integers(40, 220))
+def test_findings_show_as_rich_drew_them(findings, width):
+    lines, widths = _layout_lines(findings, width)
+    if widths is None:
+        assert lines == _rich_blocks(findings, width)
+    else:
+        assert lines == _rich_table(findings, widths, width)
+
+
+@pytest.mark.parametrize("width", [100, 160])
+def test_thousands_of_findings_show_as_rich_drew_them(result, width):
+    """A large report (blocks at 100, a table at 160), every line as rich drew it."""
+    findings = [replace(f, row=10 + i, encounter=f"V{2_600_000 + i // 3}")
+                for i, f in enumerate(result.findings * 750)]
+    findings += [replace(LONG, row=7), replace(LONG, message="E1\x1b[2J" + "x" * 300)]
+    lines, widths = _layout_lines(findings, width)
+    assert (widths is None) == (width == 100)
+    expected = (_rich_blocks(findings, width) if widths is None
+                else _rich_table(findings, widths, width))
+    assert lines.count("\n") > 3 * len(findings) and lines == expected
+
+
+@pytest.mark.parametrize("width", [1, 39, 40, 41, 400, 1000])
+def test_very_narrow_and_very_wide_reports_fit(result, width):
+    both = ScrubResult((*result.files, FileResult("long.xlsx", "Charges", 1, 1, (LONG,))))
+    out = render_text(both, width=width)
+    assert max(len(line) for line in out.splitlines()) <= max(width, 40)
+    table = re.search(r"^Row +Col +Encounter +Rule +Severity +Message +Suggestion$", out, re.M)
+    assert bool(table) == (width >= 400)
+    for finding in both.findings:
+        assert " ".join(finding.message.split()[:3]) in " ".join(out.split())
+
+
+@pytest.mark.parametrize("width", [40, 100, 200])
+def test_escape_sequences_in_cells_never_reach_the_terminal(width):
+    texts = ["E1\x1b[2J\x07", "\x1b]0;title\x07" + "y" * 120, "x\x85y\x9b\x7f"]
+    out = render_text(_quoting(*texts), width=width)
+    assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", out)
+    assert "\\x1b[2J\\x07" in out and "\\x9b\\x7f" in out

@@ -1,16 +1,21 @@
-"""Text report: the findings and a summary table, rendered with rich to fit a given width.
+"""Text report: the findings and a summary table, fitted to a given width.
 
 Everything that comes from the user's file (paths, sheet names, encounter IDs, and the
-messages and suggestions that quote cells) goes to rich as :class:`rich.text.Text`, never as
-a markup string: ``Ceftriaxone [im]`` or ``[bold]x`` print as typed, ``:pill:`` stays text
-instead of an emoji, and terminal control characters (an ESC from a pasted cell) are shown
-as ``\\x1b`` instead of reaching the terminal. Only our own labels carry styles.
+messages and suggestions that quote cells) is shown as typed: ``Ceftriaxone [im]`` or
+``[bold]x`` print as they are, ``:pill:`` stays text instead of an emoji, and terminal control
+characters (an ESC from a pasted cell) are shown as ``\\x1b`` instead of reaching the terminal.
+Only our own labels carry styles (with ``color``).
 
 The findings are a table when the width leaves the message and the suggestion a readable
 column each; the short columns (row, letter, rule, severity) are sized to their contents so
-rich never has to squeeze them mid-word, and the two text columns share what is left and
-wrap at spaces. On a narrower width each finding is a block instead: one line naming the
-cell and the rule, the message and the suggestion wrapped under it.
+they are never squeezed mid-word, and the two text columns share what is left and wrap at
+spaces. On a narrower width each finding is a block instead: one line naming the cell and the
+rule, the message and the suggestion wrapped under it.
+
+A large export has tens of thousands of findings; rich measured and wrapped each of their cells
+(8 s for 18,000). They are laid out by :mod:`scrubber.render.layout` instead, which wraps each
+distinct text once, the way rich wraps it, so the report reads exactly as it did; rich still
+draws the small summary table.
 """
 
 from __future__ import annotations
@@ -18,20 +23,22 @@ from __future__ import annotations
 import io
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TextIO
 
-from rich.console import Console, Group, RenderableType
-from rich.padding import Padding
+from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from scrubber.findings import Finding, Severity
-from scrubber.result import ScrubResult
+from scrubber.render.layout import Layout, shown
+from scrubber.result import FileResult, ScrubResult
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow"}
-#: control characters other than tab and newline (C0, DEL, C1): shown, never sent.
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: the terminal codes rich writes for our styles (``color`` only).
+_SGR = {"bold": "\x1b[1m", "bold red": "\x1b[1;31m", "yellow": "\x1b[33m"}
+#: white space other than " " and "\n": where str.rstrip() and str.splitlines() do more.
+_ODD_SPACE = re.compile(r"[^\S \n]")
 
 #: width when the output is not a terminal and COLUMNS is not set (a file, a pipe, a log).
 REPORT_WIDTH = 100
@@ -42,10 +49,14 @@ MIN_TEXT_COLUMN = 24
 #: an encounter ID longer than this wraps inside its column.
 MAX_ENCOUNTER = 20
 _HEADERS = ("Row", "Col", "Encounter", "Rule", "Severity", "Message", "Suggestion")
-#: rich's padding between two table columns (one space each side; none at the edges).
+#: columns cut with an ellipsis rather than wrapped (their width is their widest cell).
+_FIXED = tuple(header in ("Row", "Col", "Severity") for header in _HEADERS)
+#: between two table columns (rich's padding: one space each side; none at the edges).
 _GAP = 2
 #: indent of a finding block's message and suggestion.
 _INDENT = 6
+
+Paint = Callable[[str, str], str]
 
 
 def fit_width(stream: TextIO | None = None) -> int:
@@ -73,77 +84,100 @@ def _is_terminal(stream: TextIO) -> bool:
 
 def user_text(value: object, style: str = "") -> Text:
     """A piece of user data as inert rich text: no markup, no emoji codes, no control codes."""
-    plain = "" if value is None else str(value)
-    return Text(_CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", plain), style=style)
+    return Text(shown(value), style=style)
 
 
 def render_text(result: ScrubResult, *, width: int = REPORT_WIDTH, color: bool = False) -> str:
-    """The report as text no wider than ``width`` (at least :data:`MIN_WIDTH`)."""
+    """The report as text no wider than ``width`` (at least :data:`MIN_WIDTH`); ``color``
+    adds terminal codes for the path, the headers and the severities."""
     width = max(width, MIN_WIDTH)
     buffer = io.StringIO()
     console = Console(file=buffer, width=width, force_terminal=color, color_system=None
                       if not color else "auto", highlight=False, emoji=False, markup=False)
+    layout = Layout(console)  # each distinct text wrapped once, for this report only
+    paint = _paint if color else _plain
+    lines: list[str] = []
     for file in result.files:
-        console.print(Text.assemble(
-            user_text(file.path, "bold"), "  sheet '", user_text(file.sheet),
-            f"', header on row {file.header_row}, {file.rows} lines"))
-        for skipped in file.skipped_rows:
-            console.print(Text.assemble(f"  row {skipped.row} skipped: ",
-                                        user_text(skipped.reason), " (not a charge line)"))
-        for waived in file.waived:
-            console.print(Text.assemble(
-                f"  row {waived.finding.row} {waived.finding.rule} {waived.finding.name} "
-                f"waived: ", user_text(waived.reason)))
-        for problem in file.waiver_problems:
-            console.print(Text.assemble("  waiver not understood: ", user_text(problem)))
-        if file.hidden_rows:
-            rows = ", ".join(str(r) for r in file.hidden_rows)
-            console.print(f"  flagged but hidden in the sheet: row(s) {rows} (listed in "
-                          f"the marked copy's Issues sheet; not unhidden)")
+        lines += _file_lines(file, width, layout, paint)
         if not file.findings:
-            console.print("  no findings")
             continue
-        console.print(_findings_table(file.findings, width) or _finding_blocks(file.findings))
+        widths = _table_widths(_columns(file.findings, layout), width, layout)
+        lines += (_finding_blocks(file.findings, width, layout, paint) if widths is None else
+                  _findings_table(file.findings, widths, layout, paint))
     console.print(_summary_table(result, console))
-    if color:
-        return buffer.getvalue()
-    # rich pads every line to the width; a file or a pipe is better without the spaces
-    return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
+    lines += [line.rstrip(" ") for line in buffer.getvalue().splitlines()]
+    return _joined(lines)
 
 
-def _short_cells(finding: Finding) -> tuple[Text, ...]:
-    """The row, letter, encounter, rule and severity cells of one finding."""
-    return (Text(str(finding.row)), user_text(finding.column_letter),
-            user_text(finding.encounter), user_text(f"{finding.rule} {finding.name}"),
-            Text(finding.severity.value, style=_STYLE[finding.severity]))
+def _joined(lines: list[str]) -> str:
+    """The report's lines (each without its trailing spaces) as one text."""
+    text = "\n".join(lines) + "\n"
+    if not text.isascii() and _ODD_SPACE.search(text):
+        # a line break other than "\n" (U+2028, U+2029; shown() escaped the others) or a
+        # space other than " " that ends a line: as rich's report always was, break the
+        # lines where str.splitlines() does and strip any white space at their ends
+        return "".join(line.rstrip() + "\n" for line in text.splitlines())
+    return text
 
 
-def _widest(texts: Sequence[Text], header: str) -> int:
-    return max([len(header), *(t.cell_len for t in texts)])
+def _plain(text: str, style: str) -> str:
+    return text
 
 
-def _findings_table(findings: Sequence[Finding], width: int) -> Table | None:
-    """The findings as a table sized to ``width``, or None when it would be too cramped."""
-    rows = [(*_short_cells(f), user_text(f.message), user_text(f.suggestion)) for f in findings]
-    columns = list(zip(*rows, strict=True))
-    widths = [_widest(cells, header) for cells, header in zip(columns, _HEADERS, strict=True)]
+def _paint(text: str, style: str) -> str:
+    return f"{_SGR[style]}{text}\x1b[0m"
+
+
+def _file_lines(file: FileResult, width: int, layout: Layout, paint: Paint) -> list[str]:
+    """The file's heading, the rows left out or waived, and its hidden flagged rows."""
+    path = layout.shown(file.path)
+    lines = list(layout.lines(f"{path}  sheet '{layout.shown(file.sheet)}', header on row "
+                              f"{file.header_row}, {file.rows} lines", width))
+    if lines[0].startswith(path):
+        lines[0] = paint(path, "bold") + lines[0][len(path):]
+    notes = [f"  row {skipped.row} skipped: {layout.shown(skipped.reason)} (not a charge line)"
+             for skipped in file.skipped_rows]
+    notes += [f"  row {waived.finding.row} {waived.finding.rule} {waived.finding.name} waived: "
+              f"{layout.shown(waived.reason)}" for waived in file.waived]
+    notes += [f"  waiver not understood: {layout.shown(problem)}"
+              for problem in file.waiver_problems]
+    if file.hidden_rows:
+        rows = ", ".join(str(r) for r in file.hidden_rows)
+        notes.append(f"  flagged but hidden in the sheet: row(s) {rows} (listed in the marked "
+                     f"copy's Issues sheet; not unhidden)")
+    if not file.findings:
+        notes.append("  no findings")
+    for note in notes:
+        lines += layout.lines(note, width)
+    return [line.rstrip(" ") for line in lines]
+
+
+def _columns(findings: Sequence[Finding], layout: Layout) -> list[set[str]]:
+    """The distinct cells of each table column, as shown."""
+    shown = layout.shown
+    return [{str(row) for row in {f.row for f in findings}},
+            {shown(letter) for letter in {f.column_letter for f in findings}},
+            {shown(encounter) for encounter in {f.encounter for f in findings}},
+            {shown(f"{rule} {name}") for rule, name in {(f.rule, f.name) for f in findings}},
+            {severity.value for severity in {f.severity for f in findings}},
+            {shown(message) for message in {f.message for f in findings}},
+            {shown(suggestion) for suggestion in {f.suggestion for f in findings}}]
+
+
+def _table_widths(columns: list[set[str]], width: int, layout: Layout) -> list[int] | None:
+    """The table's column widths for ``width``, or None when it would be too cramped."""
+    widths = [max(len(header), layout.widest(cells))
+              for cells, header in zip(columns, _HEADERS, strict=True)]
     widths[2] = min(widths[2], MAX_ENCOUNTER)
     room = width - sum(widths[:5]) - _GAP * (len(_HEADERS) - 1)
     if room < 2 * MIN_TEXT_COLUMN:  # the rule's ID over its name costs only the ID's width
-        longest_word = max(len(w) for t in columns[3] for w in t.plain.split() or [""])
+        longest_word = max(len(w) for t in columns[3] for w in t.split() or [""])
         room += widths[3] - max(len("Rule"), longest_word)
         widths[3] = max(len("Rule"), longest_word)
     if room < 2 * MIN_TEXT_COLUMN:
         return None
     widths[5:] = _share(room, widths[5], widths[6])
-    table = Table(show_header=True, header_style="bold", box=None, pad_edge=False)
-    for header, column_width in zip(_HEADERS, widths, strict=True):
-        fixed = header in ("Row", "Col", "Severity")
-        table.add_column(header, width=column_width, no_wrap=fixed,
-                         overflow="ellipsis" if fixed else "fold")
-    for row in rows:
-        table.add_row(*row)
-    return table
+    return widths
 
 
 def _share(room: int, message: int, suggestion: int) -> tuple[int, int]:
@@ -156,20 +190,94 @@ def _share(room: int, message: int, suggestion: int) -> tuple[int, int]:
     return share, room - share
 
 
-def _finding_blocks(findings: Sequence[Finding]) -> RenderableType:
-    """One block a finding, for widths too narrow for the table."""
-    blocks: list[RenderableType] = []
+def _findings_table(findings: Sequence[Finding], widths: list[int], layout: Layout,
+                    paint: Paint) -> list[str]:
+    """The findings as a table with these column widths."""
+    shown, cell = layout.shown, layout.cell
+    header = [cell(h, w, fixed) for h, w, fixed in zip(_HEADERS, widths, _FIXED, strict=True)]
+    lines = [paint(line.rstrip(" "), "bold") for line in _row_lines(header, widths)]
+    row_width, letter_width, encounter_width, rule_width = widths[:4]
+    severities = {s: [paint(s.value, _STYLE[s]) + " " * (widths[4] - len(s.value))]
+                  for s in Severity}
+    letters = {letter: cell(shown(letter), letter_width, True)
+               for letter in {f.column_letter for f in findings}}
+    rules = {(rule, name): cell(shown(f"{rule} {name}"), rule_width)
+             for rule, name in {(f.rule, f.name) for f in findings}}
+    # the message and suggestion side by side, and their lines under the first one (the
+    # short cells blank), once a pair: a few thousand at most
+    texts: dict[tuple[str, str | None], tuple[list[str], list[str]]] = {}
+    blank = " " * (sum(widths[:5]) + _GAP * 5)
     for f in findings:
-        column = Text.assemble(", col ", user_text(f.column_letter)) if f.column_letter else ""
-        blocks.append(Padding(Text.assemble(
-            f"row {f.row}", column, "  ", user_text(f.encounter), "  ",
-            user_text(f"{f.rule} {f.name}"), "  ",
-            Text(f.severity.value, style=_STYLE[f.severity])), (0, 0, 0, 2)))
-        blocks.append(Padding(user_text(f.message), (0, 0, 0, _INDENT)))
-        if f.suggestion:
-            blocks.append(Padding(Text.assemble("Suggestion: ", user_text(f.suggestion)),
-                                  (0, 0, 0, _INDENT)))
-    return Group(*blocks)
+        pair = texts.get((f.message, f.suggestion))
+        if pair is None:
+            side = _row_lines([cell(shown(f.message), widths[5]),
+                               cell(shown(f.suggestion), widths[6])], widths[5:])
+            pair = texts[f.message, f.suggestion] = (
+                side, [(blank + line).rstrip(" ") for line in side[1:]])
+        encounter = shown(f.encounter)
+        rule = rules[f.rule, f.name]
+        if (len(encounter) <= encounter_width and len(rule) == 1 and encounter.isascii()
+                and encounter.isprintable()):  # the usual row: only the text columns wrap
+            lines.append(f"{f.row:<{row_width}}  {letters[f.column_letter][0]}  "
+                         f"{encounter:<{encounter_width}}  {rule[0]}  "
+                         f"{severities[f.severity][0]}  {pair[0][0]}".rstrip(" "))
+            lines += pair[1]
+        else:
+            lines += [line.rstrip(" ") for line in _row_lines(
+                [[str(f.row).ljust(row_width)], letters[f.column_letter],
+                 cell(encounter, encounter_width), rule, severities[f.severity], pair[0]],
+                [*widths[:5], widths[5] + _GAP + widths[6]])]
+    return lines
+
+
+def _row_lines(cells: list[list[str]], widths: list[int]) -> list[str]:
+    """One table row's lines: its cells (each padded to its width) side by side, a cell with
+    fewer lines than the others blank under its text."""
+    if all(len(cell) == 1 for cell in cells[:-1]):  # only the last column wraps: most rows
+        last = cells[-1]
+        first = "  ".join([cell[0] for cell in cells])
+        if len(last) == 1:
+            return [first]
+        blank = " " * (sum(widths[:-1]) + _GAP * (len(widths) - 1))
+        return [first, *[blank + line for line in last[1:]]]
+    height = max(map(len, cells))
+    return ["  ".join([cell[i] if i < len(cell) else " " * w
+                       for cell, w in zip(cells, widths, strict=True)]) for i in range(height)]
+
+
+def _finding_blocks(findings: Sequence[Finding], width: int, layout: Layout,
+                    paint: Paint) -> list[str]:
+    """One block a finding, for widths too narrow for the table."""
+    shown = layout.shown
+    lines: list[str] = []
+    indent = " " * _INDENT
+    columns = {letter: f", col {shown(letter)}" if letter else ""
+               for letter in {f.column_letter for f in findings}}
+    # each heading ends "RULE NAME  SEVERITY"; the severity painted when in colour
+    rules = {(rule, name, severity): (f"{shown(f'{rule} {name}')}  {severity.value}",
+                                      paint(severity.value, _STYLE[severity]))
+             for rule, name, severity in {(f.rule, f.name, f.severity) for f in findings}}
+    # the message and suggestion under the heading, once a pair
+    texts: dict[tuple[str, str | None], list[str]] = {}
+    for f in findings:
+        rule, severity = rules[f.rule, f.name, f.severity]
+        head = f"row {f.row}{columns[f.column_letter]}  {shown(f.encounter)}  {rule}"
+        if len(head) <= width - 2 and head.isascii() and head.isprintable():  # most do
+            lines.append(f"  {head[:len(head) - len(f.severity)]}{severity}")
+        else:
+            wrapped = layout.lines(head, width - 2)
+            last = wrapped[-1]  # ends with the severity: a line holds more than that
+            lines += [("  " + line).rstrip(" ") for line in wrapped[:-1]]
+            lines.append(f"  {last[:len(last) - len(f.severity)]}{severity}")
+        body = texts.get((f.message, f.suggestion))
+        if body is None:
+            body = layout.lines(shown(f.message), width - _INDENT)
+            if f.suggestion:
+                body = body + layout.lines("Suggestion: " + shown(f.suggestion),
+                                           width - _INDENT)
+            body = texts[f.message, f.suggestion] = [(indent + line).rstrip(" ") for line in body]
+        lines += body
+    return lines
 
 
 def _summary_table(result: ScrubResult, console: Console) -> Table:
