@@ -232,8 +232,9 @@ def test_the_plan_module_imports_no_writer_and_no_io():
             imported.add(node.module)
         elif isinstance(node, ast.Import):
             imported.update(alias.name for alias in node.names)
-    assert imported == {"__future__", "collections", "collections.abc", "dataclasses", "types",
-                        "typing", "scrubber.fields", "scrubber.findings"}
+    assert imported == {"__future__", "bisect", "collections", "collections.abc", "dataclasses",
+                        "itertools", "operator", "types", "typing", "scrubber.fields",
+                        "scrubber.findings"}
 
 
 def test_the_plan_does_not_load_openpyxl():

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from xml.sax.saxutils import escape
 
 #: the last column Excel has (XFD).
 MAX_COLUMN = 16_384
@@ -60,9 +59,15 @@ class Record:
 def xml_text(value: object) -> str:
     """Cell text for XML: escaped, control characters written as OOXML does (``_x000B_``)."""
     text = str(value)
-    text = _CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_" if len(m.group()) == 1
-                        else f"_x005F{m.group()}", text)
-    return escape(text)
+    # most texts have neither (a scan for printable lines is far quicker than the pattern)
+    if "_x" in text or not all(map(str.isprintable, text.split("\n"))):
+        text = _CONTROL.sub(_ooxml_escape, text)
+    return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+
+
+def _ooxml_escape(match: re.Match) -> str:
+    found = match.group()
+    return f"_x{ord(found):04X}_" if len(found) == 1 else f"_x005F{found}"
 
 
 def edit_text(text: str, record: Record, part: str, old: str, new: str) -> str:

@@ -23,15 +23,19 @@ names, or a copy marked before this record existed.
 from __future__ import annotations
 
 import re
-import tempfile
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from html import unescape
 from pathlib import PurePosixPath
 from xml.sax.saxutils import escape
 
-from scrubber.mark.ooxml import CHUNK, MAX_COLUMN, Edit, Record, Unsupported, xml_text
+from scrubber.mark.issues_sheet import issues_sheet_xml
+from scrubber.mark.marker import Marker
+from scrubber.mark.ooxml import MAX_COLUMN, Edit, Record, Unsupported, xml_text
 from scrubber.mark.plan import MarkPlan, column_index, issues_sheet_name
-from scrubber.mark.sheet_stream import Marker, Styles, issues_sheet_xml, max_column, stream_sheet
+from scrubber.mark.sheet_stream import max_column, stream_sheet
+from scrubber.mark.styles import Styles
+from scrubber.mark.zipio import DeflatedPart, copy_member, put, write_deflated
 from scrubber.positions import column_letter
 
 __all__ = ["Unsupported", "write_package_copy", "xml_text"]
@@ -55,45 +59,59 @@ def write_package_copy(plan: MarkPlan, source: str, temp: str) -> set[int]:
     Raises:
         Unsupported: this workbook needs the openpyxl writer (the message says why).
     """
-    with zipfile.ZipFile(source) as package, tempfile.TemporaryFile() as sheet_xml:
+    with zipfile.ZipFile(source) as package, ThreadPoolExecutor(1) as worker:
         parts = _Parts(package)
-        old = _old_record(parts)
-        sheet_part = _sheet_part(parts, plan.sheet)
-        if old is not None:
-            if old.sheet_part != sheet_part:
-                raise Unsupported("the copy was marked on another sheet")
-            _undo_small(parts, old)
-        elif _has_old_marks(parts):
-            raise Unsupported("a copy marked by an earlier version")
-        last_column = old.max_column if old else max_column(package, sheet_part)
-        status = last_column + 1
-        if status + 1 > MAX_COLUMN:
-            raise Unsupported("the sheet has no room for two more columns before XFD")
-        styles = Styles(parts.text("xl/styles.xml"), old)
-        record = Record(sheet_part, status, last_column, styles.xf_base, styles.fill_base, {},
-                        "", "", False)
-        marker = Marker(plan, status, styles, record)
-        stream_sheet(package, sheet_part, marker, old, sheet_xml)
-        record.issues_name = _issues_name(parts)
-        record.issues_part = old.issues_part if old else _new_sheet_part(package.namelist())
-        _add_issues_sheet(parts, record)
-        _grow_tables(parts, sheet_part, plan, status, record)
-        parts.put("xl/styles.xml", styles.text(record))
-        _store_record(parts, record)
-        parts.put(record.issues_part, issues_sheet_xml(plan, marker.hidden))
-        sheet_xml.seek(0)
-        _write(package, temp, parts, sheet_part, sheet_xml)
+        try:
+            old = _old_record(parts)
+            sheet_part = _sheet_part(parts, plan.sheet)
+            if old is not None:
+                if old.sheet_part != sheet_part:
+                    raise Unsupported("the copy was marked on another sheet")
+                _undo_small(parts, old)
+            elif _has_old_marks(parts):
+                raise Unsupported("a copy marked by an earlier version")
+            last_column = old.max_column if old else max_column(package, sheet_part)
+            status = last_column + 1
+            if status + 1 > MAX_COLUMN:
+                raise Unsupported("the sheet has no room for two more columns before XFD")
+            styles = Styles(parts.text("xl/styles.xml"), old)
+            record = Record(sheet_part, status, last_column, styles.xf_base, styles.fill_base,
+                            {}, "", "", False)
+            marker = Marker(plan, status, styles, record)
+            stream_sheet(package, sheet_part, marker, old, parts.stream(sheet_part, worker))
+            record.issues_name = _issues_name(parts)
+            record.issues_part = old.issues_part if old else _new_sheet_part(package.namelist())
+            _add_issues_sheet(parts, record)
+            _grow_tables(parts, sheet_part, plan, status, record)
+            parts.put("xl/styles.xml", styles.text(record))
+            _store_record(parts, record)
+            parts.stream(record.issues_part, worker).write(
+                issues_sheet_xml(plan, marker.hidden).encode("utf-8"))
+            _write(package, temp, parts, source)
+        finally:
+            parts.close()
         return marker.hidden
 
 
 class _Parts:
-    """The small parts read once; changed ones are kept as text."""
+    """The small parts read once; changed ones are kept as text, the large parts we write
+    (the sheet, the Issues sheet) compressed as they are made."""
 
     def __init__(self, package: zipfile.ZipFile) -> None:
         self.package = package
         self.names = set(package.namelist())
         self.changed: dict[str, str] = {}
+        self.streamed: dict[str, DeflatedPart] = {}
         self.removed: set[str] = set()
+
+    def stream(self, name: str, worker: ThreadPoolExecutor) -> DeflatedPart:
+        self.streamed[name] = DeflatedPart(worker)
+        self.removed.discard(name)
+        return self.streamed[name]
+
+    def close(self) -> None:
+        for part in self.streamed.values():
+            part.close()
 
     def text(self, name: str) -> str:
         if name in self.changed:
@@ -278,11 +296,10 @@ def _store_record(parts: _Parts, record: Record) -> None:
     parts.put(_CUSTOM_PART, custom.replace("</Properties>", f"{prop}</Properties>", 1))
 
 
-def _write(package: zipfile.ZipFile, temp: str, parts: _Parts, sheet_part: str,
-           sheet_xml) -> None:
-    """Every part in the original order: the sheet from ``sheet_xml``, changed parts as
-    changed, the rest copied; new parts after them."""
-    with zipfile.ZipFile(temp, "w", zipfile.ZIP_DEFLATED) as out:
+def _write(package: zipfile.ZipFile, temp: str, parts: _Parts, source: str) -> None:
+    """Every part in the original order: the streamed ones as streamed, changed parts as
+    changed, the rest copied as their compressed bytes; new parts after them."""
+    with zipfile.ZipFile(temp, "w", zipfile.ZIP_DEFLATED) as out, open(source, "rb") as raw:
         written = set()
         for info in package.infolist():
             name = info.filename
@@ -292,18 +309,16 @@ def _write(package: zipfile.ZipFile, temp: str, parts: _Parts, sheet_part: str,
             target = zipfile.ZipInfo(name, info.date_time)
             target.compress_type = info.compress_type
             target.external_attr = info.external_attr
-            if name == sheet_part:
-                with out.open(target, "w", force_zip64=True) as stream:
-                    while chunk := sheet_xml.read(CHUNK):
-                        stream.write(chunk)
+            if name in parts.streamed:
+                write_deflated(out, target, parts.streamed[name])
             elif name in parts.changed:
-                out.writestr(target, parts.changed[name].encode("utf-8"))
+                put(out, target, parts.changed[name].encode("utf-8"))
             else:
-                with package.open(info) as source, out.open(target, "w",
-                                                            force_zip64=True) as stream:
-                    while chunk := source.read(CHUNK):
-                        stream.write(chunk)
-        for name in sorted(set(parts.changed) - written - parts.removed):
+                copy_member(raw, info, out, target)
+        for name in sorted({*parts.changed, *parts.streamed} - written - parts.removed):
             added = zipfile.ZipInfo(name, _FIXED_TIME)
             added.compress_type = zipfile.ZIP_DEFLATED
-            out.writestr(added, parts.changed[name].encode("utf-8"))
+            if name in parts.streamed:
+                write_deflated(out, added, parts.streamed[name])
+            else:
+                put(out, added, parts.changed[name].encode("utf-8"))

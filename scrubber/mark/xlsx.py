@@ -10,10 +10,13 @@ renamed into place.
 
 from __future__ import annotations
 
+import gc
 import os
 import sys
 import tempfile
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from scrubber.io.errors import InputError
@@ -66,18 +69,36 @@ def mark_copy(result: FileResult, source: str | Path, target: str | Path, *,
         raise InputError(str(source), f"the marked copy {target.name} must end in "
                                       f"{'.xlsm' if macros else '.xlsx'} so Excel opens it "
                                       f"{'with its macros' if macros else ''}".rstrip())
-    plan = plan_marks(result)
     target.parent.mkdir(parents=True, exist_ok=True)
     handle, temp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix,
                                     dir=target.parent)
     os.close(handle)
     try:
-        hidden = _write(plan, source, temp, quiet)
+        with _collector_paused():
+            hidden = _write(plan_marks(result), source, temp, quiet)
         os.replace(temp, target)
     finally:
         if os.path.exists(temp):
             os.unlink(temp)
     return target, tuple(sorted(hidden))
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cycle collector paused while the copy is written.
+
+    The plan makes a mark per line and the writer many small lists; each thousand new
+    objects would start a collection that walks everything the run holds (the scrubbed
+    frame's, the findings), which took about 40% of making the plan. Nothing written here
+    makes reference cycles, and the collector is back on (if it was) when the copy is done.
+    """
+    was_on = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_on:
+            gc.enable()
 
 
 def _write(plan: MarkPlan, source: Path, temp: str, quiet: bool) -> set[int]:
