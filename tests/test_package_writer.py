@@ -17,6 +17,8 @@ from pathlib import Path
 import openpyxl
 import pytest
 import python_calamine
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from openpyxl.chart import BarChart, Reference
 from openpyxl.comments import Comment
 from openpyxl.formatting.rule import CellIsRule
@@ -29,7 +31,7 @@ from typer.testing import CliRunner
 from scrubber import scrub
 from scrubber.cli import app
 from scrubber.mark import write_marked_copy
-from scrubber.mark.package import xml_text
+from scrubber.mark.package import Unsupported, xml_text
 from scrubber.mark.plan import ERROR_CELL_RGB, plan_marks
 from tests.conftest import HEADERS, ROWS, make_workbook
 
@@ -283,3 +285,196 @@ def test_excel_markup_rows_keep_their_attributes_and_spans_cover_the_new_cells(
     assert openpyxl.load_workbook(copy)["Export"]["L8"].value == "error"
     assert marked(copy, tmp_path / "again.xlsx") and parts(tmp_path / "again.xlsx")[
         "xl/worksheets/sheet1.xml"] == parts(copy)["xl/worksheets/sheet1.xml"]
+
+
+# -- the fast paths agree with the row-by-row path ---------------------------------------------
+
+_STYLES = ('<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+           '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill '
+           'patternType="gray125"/></fill></fills><cellXfs count="3"><xf numFmtId="0" '
+           'fontId="0" fillId="0" borderId="0"/><xf numFmtId="14" fontId="0" fillId="0" '
+           'borderId="0" applyNumberFormat="1"/><xf numFmtId="0" fontId="1" fillId="1" '
+           'borderId="0" applyFill="1"/></cellXfs></styleSheet>')
+
+
+def _marker(plan, status=6, *, general=False):
+    """A marker on a 5-column sheet; ``general`` makes every row take the row-by-row path
+    with no template (the reference the fast paths must match byte for byte)."""
+    from scrubber.mark.marker import Marker
+    from scrubber.mark.ooxml import Record
+    from scrubber.mark.styles import Styles
+
+    styles = Styles(_STYLES, None)
+    record = Record("xl/worksheets/sheet1.xml", status, status - 1, styles.xf_base,
+                    styles.fill_base, {}, "", "", False)
+    marker = Marker(plan, status, styles, record)
+    if general:
+        marker.rows = lambda body, old: marker._general(
+            body if old is None else marker._unmark(body, old))
+        marker._flagged = lambda *args: None
+    return marker
+
+
+def _plan(flagged: dict[int, tuple[str, ...]], clean: range, header: int = 2):
+    """Rows in ``clean`` are clean lines; ``flagged`` maps a row to its flagged columns."""
+    from scrubber.findings import Finding, Severity
+    from scrubber.result import FileResult
+
+    findings = []
+    for row, letters in flagged.items():
+        for k, letter in enumerate(letters or (None,)):
+            severity = Severity.ERROR if k % 2 == 0 else Severity.WARNING
+            findings.append(Finding(rule=f"INF00{k + 1}", name="some-rule", severity=severity,
+                                    message=f"bad & <odd> {letter} \x0b", suggestion="fix it",
+                                    sheet="S", row=row, column=letter and f"Col {letter}",
+                                    column_letter=letter, value="v", encounter="E"))
+    result = FileResult(path="x.xlsx", sheet="S", header_row=header, rows=0,
+                        line_rows=tuple(sorted({*clean, *flagged})), findings=tuple(findings))
+    return plan_marks(result)
+
+
+def _cell(ref: str, kind: int) -> str:
+    return [f'<c r="{ref}" t="inlineStr"><is><t>x{ref}</t></is></c>',
+            f'<c r="{ref}" s="1"><v>4{len(ref)}</v></c>',
+            f'<c r="{ref}" s="2"/>',
+            f'<c r="{ref}" t="inlineStr"><is><r><rPr><color rgb="FFFF0000"/></rPr><t>é €'
+            f'</t></r></is></c>',
+            f'<c r="{ref}"><f>A1+1</f><v>2</v></c>',
+            f'<c r="{ref}" t="inlineStr"><is><t>say r="5" &amp; 𝄞</t></is></c>'][kind]
+
+
+SHAPES = {  # row number -> the row's XML ({n} the row number)
+    1: '<row r="{n}"><c r="A{n}" t="inlineStr"><is><t>title</t></is></c></row>',
+    2: '<row r="{n}" spans="1:5"><c r="A{n}" s="1" t="inlineStr"><is><t>Code</t></is></c>'
+       '<c r="E{n}" t="inlineStr"><is><t>Units</t></is></c></row>',
+    3: '<row r="{n}">' + "".join(_cell(f"{c}{{n}}", 0) for c in "ABCDE") + "</row>",
+    4: '<row r="{n}" spans="1:5" x14ac:dyDescent="0.25">' + _cell("A{n}", 1)
+       + _cell("C{n}", 2) + _cell("E{n}", 4) + "</row>",
+    5: '<row r="{n}" hidden="1">' + _cell("B{n}", 3) + _cell("D{n}", 5) + "</row>",
+    6: '<row r="{n}"/>',
+    7: '<row r="{n}"></row>',
+    8: '<row r="{n}">' + _cell("C{n}", 0) + _cell("A{n}", 1) + "</row>",  # out of order
+    9: '<row r="{n}">' + _cell("A{n}", 0) + "\n  " + _cell("B{n}", 1) + "</row>",
+    10: '<row r="{n}">' + _cell("A{n}", 0) + _cell("H{n}", 1) + "</row>",  # past the status
+    11: '<row customHeight="1" r="{n}" ht="20">' + _cell("A{n}", 2) + "</row>",
+    12: '<row r="{n}">' + '<c s="1" r="A{n}"><v>1</v></c>' + _cell("B{n}", 0) + "</row>",
+    13: '<row r="{n}">' + _cell("A{n}", 0) + "<extLst/>" + "</row>",
+    14: '<row r="{n}">' + _cell("A{n}", 2) + _cell("B{n}", 2) + "</row>",
+    15: '<row r="{n}">' + _cell("E{n}", 0) + "</row>",
+    16: '<row r="{n}">' + _cell("A{n}", 0) + '<c r="B{n}" s="1"><v>1</v></c>junk'
+        + _cell("C{n}", 1) + "</row>",
+}
+
+
+def _sheet_rows(order: list[int], between: str = "") -> bytes:
+    return between.join(SHAPES[(n - 1) % len(SHAPES) + 1].replace("{n}", str(n))
+                        for n in order).encode()
+
+
+@pytest.mark.parametrize("between", ["", "\n", " \r\n\t"])
+def test_runs_of_rows_of_every_shape_are_marked_as_row_by_row(between: str) -> None:
+    rows = list(range(1, 3 * len(SHAPES) + 1))
+    flagged = {n: ("", ("B",), ("A", "D"), ("E", "E"))[n % 4] for n in rows if n % 3 == 0}
+    plan = _plan(flagged, range(3, rows[-1] + 1))
+    fast, reference = _marker(plan), _marker(plan, general=True)
+    body = _sheet_rows(rows, between)
+    assert fast.rows(body, None) == reference.rows(body, None)
+    assert fast.hidden == reference.hidden and fast.hidden
+    assert fast.record.derived == reference.record.derived
+    assert fast.styles.text(fast.record) == reference.styles.text(reference.record)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.integers(1, 4 * len(SHAPES)), min_size=1, max_size=40, unique=True),
+       st.sets(st.integers(1, 4 * len(SHAPES))), st.sampled_from(["", "\n"]),
+       st.integers(5, 12))
+def test_any_mix_of_rows_is_marked_as_row_by_row(numbers, flagged_rows, between,
+                                                 status) -> None:
+    rows = sorted(numbers)
+    letters = ("A", "B", "C", "D", "E", "G")
+    flagged = {n: letters[n % len(letters):][:n % 3] for n in flagged_rows}
+    plan = _plan(flagged, range(3, max(rows) + 1))
+    fast, reference = _marker(plan, status), _marker(plan, status, general=True)
+    body = _sheet_rows(rows, between)
+    try:
+        expected = reference.rows(body, None)
+    except Unsupported:
+        with pytest.raises(Unsupported):
+            fast.rows(body, None)
+        return
+    assert fast.rows(body, None) == expected
+    assert fast.hidden == reference.hidden
+    assert fast.record.derived == reference.record.derived
+
+
+def test_a_marked_row_run_unmarks_as_row_by_row() -> None:
+    """A second scrub: the first scrub's cells and formats come off the same way whichever
+    path marks the rows again."""
+    rows = list(range(1, 2 * len(SHAPES) + 1))
+    plan = _plan({n: ("B",) for n in rows if n % 2}, range(3, rows[-1] + 1))
+    first = _marker(plan)
+    marked = first.rows(_sheet_rows([n for n in rows if n not in (6, 10, 12, 16, 22, 26)]),
+                        None)
+    old = first.record
+    old.xf_base, old.fill_base = 3, 2
+    again, reference = _marker(plan), _marker(plan, general=True)
+    assert again.rows(marked, old) == reference.rows(marked, old) == marked
+
+
+@pytest.mark.parametrize("chunk", [7, 64, 1000])
+def test_rows_split_across_chunks_make_the_same_copy(tmp_path: Path, monkeypatch,
+                                                     chunk: int) -> None:
+    """The sheet is read in chunks; a chunk that ends inside a row, a tag or a multi-byte
+    character changes nothing."""
+    from scrubber.mark import zipio
+
+    source = tmp_path / "src.xlsx"
+    rewritten(rich_workbook(tmp_path / "rich.xlsx"), source, lambda name, data: data.replace(
+        b"Ondansetron", "Ondansétron €".encode()).replace(b"</row>", b"</row>\n"))
+    whole = marked(source, tmp_path / "whole.xlsx")
+    monkeypatch.setattr(zipio, "CHUNK", chunk)
+    pieces = marked(source, tmp_path / "pieces.xlsx")
+    assert parts(pieces) == parts(whole)
+    again = marked(pieces, tmp_path / "again.xlsx")
+    assert parts(again) == parts(whole)
+
+
+def test_untouched_parts_keep_their_compressed_bytes(tmp_path: Path) -> None:
+    source = rich_workbook(tmp_path / "rich.xlsx")
+    copy = marked(source, tmp_path / "copy.xlsx")
+    changed = {"xl/worksheets/sheet1.xml", "xl/styles.xml", "xl/workbook.xml",
+               "xl/_rels/workbook.xml.rels", "[Content_Types].xml", "_rels/.rels",
+               "xl/tables/table1.xml"}
+    with zipfile.ZipFile(source) as old, zipfile.ZipFile(copy) as new:
+        for info in old.infolist():
+            if info.filename in changed:
+                continue
+            other = new.getinfo(info.filename)
+            assert (other.CRC, other.compress_size, other.compress_type) == (
+                info.CRC, info.compress_size, info.compress_type), info.filename
+            assert _raw(source, info) == _raw(copy, other), info.filename
+        assert new.testzip() is None
+
+
+def _raw(path: Path, info: zipfile.ZipInfo) -> bytes:
+    with open(path, "rb") as stream:
+        stream.seek(info.header_offset)
+        header = stream.read(30)
+        skip = struct.unpack("<HH", header[26:30])
+        stream.seek(info.header_offset + 30 + sum(skip))
+        return stream.read(info.compress_size)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.characters(codec="utf-8", exclude_categories=["Cs"])
+                | st.sampled_from(["_x0041_", "_x00", "\n", "\t", "\r", "&", "<", ">", "\x0b",
+                                   "\ufffe", "\u00a0", "\u2028"])).map("".join))
+def test_cell_text_is_escaped_as_before(text: str) -> None:
+    """The quick test for plain text gives what the pattern always gave."""
+    from xml.sax.saxutils import escape
+
+    from scrubber.mark.ooxml import _CONTROL
+
+    expected = escape(_CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_" if len(m.group()) == 1
+                                   else f"_x005F{m.group()}", text))
+    assert xml_text(text) == expected
