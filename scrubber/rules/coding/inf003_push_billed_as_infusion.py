@@ -7,8 +7,13 @@ import pandas as pd
 
 from scrubber.codes import ADDON_PRIMARIES, CATALOGUE, SUBSEQUENT
 from scrubber.findings import Severity
-from scrubber.rules.base import Context, Rule, hits, minutes_text
-from scrubber.rules.coding.common import PUSH_INITIAL, documented_push
+from scrubber.rules.base import Context, Rule, combine, hits, minutes_text
+from scrubber.rules.coding.common import (
+    PUSH_INITIAL,
+    count_in_encounter,
+    documented_push,
+    encounter_ids,
+)
 
 
 def _named(code: str) -> str:
@@ -44,32 +49,35 @@ class PushBilledAsInfusion(Rule):
     requires = ("code", "encounter")
 
     def check(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
-        code = lines["code"]
         limit = ctx.config.push_max_minutes
-        pushed = lines["route_kind"].eq("push").fillna(False)
         mask = documented_push(lines, limit)
+        flagged = lines.index[mask]  # the texts are made for the flagged lines only
+        if flagged.empty:
+            return combine()
+        code = lines.loc[flagged, "code"]
+        pushed = lines.loc[flagged, "route_kind"].eq("push").fillna(False)
 
         # the corrected push is the initial push of its family, or that push's subsequent
         # code when another line carries one of the subsequent code's primaries (a
         # therapeutic push follows any drug initial, a chemotherapy push a chemo initial)
         initial_push = code.map(PUSH_INITIAL)
-        fix = pd.Series(pd.NA, index=lines.index, dtype="string")
+        ids = encounter_ids(lines)
+        fix = pd.Series(pd.NA, index=flagged, dtype="string")
         for push in set(PUSH_INITIAL.values()):
             later = SUBSEQUENT[push]
-            after = _others(lines, ADDON_PRIMARIES[later])
+            after = _others(lines, ids, ADDON_PRIMARIES[later])[mask.to_numpy()]
             fix = fix.mask(initial_push.eq(push) & after, _named(later))
             fix = fix.mask(initial_push.eq(push) & ~after, _named(push))
         why = pd.Series(np.where(
-            pushed, "the route is '" + lines["route"].fillna("") + "'",
-            "the documented time is " + minutes_text(lines["duration"]).fillna("")
-            + f" ({limit:g} min or less is a push)"), index=lines.index)
+            pushed, "the route is '" + lines.loc[flagged, "route"].fillna("") + "'",
+            "the documented time is " + minutes_text(lines.loc[flagged, "duration"]).fillna("")
+            + f" ({limit:g} min or less is a push)"), index=flagged)
         message = code + " is an infusion code but " + why
-        field = pd.Series(np.where(pushed, "route", "stop"), index=lines.index)
-        return hits(mask, field, message, "Bill " + fix)
+        field = pd.Series(np.where(pushed, "route", "stop"), index=flagged)
+        return hits(mask.loc[flagged], field, message, "Bill " + fix)
 
 
-def _others(lines: pd.DataFrame, codes: tuple[str, ...]) -> pd.Series:
+def _others(lines: pd.DataFrame, ids: np.ndarray, codes: tuple[str, ...]) -> np.ndarray:
     """True where another line of the same encounter carries one of ``codes``."""
-    carries = lines["code"].isin(codes).astype(int)
-    in_encounter = carries.groupby(lines["encounter"]).transform("sum")
-    return (in_encounter - carries) > 0
+    carries = lines["code"].isin(codes).to_numpy()
+    return (count_in_encounter(carries, ids) - carries) > 0

@@ -7,8 +7,8 @@ import pandas as pd
 
 from scrubber.codes import INITIAL_RANK, IV_INITIAL, SUBSEQUENT
 from scrubber.findings import Severity
-from scrubber.rules.base import Context, Rule, hits
-from scrubber.rules.coding.common import effective_code
+from scrubber.rules.base import Context, Rule, combine, hits
+from scrubber.rules.coding.common import by_value, effective_code, encounter_ids
 
 
 class DuplicateInitial(Rule):
@@ -48,30 +48,33 @@ class DuplicateInitial(Rule):
 
     def check(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         code = lines["code"]
-        effective = effective_code(lines, ctx.config.push_max_minutes)
         initial = code.isin(IV_INITIAL) & ~lines["distinct_modifier"]
-        rank = effective.map(INITIAL_RANK).astype("float64")
-        ranked = pd.DataFrame({"encounter": lines["encounter"], "rank": rank,
-                               "start": lines["start"], "line": lines.index},
-                              index=lines.index)[initial]
+        effective = effective_code(lines, ctx.config.push_max_minutes)[initial]
+        rank = by_value(effective, lambda c: c.map(INITIAL_RANK)).astype("float64")
+        ranked = pd.DataFrame({"encounter": encounter_ids(lines)[initial.to_numpy()],
+                               "rank": rank, "start": lines.loc[initial, "start"],
+                               "line": effective.index}, index=effective.index)
         ranked = ranked.sort_values(["encounter", "rank", "start", "line"],
                                     ascending=[True, False, True, True], na_position="last")
-        extra = ranked.index[ranked["encounter"].duplicated()]
+        is_extra = pd.Series(lines.index.isin(ranked.index[ranked["encounter"].duplicated()]),
+                             index=lines.index)
+        extra = lines.index[is_extra]  # the texts are made for these lines only
+        if extra.empty:
+            return combine()
         kept = ranked.drop_duplicates("encounter").set_index("encounter")["line"]
-        kept_row = lines["encounter"].map(kept)
+        kept_row = ranked.loc[extra, "encounter"].map(kept)
         kept_code = kept_row.map(code)
 
-        is_extra = pd.Series(lines.index.isin(extra), index=lines.index)
-        subsequent = effective.map(SUBSEQUENT)
+        subsequent = effective.loc[extra].map(SUBSEQUENT)
         fix = pd.Series(np.where(
             subsequent.notna(),
             "Bill " + subsequent.fillna("") + " (subsequent service) instead, or add XS/XE "
             "if a separate access site or encounter is documented",
             "Remove it, or add XS/XE if a separate access site or encounter is documented"),
-            index=lines.index)
+            index=extra)
         second = hits(is_extra, "code",
-                      code + " is a second initial service in the encounter; " + kept_code
-                      + " on row " + kept_row.astype("Int64").astype("string")
+                      code.loc[extra] + " is a second initial service in the encounter; "
+                      + kept_code + " on row " + kept_row.astype("Int64").astype("string")
                       + " is the initial one", fix)
 
         return second

@@ -7,8 +7,15 @@ import pandas as pd
 
 from scrubber.codes import HYDRATION, MINIMUM_MINUTES, SUBSEQUENT
 from scrubber.findings import Severity
-from scrubber.rules.base import Context, Rule, hits, minutes_text
-from scrubber.rules.coding.common import HYDRATION_INITIAL, PUSH_INITIAL, documented_push
+from scrubber.rules.base import Context, Rule, combine, hits, minutes_text
+from scrubber.rules.coding.common import (
+    HYDRATION_INITIAL,
+    PUSH_INITIAL,
+    any_in_encounter,
+    by_value,
+    documented_push,
+    encounter_ids,
+)
 
 #: timed drug infusion codes whose minimum a payer may raise.
 _INFUSIONS = frozenset(MINIMUM_MINUTES) - HYDRATION
@@ -47,14 +54,21 @@ class InfusionTooShort(Rule):
     def check(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         options = ctx.config.options()
         code, minutes = lines["code"], lines["duration"]
-        minimum = code.map({c: options.minimum(c) for c in MINIMUM_MINUTES}).astype("float64")
-        no_initial = ~code.isin([HYDRATION_INITIAL]).groupby(lines["encounter"]).transform("any")
-        hydration = code.isin([HYDRATION_INITIAL]) | (code.isin(HYDRATION) & no_initial)
+        minimum = by_value(code, lambda c: c.map(
+            {c: options.minimum(c) for c in MINIMUM_MINUTES})).astype("float64")
+        is_initial = code.isin([HYDRATION_INITIAL])
+        no_initial = ~any_in_encounter(is_initial, encounter_ids(lines))
+        hydration = is_initial | (code.isin(HYDRATION) & no_initial)
         pushed = documented_push(lines, ctx.config.push_max_minutes) | \
             (minutes <= ctx.config.push_max_minutes)
         infusion = code.isin(_INFUSIONS) & ~pushed
         short = (hydration | infusion) & (minutes < minimum)
-        what = pd.Series(np.where(hydration, "hydration", "the infusion"), index=lines.index)
+        flagged = lines.index[short]  # the texts are made for the flagged lines only
+        if flagged.empty:
+            return combine()
+        code, minutes, minimum = code.loc[flagged], minutes.loc[flagged], minimum.loc[flagged]
+        hydration = hydration.loc[flagged]
+        what = pd.Series(np.where(hydration, "hydration", "the infusion"), index=flagged)
         message = (code + " needs at least " + minimum.astype("Int64").astype("string")
                    + " min but " + what + " ran " + minutes_text(minutes))
         pushes = code.map(_AS_PUSH_TEXT)
@@ -63,5 +77,5 @@ class InfusionTooShort(Rule):
             ["Do not report hydration of 30 minutes or less (or document the real stop time)",
              "Bill it as a push (" + pushes.fillna("") + ") or document the real stop time"],
             "Bill the injection or push of its route instead, or document the real stop time"),
-            index=lines.index)
-        return hits(short, "stop", message, fix)
+            index=flagged)
+        return hits(short.loc[flagged], "stop", message, fix)

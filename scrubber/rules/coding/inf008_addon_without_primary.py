@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from scrubber.codes import ADDON_PRIMARIES, AS_INITIAL
 from scrubber.findings import Severity
 from scrubber.rules.base import Context, Rule, combine, hits
+from scrubber.rules.coding.common import any_in_encounter, encounter_ids
 
 
 class AddonWithoutPrimary(Rule):
@@ -39,16 +41,21 @@ class AddonWithoutPrimary(Rule):
     requires = ("code", "encounter")
 
     def check(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
-        code, enc = lines["code"], lines["encounter"]
+        # the codes as integers: twelve add-ons are looked up, each with its primaries
+        code_ids, codes = pd.factorize(lines["code"])
+
+        def carries(wanted: tuple[str, ...]) -> np.ndarray:
+            return np.isin(code_ids, np.flatnonzero(codes.isin(wanted)))
+
+        ids = encounter_ids(lines)
         parts = []
         for addon, primaries in ADDON_PRIMARIES.items():
-            is_addon = code.isin([addon])
+            is_addon = carries((addon,))
             if not is_addon.any():
                 continue
-            has_primary = code.isin(primaries).groupby(enc).transform("any")
-            mask = is_addon & ~has_primary
+            mask = is_addon & ~any_in_encounter(carries(primaries), ids)
             parts.append(hits(
-                mask, "code",
+                pd.Series(True, index=lines.index[mask]), "code",
                 f"{addon} is an add-on code but the encounter has none of its primary codes "
                 f"({', '.join(primaries)})",
                 f"If this was the first service of the encounter, bill it as "

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from scrubber.codes import (
@@ -13,8 +14,13 @@ from scrubber.codes import (
     SUBSEQUENT,
 )
 from scrubber.findings import Severity
-from scrubber.rules.base import Context, Rule, hits
-from scrubber.rules.coding.common import HYDRATION_INITIAL, documented_push
+from scrubber.rules.base import Context, Rule, combine, hits
+from scrubber.rules.coding.common import (
+    HYDRATION_INITIAL,
+    by_value,
+    documented_push,
+    encounter_ids,
+)
 
 #: facility hierarchy rank of the service each code of the IV access bills (CMS ch. 12
 #: s. 30.5): chemotherapy infusion 6 > chemotherapy push 5 > therapeutic infusion 4 >
@@ -62,21 +68,35 @@ class Hierarchy(Rule):
     def check(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         if ctx.config.setting != "facility":
             return hits(pd.Series(False, index=lines.index), "code", "")
-        code, enc = lines["code"], lines["encounter"]
+        code = lines["code"]
         pushed = documented_push(lines, ctx.config.push_max_minutes)
         # an infusion code documented as a push ranks as the push it was
-        billed_rank = code.map(_RANK).astype("float64")
-        rank = billed_rank.where(~pushed, code.map(AS_PUSH).map(RANK).astype("float64"))
-        top = rank.groupby(enc).transform("max")
-        rows = pd.Series(lines.index, index=lines.index, dtype="float64")
-        top_row = rows.where(rank.eq(top)).groupby(enc).transform("first")
-        top_code = _at(top_row, code)
+        billed_rank = by_value(code, lambda c: c.map(_RANK)).astype("float64")
+        pushed_rank = by_value(code, lambda c: c.map(AS_PUSH).map(RANK)).astype("float64")
+        rank = billed_rank.where(~pushed, pushed_rank)
+        ids = encounter_ids(lines)
+        top = rank.groupby(ids).transform("max")
         initial = code.isin(IV_INITIAL) & ~lines["distinct_modifier"]
         below = initial & (billed_rank < top).fillna(False)
+        if not below.any():
+            return combine()
+        # the first line of the encounter with the top rank, for the lines below it only
+        at_top = np.flatnonzero(rank.eq(top).fillna(False).to_numpy())
+        first_at_top = pd.Series(lines.index[at_top], index=at_top).groupby(ids[at_top]).first()
+        candidates = lines.index[below]
+        top, code = top.loc[candidates], code.loc[candidates]
+        top_row = pd.Series(first_at_top.reindex(ids[below.to_numpy()]).to_numpy(),
+                            index=candidates, dtype="float64")
+        top_code = _at(top_row, lines["code"])
         top_is_initial = top_code.isin(IV_INITIAL) & ~_at(
             top_row, lines["distinct_modifier"]).fillna(False).astype(bool)
-        first = (lines["start"] < _at(top_row, lines["start"]).astype("float64")).fillna(False)
-        low = below & (~top_is_initial | first | code.isin([HYDRATION_INITIAL]))
+        first = (lines.loc[candidates, "start"]
+                 < _at(top_row, lines["start"]).astype("float64")).fillna(False)
+        low = ~top_is_initial | first | code.isin([HYDRATION_INITIAL])
+        flagged = candidates[low.to_numpy()]  # the texts are made for the flagged lines only
+        if flagged.empty:
+            return combine()
+        top, code, top_row, top_code = (s.loc[flagged] for s in (top, code, top_row, top_code))
         service = top.map(_SERVICE)
         message = (code + " is billed as the initial service, but the " + service + " ("
                    + top_code.fillna("") + " on row "
@@ -86,7 +106,7 @@ class Hierarchy(Rule):
         subsequent = code.map(SUBSEQUENT).fillna(code)
         suggestion = ("Bill the " + service + " as the initial service ("
                       + top.map(_INITIAL_OF) + ") and this line as " + subsequent)
-        return hits(low, "code", message, suggestion)
+        return hits(pd.Series(True, index=flagged), "code", message, suggestion)
 
 
 def _at(rows: pd.Series, values: pd.Series) -> pd.Series:

@@ -8,6 +8,7 @@ import pandas as pd
 from scrubber.codes import ADMINISTRATION, CODE_PATTERN, RANGE_PATTERN, nearest
 from scrubber.findings import Severity
 from scrubber.rules.base import Context, Rule, combine, hits
+from scrubber.rules.coding.common import by_value
 
 
 class InvalidCode(Rule):
@@ -45,18 +46,23 @@ class InvalidCode(Rule):
 
     def check(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         code = lines["code"]
-        present = code.notna()
-        malformed = present & ~code.str.match(CODE_PATTERN).fillna(False).astype(bool)
-        replacement = code.map(ctx.reference.drugs.replaced_by)
-        deleted = present & replacement.notna()
-        parts = [
-            hits(malformed, "code", "'" + code.fillna("") + "' is neither a five-digit CPT "
-                 "code nor a HCPCS Level II code (a letter and four digits)",
-                 "Enter the CPT or HCPCS code"),
-            hits(deleted, "code", code + " is a deleted HCPCS code",
-                 "Bill " + replacement.fillna("") + ", the code that replaced it (check the "
-                 "units: the new descriptor's unit may differ)"),
-        ]
+        # each distinct code is judged once (an export has a few dozen)
+        malformed = by_value(code, lambda c: c.notna() & ~c.str.match(CODE_PATTERN)
+                             .fillna(False).astype(bool))
+        replacement = by_value(code, lambda c: c.map(ctx.reference.drugs.replaced_by))
+        deleted = code.notna() & replacement.notna()
+        bad = lines.index[malformed]  # the texts are made for the flagged lines only
+        gone = lines.index[deleted]
+        parts = []
+        if not bad.empty:
+            parts.append(hits(pd.Series(True, index=bad), "code", "'" + code.loc[bad].fillna("")
+                              + "' is neither a five-digit CPT code nor a HCPCS Level II code "
+                              "(a letter and four digits)", "Enter the CPT or HCPCS code"))
+        if not gone.empty:
+            parts.append(hits(pd.Series(True, index=gone), "code", code.loc[gone]
+                              + " is a deleted HCPCS code", "Bill "
+                              + replacement.loc[gone].fillna("") + ", the code that replaced it "
+                              "(check the units: the new descriptor's unit may differ)"))
         parts.append(_not_administration(code))
         if ctx.reference.hcpcs is not None:
             parts.append(_file_hits(lines, ctx.reference.hcpcs, malformed | deleted))
@@ -65,10 +71,14 @@ class InvalidCode(Rule):
 
 def _not_administration(code: pd.Series) -> pd.DataFrame:
     """Five-digit codes inside the administration ranges that are not real codes."""
-    unreal = code.str.match(RANGE_PATTERN).fillna(False).astype(bool) & ~code.isin(
-        ADMINISTRATION)
-    guesses = {c: _or(nearest(c)) for c in code[unreal].unique()}  # a few distinct codes
-    return hits(unreal, "code", code + " is not a CPT administration code",
+    unreal = by_value(code, lambda c: c.str.match(RANGE_PATTERN).fillna(False).astype(bool)
+                      & ~c.isin(ADMINISTRATION))
+    code = code[unreal]
+    if code.empty:
+        return combine()
+    guesses = {c: _or(nearest(c)) for c in code.unique()}  # a few distinct codes
+    return hits(pd.Series(True, index=code.index), "code",
+                code + " is not a CPT administration code",
                 "Did you mean " + code.map(guesses).astype("string") + "? Check the code on "
                 "the order and the charge master")
 
@@ -79,10 +89,15 @@ def _or(codes: tuple[str, ...]) -> str:
 
 def _file_hits(lines: pd.DataFrame, table: pd.DataFrame, known_bad: pd.Series) -> pd.DataFrame:
     code = lines["code"]
-    level_two = code.str.match(r"^[A-V]\d{4}$").fillna(False).astype(bool) & ~known_bad
-    listed = code.isin(table.index)
-    terminated = code.isin(table.index[table["deleted"].astype(bool)])
-    mask = level_two & (~listed | terminated)
+    level_two = by_value(code, lambda c: c.str.match(r"^[A-V]\d{4}$").fillna(False)
+                         .astype(bool)) & ~known_bad
+    listed = by_value(code, lambda c: c.isin(table.index))
+    terminated = by_value(code, lambda c: c.isin(table.index[table["deleted"].astype(bool)]))
+    flagged = lines.index[level_two & (~listed | terminated)]
+    if flagged.empty:
+        return combine()
+    code, listed = code.loc[flagged], listed.loc[flagged]
     message = code + pd.Series(np.where(listed, " is terminated in the HCPCS file",
-                                        " is not in the HCPCS file"), index=lines.index)
-    return hits(mask, "code", message, "Use a current HCPCS code for this drug or supply")
+                                        " is not in the HCPCS file"), index=flagged)
+    return hits(pd.Series(True, index=flagged), "code", message,
+                "Use a current HCPCS code for this drug or supply")
