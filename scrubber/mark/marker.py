@@ -32,6 +32,7 @@ _ATTR_S = re.compile(r'\ss="(\d+)"')
 _SPANS = re.compile(r'\bspans="(\d+):(\d+)"')
 _LAST_CELL = re.compile(r'<c\b[^>]*?\br="([A-Z]+)\d+"')
 _HIDDEN = re.compile(r'<row\b[^>]*\bhidden="(?:1|true)"')
+_HIDDEN_BYTES = re.compile(rb'<row\b[^>]*\bhidden="(?:1|true)"')
 _CELL_WITHOUT_REF = re.compile(rb'<c(?! r=")[\s/>]')
 _SPANS_BYTES = re.compile(rb'\bspans="(\d+):(\d+)"')
 _END = b"</row>"
@@ -63,6 +64,7 @@ class _Header:
     """Stands for the header row among the marks, so it takes the general path."""
 
     fill = "header"
+    findings = ""
 
 
 class Marker:
@@ -89,6 +91,7 @@ class Marker:
         self._letters = [""] + [column_letter(c) for c in range(status + 1)]
         self._restyled: dict[tuple[str, str], str] = {}
         self._templates: dict[tuple, _Template | None] = {}
+        self._findings: dict[str, str] = {}  # findings texts repeat: each is escaped once
 
     # -- runs of rows -------------------------------------------------------------------
 
@@ -141,6 +144,13 @@ class Marker:
                         add(number)
                         add(ends.get(mark.status) or self._status_end(mark.status))
                         continue
+            elif mark.findings:
+                if b"hidden=" in piece[:tag_end] and _HIDDEN_BYTES.match(piece):
+                    self.hidden.add(mark.row)
+                flagged = self._flagged(piece.decode("utf-8"), mark.row, mark)
+                if flagged is not None:
+                    add(flagged.encode("utf-8"))
+                    continue
             add(self.row(piece.decode("utf-8") + "</row>", None).encode("utf-8"))
         if rest.strip():
             add(self._general(rest))
@@ -185,8 +195,8 @@ class Marker:
             quick = self._append_status(text, number, mark.status)
             if quick is not None:
                 return quick
-        elif mark.findings:
-            flagged = self._flagged(text, number, mark)
+        elif mark.findings and text.endswith("</row>"):
+            flagged = self._flagged(text[:-6], number, mark)
             if flagged is not None:
                 return flagged
         cells = _cells(text)
@@ -221,11 +231,11 @@ class Marker:
         and the missing cells put in."""
         body_start = text.find(">") + 1
         open_tag = text[:body_start]
-        if open_tag.endswith("/>") or not text.endswith("</row>"):
+        if open_tag.endswith("/>"):
             return None
         # [before, then per cell: '<c r="' and letters, digits, '"attributes>' or
         # '"attributes/>', content]
-        parts = _CELL_SPLIT.split(text[body_start:-6])
+        parts = _CELL_SPLIT.split(text[body_start:])
         if text.count("<c", body_start) != len(parts) // 4:
             return None
         fill_cells = self.cells.get(number)
@@ -252,7 +262,10 @@ class Marker:
         for at, gap in template.gaps:
             parts[at] += row.join(gap)
         status_at, before, after = template.status
-        parts[status_at] += f"{row.join(before)}{xml_text(mark.findings)}{after}"
+        findings = self._findings.get(mark.findings)
+        if findings is None:
+            findings = self._findings[mark.findings] = xml_text(mark.findings)
+        parts[status_at] += f"{row.join(before)}{findings}{after}"
         if "spans=" in open_tag:
             open_tag = _spans_over(open_tag, template.high)
         return f"{open_tag}{''.join(parts)}</row>"
