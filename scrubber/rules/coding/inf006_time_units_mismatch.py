@@ -8,7 +8,14 @@ import pandas as pd
 from scrubber.codes import CATALOGUE, HOURLY_EXTENDS, HYDRATION, INITIAL
 from scrubber.findings import Severity
 from scrubber.rules.base import Context, Rule, combine, hits
-from scrubber.rules.coding.common import HYDRATION_HOURS, HYDRATION_INITIAL, documented_push
+from scrubber.rules.coding.common import (
+    HYDRATION_HOURS,
+    HYDRATION_INITIAL,
+    any_in_encounter,
+    documented_push,
+    encounter_any,
+    encounter_ids,
+)
 from scrubber.rules.coding.timeline import hydration_minutes
 
 #: drug each-additional-hour add-on -> the timed lines whose minutes it extends (hydration's
@@ -57,65 +64,84 @@ class TimeUnitsMismatch(Rule):
     requires = ("code", "start", "stop", "encounter")
 
     def check(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
-        parts = [self._drug_addons(lines, ctx, addon, primaries)
-                 for addon, primaries in _FAMILIES.items()]
-        parts.append(self._hydration(lines, ctx))
+        ids = encounter_ids(lines)
         code, units = lines["code"], lines["units"]
-        many = code.isin(_ONCE) & (units > 1)
-        parts.append(hits(many, "units",
-                          code + " is an initial infusion billed with "
-                          + units.astype("string").str.removesuffix(".0")
-                          + " units; it is billed once and the time past its first hour "
-                            "goes on the each-additional-hour code",
-                          "Bill " + code + " x1"))
+        # units billed per encounter for every add-on, in one group-by over the lines
+        addons = {addon: code.isin([addon]).to_numpy() for addon in (*_FAMILIES, HYDRATION_HOURS)}
+        billed = pd.DataFrame({addon: units.where(is_addon, 0)
+                               for addon, is_addon in addons.items()}).groupby(ids).sum()
+        pushed = documented_push(lines, ctx.config.push_max_minutes)
+        parts = [_compare(lines, ids, addon, addons[addon], billed[addon],
+                          *_drug_minutes(lines, ids, pushed, primaries),
+                          "the documented minutes of " + "/".join(primaries))
+                 for addon, primaries in _FAMILIES.items()]
+        per = hydration_minutes(lines, ctx.config, ids)
+        if not per.empty:
+            parts.append(_compare(lines, ids, HYDRATION_HOURS, addons[HYDRATION_HOURS],
+                                  billed[HYDRATION_HOURS], *_hydration(lines, ctx, ids, per),
+                                  "the documented hydration minutes (minutes alongside a "
+                                  "drug infusion do not count)"))
+        many = lines.index[code.isin(_ONCE) & (units > 1)]
+        if not many.empty:  # the texts are made for the flagged lines only
+            code, units = code.loc[many], units.loc[many]
+            parts.append(hits(pd.Series(True, index=many), "units",
+                              code + " is an initial infusion billed with "
+                              + units.astype("string").str.removesuffix(".0")
+                              + " units; it is billed once and the time past its first hour "
+                                "goes on the each-additional-hour code",
+                              "Bill " + code + " x1"))
         return combine(*parts)
 
-    def _drug_addons(self, lines: pd.DataFrame, ctx: Context, addon: str,
-                     primaries: tuple[str, ...]) -> pd.DataFrame:
-        code, enc = lines["code"], lines["encounter"]
-        primary = code.isin(primaries) & ~documented_push(lines, ctx.config.push_max_minutes)
-        expected_each = _hours(lines["duration"]).where(primary)
-        unknown = (primary & lines["duration"].isna()).groupby(enc).any()
-        expected = expected_each.groupby(enc).sum()
-        return _compare(lines, addon, expected, unknown, primary & (expected_each > 0),
-                        "the documented minutes of " + "/".join(primaries))
 
-    def _hydration(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
-        per = hydration_minutes(lines, ctx.config)
-        if per.empty:
-            return combine()
-        has_initial = lines["code"].isin([HYDRATION_INITIAL]).groupby(lines["encounter"]).any()
-        initial = has_initial.reindex(per.index).fillna(False).astype(bool)
-        billable = per["billable"]
-        expected = pd.Series(np.where(initial, _hours(billable),
-                                      np.where(billable < 31, 0, (billable - 31) // 60 + 1)),
-                             index=per.index)
-        timed = lines["code"].isin(HYDRATION) & lines["duration"].notna()
-        # hydration left under the minimum by a drug infusion is hydration-not-separately-
-        # billable's finding, not a units one
-        lost = (per["overlap"] > 0) & (billable < ctx.config.options().minimum(HYDRATION_INITIAL))
-        return _compare(lines, HYDRATION_HOURS, expected, ~per["known"] | lost, timed,
-                        "the documented hydration minutes (minutes alongside a drug "
-                        "infusion do not count)")
+def _drug_minutes(lines: pd.DataFrame, ids: np.ndarray, pushed: pd.Series,
+                  primaries: tuple[str, ...]) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Per encounter, the units the documented minutes of ``primaries`` support and whether
+    a time is missing; per line, whether it supports units."""
+    primary = (lines["code"].isin(primaries) & ~pushed).to_numpy()
+    each = _hours(lines["duration"][primary])
+    unknown = encounter_any(primary & lines["duration"].isna().to_numpy(), ids)
+    # whole units: any order of adding them up gives the same total
+    expected = pd.Series(np.bincount(ids[primary], weights=each.fillna(0).to_numpy(),
+                                     minlength=len(unknown)))
+    carriers = np.zeros(len(lines), dtype=bool)
+    carriers[np.flatnonzero(primary)[each.to_numpy() > 0]] = True
+    return expected, unknown, carriers
 
 
-def _compare(lines: pd.DataFrame, addon: str, expected: pd.Series, unknown: pd.Series,
-             carriers: pd.Series, source: str) -> pd.DataFrame:
-    """Hits where the billed units of ``addon`` differ from ``expected`` per encounter."""
-    enc = lines["encounter"]
-    is_addon = lines["code"].isin([addon])
-    billed = lines["units"].where(is_addon, 0).groupby(enc).sum()
+def _hydration(lines: pd.DataFrame, ctx: Context, ids: np.ndarray,
+               per: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """Per encounter with hydration, the units of 96361 its billable minutes support and
+    whether they cannot be judged here; per line, whether it is timed hydration."""
+    initial = encounter_any(lines["code"].isin([HYDRATION_INITIAL]), ids)[per.index]
+    billable = per["billable"]
+    expected = pd.Series(np.where(initial, _hours(billable),
+                                  np.where(billable < 31, 0, (billable - 31) // 60 + 1)),
+                         index=per.index)
+    timed = lines["code"].isin(HYDRATION) & lines["duration"].notna()
+    # hydration left under the minimum by a drug infusion is hydration-not-separately-
+    # billable's finding, not a units one
+    lost = (per["overlap"] > 0) & (billable < ctx.config.options().minimum(HYDRATION_INITIAL))
+    return expected, ~per["known"] | lost, timed.to_numpy()
+
+
+def _compare(lines: pd.DataFrame, ids: np.ndarray, addon: str, is_addon: np.ndarray,
+             billed: pd.Series, expected: pd.Series, unknown: pd.Series | np.ndarray,
+             carriers: np.ndarray, source: str) -> pd.DataFrame:
+    """Hits where the billed units of ``addon`` differ from ``expected``; ``billed``,
+    ``expected`` and ``unknown`` are per encounter (indexed by its integer in ``ids``)."""
     frame = pd.DataFrame({"expected": expected}).join(billed.rename("billed"), how="left")
     frame = frame.fillna(0)
-    frame["unknown"] = unknown.reindex(frame.index).fillna(False).astype(bool)
+    frame["unknown"] = pd.Series(unknown).reindex(frame.index).fillna(False).astype(bool)
     wrong = frame.index[(frame["expected"] != frame["billed"]) & ~frame["unknown"]]
-    in_wrong = enc.isin(wrong)
-    if not in_wrong.any():
+    if wrong.empty:
         return combine()
-    has_addon = is_addon.groupby(enc).transform("any")
+    in_wrong = np.isin(ids, wrong)
+    has_addon = any_in_encounter(is_addon, ids)
     mask = in_wrong & (is_addon | (~has_addon & carriers))
     flagged = lines.index[mask]  # the texts are made for the flagged lines only
-    enc, is_addon = enc.loc[flagged], is_addon.loc[flagged]
+    if flagged.empty:
+        return combine()
+    enc, is_addon = pd.Series(ids[mask], index=flagged), is_addon[mask]
     supported = enc.map(frame["expected"]).astype("float64").fillna(0)
     exp = supported.astype(int).astype("string")
     got = enc.map(frame["billed"]).astype("float64").fillna(0).astype(int).astype("string")
@@ -125,4 +151,4 @@ def _compare(lines: pd.DataFrame, addon: str, expected: pd.Series, unknown: pd.S
                                     "Bill " + addon + " x" + exp, "Remove " + addon),
                            index=flagged)
     field = pd.Series(np.where(is_addon, "units", "stop"), index=flagged)
-    return hits(mask.loc[flagged], field, message, suggestion)
+    return hits(pd.Series(True, index=flagged), field, message, suggestion)

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 
 from scrubber.findings import Severity
-from scrubber.rules.base import Context, Rule, hits
-from scrubber.rules.coding.common import HYDRATION_INITIAL
+from scrubber.rules.base import Context, Rule, combine, hits
+from scrubber.rules.coding.common import HYDRATION_INITIAL, encounter_ids
 from scrubber.rules.coding.timeline import hydration_minutes, hydration_rows, not_billable_fluid
 
 
@@ -44,24 +44,29 @@ class HydrationNotSeparatelyBillable(Rule):
 
     def check(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         hyd = hydration_rows(lines)
-        fluid = hyd & not_billable_fluid(lines)
+        fluid = not_billable_fluid(lines, hyd)
         minimum = ctx.config.options().minimum(HYDRATION_INITIAL)
         if ctx.has("start", "stop"):
-            per = hydration_minutes(lines, ctx.config)
+            ids = encounter_ids(lines)
+            per = hydration_minutes(lines, ctx.config, ids)
             lost = per.index[per["known"] & (per["overlap"] > 0) & (per["billable"] < minimum)]
-            concurrent = hyd & ~fluid & lines["encounter"].isin(lost)
-            left = (lines["encounter"].map(per["billable"]).astype("float64").fillna(0).round()
-                    .astype(int))
+            concurrent = hyd & ~fluid & np.isin(ids, lost)
+            left = pd.Series(ids, index=lines.index).map(per["billable"])
         else:
             concurrent = pd.Series(False, index=lines.index)
             left = pd.Series(0, index=lines.index)
+        flagged = lines.index[fluid | concurrent]  # the texts are made for these lines only
+        if flagged.empty:
+            return combine()
+        code, fluid = lines.loc[flagged, "code"], fluid.loc[flagged]
+        left = left.loc[flagged].astype("float64").fillna(0).round().astype(int)
         message = pd.Series(np.where(
-            fluid, lines["code"] + " is billed for fluid documented as a carrier, KVO or flush",
-            lines["code"] + " is billed for hydration that ran at the same time as a drug "
+            fluid, code + " is billed for fluid documented as a carrier, KVO or flush",
+            code + " is billed for hydration that ran at the same time as a drug "
             "infusion; only " + left.astype("string") + " min fell outside it"),
-            index=lines.index)
-        suggestion = ("Remove " + lines["code"] + ": this fluid is part of the drug "
+            index=flagged)
+        suggestion = ("Remove " + code + ": this fluid is part of the drug "
                       "administration, not separately billable")
-        field = pd.Series(np.where(fluid, np.where(lines["purpose"].notna(), "purpose", "drug"),
-                                   "code"), index=lines.index)
-        return hits(fluid | concurrent, field, message, suggestion)
+        field = pd.Series(np.where(fluid, np.where(lines.loc[flagged, "purpose"].notna(),
+                                                   "purpose", "drug"), "code"), index=flagged)
+        return hits(pd.Series(True, index=flagged), field, message, suggestion)
