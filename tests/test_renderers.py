@@ -505,3 +505,47 @@ def test_escape_sequences_in_cells_never_reach_the_terminal(width):
     out = render_text(_quoting(*texts), width=width)
     assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]", out)
     assert "\\x1b[2J\\x07" in out and "\\x9b\\x7f" in out
+
+
+# JSON and CSV of a large result: the same text as json.dumps and csv.DictWriter write.
+
+_JSON_SCALARS = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(), st.text())
+_JSON = st.recursive(_JSON_SCALARS, lambda inner: st.one_of(
+    st.lists(inner), st.dictionaries(st.one_of(st.text(), st.integers()), inner)), max_leaves=30)
+_RECORDS = st.lists(st.dictionaries(st.text(), _JSON_SCALARS, min_size=1))
+
+
+@given(st.one_of(_JSON, _RECORDS, st.dictionaries(st.text(), _RECORDS)))
+def test_json_text_is_json_dumps_with_an_indent(value):
+    from scrubber.render.json_report import dumps
+
+    assert dumps(value) == json.dumps(value, indent=2, ensure_ascii=False)
+
+
+def _many(result):
+    """Thousands of findings, with every awkward value among them."""
+    texts = [*NASTY, *NOT_TEXT, *MARKUP, "{", "},\n{", '"}', "\\"]
+    return ScrubResult((*result.files, *_quoting(*texts).files,
+                        FileResult("many.xlsx", "Charges", 1, 9_000, tuple(
+                            replace(f, row=10 + i, encounter=f"V{i // 3}", value=texts[i % 32])
+                            for i, f in enumerate(result.findings * 1500)))),
+                       reference=result.reference)
+
+
+def test_json_of_thousands_of_findings_is_json_dumps(result):
+    many = _many(result)
+    assert render_json(many) == json.dumps(many.to_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+def test_csv_of_thousands_of_findings_has_every_field(result):
+    many = _many(result)
+    from scrubber.render.csv_report import COLUMNS, inert
+
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    writer.writeheader()
+    for file in many.files:
+        for finding in file.findings:
+            row = {"path": file.path, "sheet": file.sheet, **finding.to_dict()}
+            writer.writerow({key: inert(value) for key, value in row.items()})
+    assert render_csv(many) == out.getvalue()

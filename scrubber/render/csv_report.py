@@ -18,23 +18,24 @@ COLUMNS = ("path", "sheet", "row", "encounter", "rule", "name", "severity", "col
            "column_letter", "value",
            "message", "suggestion")
 #: what a spreadsheet would start evaluating: a formula sign, or a tab/CR in front of one.
-_FORMULA = re.compile(r"^[=+\-@\t\r]")
+_FORMULA = frozenset("=+-@\t\r")
 _NUMBER = re.compile(r"^[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?$")
 
 
 def inert(value: object) -> object:
     """A field as a spreadsheet will show it, never run it (non-text passes through)."""
-    if isinstance(value, str) and _FORMULA.match(value) and not _NUMBER.match(value):
+    if isinstance(value, str) and value[:1] in _FORMULA and not _NUMBER.match(value):
         return "'" + value
     return value
 
 
 def render_csv(result: ScrubResult) -> str:
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
-    writer.writeheader()
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(COLUMNS)
     for file in result.files:
-        for finding in file.findings:
-            row = {"path": file.path, "sheet": file.sheet, **finding.to_dict()}
-            writer.writerow({key: inert(value) for key, value in row.items()})
+        path, sheet = inert(file.path), inert(file.sheet)
+        # the finding's fields in to_dict()'s order, which COLUMNS follows after the sheet
+        writer.writerows((path, sheet, *map(inert, f.to_dict().values()))
+                         for f in file.findings)
     return out.getvalue()
