@@ -478,3 +478,30 @@ def test_cell_text_is_escaped_as_before(text: str) -> None:
     expected = escape(_CONTROL.sub(lambda m: f"_x{ord(m.group()):04X}_" if len(m.group()) == 1
                                    else f"_x005F{m.group()}", text))
     assert xml_text(text) == expected
+
+
+def test_issues_sheet_reads_back_every_value_and_cuts_long_text(tmp_path: Path) -> None:
+    """The Issues sheet is built a column at a time; each cell still reads back as the
+    finding's value, a long message cut at Excel's limit for one cell."""
+    from dataclasses import replace
+
+    from scrubber.mark.issues_sheet import issues_sheet_xml
+
+    result = scrub(make_workbook(tmp_path / "export.xlsx")).files[0]
+    long = replace(result.findings[0], message="m & <x> " * 5000, value=None, row=8)
+    plan = plan_marks(replace(result, findings=(*result.findings, long)))
+    xml = issues_sheet_xml(plan, {8})
+    path = tmp_path / "issues.xlsx"
+    book = openpyxl.Workbook()
+    book.save(path)
+    rewritten(path, path, lambda name, data: xml.encode() if name == "xl/worksheets/sheet1.xml"
+              else data)
+    sheet = openpyxl.load_workbook(path).active
+    rows = [[c.value for c in row] for row in sheet.iter_rows()]
+    assert rows[0] == [*plan.issues_headers, "Row Hidden"]
+    for issue, row in zip(plan.issues, rows[1:], strict=True):
+        values = [v[:32_767] if isinstance(v, str) else v for v in issue.cells()]
+        assert row == [*values, "hidden" if issue.row == 8 else None]
+    assert len(rows[-1][8]) == 32_767
+    assert [sheet.cell(r, 1).hyperlink.location for r in range(2, sheet.max_row + 1)] == [
+        issue.link for issue in plan.issues]

@@ -1,10 +1,15 @@
 """The XML of the Issues sheet the package writer adds: one row per finding, a link to its cell.
 
-A finding's texts repeat (rule IDs, names, messages), so each distinct text is escaped once
-per sheet, and every row is a handful of ready pieces joined once at the end.
+The sheet is built a column at a time: a column's texts repeat (rule IDs, names, messages),
+so each distinct text becomes its cell's XML once, with a stand-in for the row number
+(``\\x00``, which XML text can never hold) that each row then swaps for its own.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
+from itertools import chain, repeat
+from operator import attrgetter
 
 from scrubber.mark.ooxml import xml_text
 from scrubber.mark.plan import CELL_TEXT_LIMIT, MarkPlan
@@ -12,27 +17,35 @@ from scrubber.positions import column_letter
 
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _WIDTHS = (7, 14, 9, 26, 9, 16, 8, 16, 70, 60, 10)
-_INLINE = '" t="inlineStr"><is><t xml:space="preserve">'
+_ROW = "\x00"  # the row number's stand-in
+# what IssueRow.cells() gives, read in one call per row (the severity made its text after)
+_FIELDS = attrgetter("row", "encounter", "rule", "name", "severity", "column", "column_letter",
+                     "value", "message", "suggestion")
 
 
 def issues_sheet_xml(plan: MarkPlan, hidden: set[int]) -> str:
     """Our Issues sheet: a frozen header, a filter, a link to each flagged cell, one page
     wide when printed; a ``Row Hidden`` column when the sheet hides flagged rows."""
     headers = [*plan.issues_headers, *(["Row Hidden"] if hidden else [])]
-    starts = [f'<c r="{column_letter(i)}' for i in range(len(headers))]
-    texts: dict[str, str] = {}
-    rows = [_row(1, headers, starts, texts)]
-    links = []
-    for number, issue in enumerate(plan.issues, start=2):
-        values = issue.cells()
-        if hidden:
-            values = (*values, "hidden" if issue.row in hidden else None)
-        rows.append(_row(number, values, starts, texts))
-        location = (issue.link.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                    .replace('"', "&quot;"))
-        links.append(f'<hyperlink ref="A{number}" location="{location}"/>')
+    issues = plan.issues
+    columns: list[Sequence[object]] = list(zip(*map(_FIELDS, issues))) or [
+        () for _ in plan.issues_headers]
+    if issues:  # IssueRow.cells() gives the severity's text
+        columns[4] = [severity.value for severity in columns[4]]
+    if hidden:
+        columns.append(["hidden" if issue.row in hidden else None for issue in issues])
+    cells = [_column(column_letter(i), values) for i, values in enumerate(columns)]
+    numbers = list(map(str, range(2, len(issues) + 2)))
+    rows = map(str.replace, map("".join, zip(*cells)), repeat(_ROW), numbers)
+    header = "".join(_column(column_letter(i), [h])[0] for i, h in enumerate(headers))
+    sheet_data = "".join(chain(
+        (f'<row r="1">{header.replace(_ROW, "1")}</row>',),
+        chain.from_iterable(zip(map('<row r="{}">'.format, numbers), rows, repeat("</row>")))))
+    locations = [issue.link.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                 .replace('"', "&quot;") for issue in issues]
+    links = "".join(map('<hyperlink ref="A{}" location="{}"/>'.format, numbers, locations))
     last = column_letter(len(headers) - 1)
-    end = len(plan.issues) + 1
+    end = len(issues) + 1
     cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
                    for i, w in enumerate(_WIDTHS[:len(headers)], start=1))
     return (
@@ -42,34 +55,30 @@ def issues_sheet_xml(plan: MarkPlan, hidden: set[int]) -> str:
         f'<dimension ref="A1:{last}{end}"/><sheetViews><sheetView workbookViewId="0">'
         '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
         '</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>'
-        f"<cols>{cols}</cols><sheetData>{''.join(rows)}</sheetData>"
+        f"<cols>{cols}</cols><sheetData>{sheet_data}</sheetData>"
         f'<autoFilter ref="A1:{last}{end}"/>'
-        + (f"<hyperlinks>{''.join(links)}</hyperlinks>" if links else "")
+        + (f"<hyperlinks>{links}</hyperlinks>" if links else "")
         + '<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" '
           'footer="0.3"/><pageSetup orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
           "</worksheet>")
 
 
-def _row(row: int, values, starts: list[str], texts: dict[str, str]) -> str:
-    """One row: a number is a value, anything else inline text (never a formula), cut to
-    Excel's limit for one cell; empty values are left out."""
-    number = str(row)
-    pieces = [f'<row r="{number}">']
-    for start, value in zip(starts, values):
-        if value is None:
-            continue
-        if type(value) is str:
-            rest = texts.get(value)
-            if rest is None:
-                rest = texts[value] = _text(value)
-        elif isinstance(value, (int, float)) and not isinstance(value, bool):
-            rest = f'"><v>{value}</v></c>'
-        else:
-            rest = _text(str(value))
-        pieces += (start, number, rest)
-    pieces.append("</row>")
-    return "".join(pieces)
+def _column(letter: str, values: Sequence[object]) -> list[str]:
+    """Each value's cell in this column (the row number left as ``\\x00``): a number is a
+    value, anything else inline text (never a formula) cut to Excel's limit for one cell;
+    an empty value is no cell."""
+    start = f'<c r="{letter}{_ROW}"'
+    if set(map(type, values)) <= {str, type(None)}:  # text repeats: each is made once
+        made = {None: ""}
+        for value in set(values) - made.keys():
+            made[value] = _text(start, value)
+        return list(map(made.__getitem__, values))
+    return ["" if value is None
+            else f"{start}><v>{value}</v></c>"
+            if isinstance(value, (int, float)) and not isinstance(value, bool)
+            else _text(start, str(value)) for value in values]
 
 
-def _text(text: str) -> str:
-    return f"{_INLINE}{xml_text(text[:CELL_TEXT_LIMIT])}</t></is></c>"
+def _text(start: str, text: str) -> str:
+    return (f'{start} t="inlineStr"><is><t xml:space="preserve">'
+            f"{xml_text(text[:CELL_TEXT_LIMIT])}</t></is></c>")

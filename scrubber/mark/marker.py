@@ -14,7 +14,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from itertools import repeat
-from operator import sub
+from operator import attrgetter, sub
 
 from scrubber.mark.ooxml import Record, Unsupported, xml_text
 from scrubber.mark.plan import MarkPlan, RowMark, column_index
@@ -76,10 +76,9 @@ class Marker:
         self.status = status
         self.styles = styles
         self.record = record
-        self.rows_marked: dict[int, RowMark] = {mark.row: mark for mark in plan.rows}
         # keyed by the row number as written, so a row's number is never parsed
-        self._byte_marks: dict[bytes, RowMark | _Header] = {
-            b"%d" % mark.row: mark for mark in plan.rows}
+        self._byte_marks: dict[bytes, RowMark | _Header] = dict(zip(
+            map(b"%d".__mod__, map(attrgetter("row"), plan.rows)), plan.rows))
         self._byte_marks[b"%d" % plan.header_row] = _Header()
         self.cells: dict[int, dict[int, str]] = {}
         for cell in plan.cells:
@@ -184,7 +183,7 @@ class Marker:
         number = int(number_match.group(1))
         if old is not None:
             text = _unmark_row(text, old)
-        mark = self.rows_marked.get(number)
+        mark = self._byte_marks.get(b"%d" % number)
         if number == self.plan.header_row:
             return self._header(text, number)
         if mark is None:

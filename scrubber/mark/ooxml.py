@@ -59,6 +59,8 @@ class Record:
 def xml_text(value: object) -> str:
     """Cell text for XML: escaped, control characters written as OOXML does (``_x000B_``)."""
     text = str(value)
+    if text.isalnum():  # codes and IDs: nothing to escape
+        return text
     # most texts have neither (a scan for printable lines is far quicker than the pattern)
     if "_x" in text or not all(map(str.isprintable, text.split("\n"))):
         text = _CONTROL.sub(_ooxml_escape, text)
