@@ -34,7 +34,12 @@ def _encode(value: object, level: int, out: list[str]) -> None:
     """Append ``value``'s text, nested ``level`` deep, to ``out`` (joined once, at the end:
     the findings are megabytes)."""
     inner = _INDENT * (level + 1)
-    if isinstance(value, list) and _flat(value):
+    if isinstance(value, list) and value and all(
+            issubclass(kind, _SCALARS) for kind in set(map(type, value))):
+        # the C encoder, each item after a separator that carries the indent
+        body = json.dumps(value, ensure_ascii=False, separators=(",\n" + inner, ": "))
+        out.append(f"[\n{inner}{body[1:-1]}\n{_INDENT * level}]")
+    elif isinstance(value, list) and _flat(value):
         out.append(_records(value, level))
     elif isinstance(value, dict) and value and all(isinstance(key, str) for key in value):
         out.append("{")
