@@ -91,6 +91,7 @@ class Marker:
         self._restyled: dict[tuple[str, str], str] = {}
         self._templates: dict[tuple, _Template | None] = {}
         self._findings: dict[str, str] = {}  # findings texts repeat: each is escaped once
+        self._undo: tuple | None = None
 
     # -- runs of rows -------------------------------------------------------------------
 
@@ -161,8 +162,21 @@ class Marker:
         return "".join(self.row(m.group(), None) for m in _ROW.finditer(text)).encode("utf-8")
 
     def _unmark(self, body: bytes, old: Record) -> bytes:
-        text = body.decode("utf-8")
-        return "".join(_unmark_row(m.group(), old) for m in _ROW.finditer(text)).encode("utf-8")
+        """The run as it was before the earlier scrub (see :func:`_unmark_row`). When every
+        cell starts with its reference, two substitutions over the whole run do it: our
+        status cells out, then the derived formats back to the ones they came from."""
+        if _CELL_WITHOUT_REF.search(body) is not None:
+            text = body.decode("utf-8")
+            return "".join(_unmark_row(m.group(), old)
+                           for m in _ROW.finditer(text)).encode("utf-8")
+        if self._undo is None:
+            self._undo = _undo_patterns(old)
+        ours, derived, formats = self._undo
+        body = ours.sub(b"", body)
+        if derived is not None:
+            body = derived.sub(lambda found: b"" if (format_ := formats[found[2]]) is None
+                               else found[1] + format_ + found[3], body)
+        return body
 
     def _left_of_status(self, letters: bytes) -> bool:
         return re.fullmatch(rb"[A-Z]+", letters) is not None and (
@@ -429,6 +443,27 @@ def _rebuild_row(row: str, cells: dict[int, str]) -> str:
 def _text_cell(column: int, row: int, text: str, style: str) -> str:
     return (f'<c r="{column_letter(column - 1)}{row}"{style} t="inlineStr"><is>'
             f'<t xml:space="preserve">{xml_text(text)}</t></is></c>')
+
+
+_CONTENT = rb"(?:/>|>[^<]*(?:<(?!/c>)[^<]*)*</c>)"  # the rest of a cell, to its first </c>
+
+
+def _undo_patterns(old: Record) -> tuple[re.Pattern, re.Pattern | None, dict[bytes, bytes | None]]:
+    """An earlier scrub's status cells (the whole cell); a cell whose format it derived (its
+    tag before the format, the format, the rest of the cell); and for each derived format
+    what it goes back to (the original's attribute, nothing, or None: the scrub added the
+    cell), as :func:`_restored` does."""
+    letters = b"|".join(column_letter(c - 1).encode()
+                        for c in (old.status_column, old.status_column + 1))
+    ours = re.compile(rb'<c r="(?:' + letters + rb')\d+"[^>]*?' + _CONTENT)
+    formats = {b"%d" % index: None if origin == "+" else b"" if origin == ""
+               else b' s="%s"' % origin.encode() for index, origin in old.derived.items()}
+    if not formats:
+        return ours, None, formats
+    derived = re.compile(rb'(<c r="[A-Z]+\d+"[^>]*?)\ss="('
+                         + b"|".join(sorted(formats, key=len, reverse=True))
+                         + rb')"([^>]*?' + _CONTENT + b")")
+    return ours, derived, formats
 
 
 def _unmark_row(row: str, old: Record) -> str:

@@ -177,9 +177,8 @@ def plan_marks(result: FileResult) -> MarkPlan:
         by_row[finding.row].append(finding)
     numbers = sorted(set(result.line_rows).union(by_row))
     rows = _clean_marks(numbers)
-    clauses: dict[str, str] = {}  # messages and suggestions repeat: each is trimmed once
-    for row, found in by_row.items():
-        rows[bisect_left(numbers, row)] = _row_mark(row, found, clauses)
+    for mark in _flagged_marks(by_row):
+        rows[bisect_left(numbers, mark.row)] = mark
     return MarkPlan(result.sheet, result.header_row, tuple(rows), _cell_marks(on_lines),
                     _issue_rows(list(result.findings), result.sheet))
 
@@ -260,13 +259,30 @@ def cap_cell_text(lines: list[str], limit: int = CELL_TEXT_LIMIT) -> str:
     return "\n".join(lines[:kept] + [_more(len(lines) - kept)])
 
 
-def _row_mark(row: int, findings: Iterable[Finding], clauses: dict[str, str]) -> RowMark:
-    findings = sorted(findings, key=lambda f: _RANK[f.severity])  # stable: errors first
-    if not findings:
-        return RowMark(row, None, None, OK_STATUS, "")
-    severity = findings[0].severity
-    return RowMark(row, severity, ROW_FILLS[severity], severity.value,
-                   cap_cell_text([_finding_line(f, clauses) for f in findings]))
+def _flagged_marks(by_row: dict[int, list[Finding]]) -> list[RowMark]:
+    """The marks of the rows with findings (errors first in each row's text)."""
+    lines: dict[tuple, str] = {}  # the same finding on many rows: each line is made once
+    clauses: dict[str, str] = {}  # messages and suggestions repeat: each is trimmed once
+    severities, texts = [], []
+    for findings in by_row.values():
+        if len(findings) > 1:
+            findings = sorted(findings, key=lambda f: _RANK[f.severity])  # stable
+        severities.append(findings[0].severity)
+        text = []
+        for finding in findings:
+            key = _LINE_FIELDS(finding)
+            line = lines.get(key)
+            if line is None:
+                line = lines[key] = _finding_line(finding, clauses)
+            text.append(line)
+        texts.append(cap_cell_text(text))
+    return _bulk(RowMark, (by_row, severities, map(ROW_FILLS.__getitem__, severities),
+                           map(attrgetter("value"), severities), texts))
+
+
+#: what a finding's line is made of (see finding_line)
+_LINE_FIELDS = attrgetter("column", "column_letter", "value", "message", "suggestion", "rule",
+                          "name")
 
 
 def _bulk(cls: type, values: Iterable[Iterable[object]]) -> list:
