@@ -148,10 +148,11 @@ def _number(text: pd.Series) -> pd.Series:
 
 def _clock_minutes(parts: pd.DataFrame) -> pd.Series:
     """Minutes after midnight from extracted h/m/s/am-pm parts (NaN where invalid)."""
-    zero = pd.Series("0", index=parts.index)
-    h = pd.to_numeric(parts["h"], errors="coerce")
-    m = pd.to_numeric(parts.get("m", zero), errors="coerce")
-    s = pd.to_numeric(parts.get("s", zero), errors="coerce").fillna(0)
+    zero = pd.Series(0.0, index=parts.index)
+    # the groups hold ASCII digits only (or nothing): a plain cast reads them
+    h = parts["h"].astype("float64")
+    m = parts["m"].astype("float64") if "m" in parts else zero
+    s = parts["s"].astype("float64").fillna(0) if "s" in parts else zero
     ap = parts["ap"]
     pm, am = ap.eq("p").fillna(False), ap.eq("a").fillna(False)
     h = h.mask(pm & (h < 12), h + 12).mask(am & (h == 12), 0)
