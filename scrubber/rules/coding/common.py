@@ -50,6 +50,20 @@ def by_value(values: pd.Series, func: Callable[[pd.Series], pd.Series]) -> pd.Se
     return per_value(func)(values)
 
 
+class Codes:
+    """The lines' codes as integers, for a check that asks many times which lines carry one
+    of some codes (each ``isin`` over the Arrow text hashes every line again)."""
+
+    def __init__(self, code: pd.Series) -> None:
+        self.ids, self.names = pd.factorize(code)  # a missing code is -1: it carries nothing
+
+    def carry(self, *codes: str) -> np.ndarray:
+        """Per line: whether its code is one of ``codes``."""
+        wanted = np.zeros(len(self.names) + 1, dtype=bool)
+        wanted[:-1] = self.names.isin(codes)
+        return wanted[self.ids]
+
+
 def encounter_ids(lines: pd.DataFrame) -> np.ndarray:
     """Each line's encounter as an integer 0..n-1 (the canonical frame has no missing
     encounter: a line without one is its own)."""
@@ -69,3 +83,13 @@ def any_in_encounter(mask: pd.Series | np.ndarray, ids: np.ndarray) -> np.ndarra
 def count_in_encounter(mask: pd.Series | np.ndarray, ids: np.ndarray) -> np.ndarray:
     """Per line: how many lines of its encounter have ``mask``."""
     return np.bincount(ids, weights=np.asarray(mask, dtype=bool)).astype("int64")[ids]
+
+
+def distinct_in_group(groups: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Per line: how many different values (>= 0) its group (>= 0) holds; 0 for a line
+    without a group."""
+    known = (groups >= 0) & (values >= 0)
+    span = values.max(initial=0) + 1
+    pairs = pd.unique(groups[known].astype("int64") * span + values[known])
+    per_group = np.bincount(pairs // span, minlength=groups.max(initial=0) + 1)
+    return np.where(groups >= 0, per_group[np.maximum(groups, 0)], 0)

@@ -11,6 +11,7 @@ from scrubber.rules.base import Context, Rule, combine, hits
 from scrubber.rules.coding.common import (
     HYDRATION_HOURS,
     HYDRATION_INITIAL,
+    Codes,
     any_in_encounter,
     documented_push,
     encounter_any,
@@ -64,24 +65,23 @@ class TimeUnitsMismatch(Rule):
     requires = ("code", "start", "stop", "encounter")
 
     def check(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
-        ids = encounter_ids(lines)
+        ids, codes = encounter_ids(lines), Codes(lines["code"])
         code, units = lines["code"], lines["units"]
-        # units billed per encounter for every add-on, in one group-by over the lines
-        addons = {addon: code.isin([addon]).to_numpy() for addon in (*_FAMILIES, HYDRATION_HOURS)}
-        billed = pd.DataFrame({addon: units.where(is_addon, 0)
-                               for addon, is_addon in addons.items()}).groupby(ids).sum()
-        pushed = documented_push(lines, ctx.config.push_max_minutes)
-        parts = [_compare(lines, ids, addon, addons[addon], billed[addon],
-                          *_drug_minutes(lines, ids, pushed, primaries),
-                          "the documented minutes of " + "/".join(primaries))
-                 for addon, primaries in _FAMILIES.items()]
+        pushed = documented_push(lines, ctx.config.push_max_minutes).to_numpy()
+        parts = []
+        for addon, primaries in _FAMILIES.items():
+            is_addon, primary = codes.carry(addon), codes.carry(*primaries) & ~pushed
+            if is_addon.any() or primary.any():
+                parts.append(_compare(lines, ids, addon, is_addon,
+                                      *_drug_minutes(lines, ids, primary),
+                                      "the documented minutes of " + "/".join(primaries)))
         per = hydration_minutes(lines, ctx.config, ids)
         if not per.empty:
-            parts.append(_compare(lines, ids, HYDRATION_HOURS, addons[HYDRATION_HOURS],
-                                  billed[HYDRATION_HOURS], *_hydration(lines, ctx, ids, per),
+            parts.append(_compare(lines, ids, HYDRATION_HOURS, codes.carry(HYDRATION_HOURS),
+                                  *_hydration(lines, ctx, ids, codes, per),
                                   "the documented hydration minutes (minutes alongside a "
                                   "drug infusion do not count)"))
-        many = lines.index[code.isin(_ONCE) & (units > 1)]
+        many = lines.index[codes.carry(*_ONCE) & (units > 1)]
         if not many.empty:  # the texts are made for the flagged lines only
             code, units = code.loc[many], units.loc[many]
             parts.append(hits(pd.Series(True, index=many), "units",
@@ -93,11 +93,10 @@ class TimeUnitsMismatch(Rule):
         return combine(*parts)
 
 
-def _drug_minutes(lines: pd.DataFrame, ids: np.ndarray, pushed: pd.Series,
-                  primaries: tuple[str, ...]) -> tuple[pd.Series, np.ndarray, np.ndarray]:
-    """Per encounter, the units the documented minutes of ``primaries`` support and whether
-    a time is missing; per line, whether it supports units."""
-    primary = (lines["code"].isin(primaries) & ~pushed).to_numpy()
+def _drug_minutes(lines: pd.DataFrame, ids: np.ndarray,
+                  primary: np.ndarray) -> tuple[pd.Series, np.ndarray, np.ndarray]:
+    """Per encounter, the units the documented minutes of its ``primary`` lines support and
+    whether a time is missing; per line, whether it supports units."""
     each = _hours(lines["duration"][primary])
     unknown = encounter_any(primary & lines["duration"].isna().to_numpy(), ids)
     # whole units: any order of adding them up gives the same total
@@ -108,31 +107,36 @@ def _drug_minutes(lines: pd.DataFrame, ids: np.ndarray, pushed: pd.Series,
     return expected, unknown, carriers
 
 
-def _hydration(lines: pd.DataFrame, ctx: Context, ids: np.ndarray,
-               per: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
+def _hydration(lines: pd.DataFrame, ctx: Context, ids: np.ndarray, codes: Codes,
+               per: pd.DataFrame) -> tuple[pd.Series, pd.Series, np.ndarray]:
     """Per encounter with hydration, the units of 96361 its billable minutes support and
     whether they cannot be judged here; per line, whether it is timed hydration."""
-    initial = encounter_any(lines["code"].isin([HYDRATION_INITIAL]), ids)[per.index]
+    initial = encounter_any(codes.carry(HYDRATION_INITIAL), ids)[per.index]
     billable = per["billable"]
     expected = pd.Series(np.where(initial, _hours(billable),
                                   np.where(billable < 31, 0, (billable - 31) // 60 + 1)),
                          index=per.index)
-    timed = lines["code"].isin(HYDRATION) & lines["duration"].notna()
+    timed = codes.carry(*HYDRATION) & lines["duration"].notna().to_numpy()
     # hydration left under the minimum by a drug infusion is hydration-not-separately-
     # billable's finding, not a units one
     lost = (per["overlap"] > 0) & (billable < ctx.config.options().minimum(HYDRATION_INITIAL))
-    return expected, ~per["known"] | lost, timed.to_numpy()
+    return expected, ~per["known"] | lost, timed
 
 
 def _compare(lines: pd.DataFrame, ids: np.ndarray, addon: str, is_addon: np.ndarray,
-             billed: pd.Series, expected: pd.Series, unknown: pd.Series | np.ndarray,
-             carriers: np.ndarray, source: str) -> pd.DataFrame:
-    """Hits where the billed units of ``addon`` differ from ``expected``; ``billed``,
-    ``expected`` and ``unknown`` are per encounter (indexed by its integer in ``ids``)."""
-    frame = pd.DataFrame({"expected": expected}).join(billed.rename("billed"), how="left")
-    frame = frame.fillna(0)
-    frame["unknown"] = pd.Series(unknown).reindex(frame.index).fillna(False).astype(bool)
-    wrong = frame.index[(frame["expected"] != frame["billed"]) & ~frame["unknown"]]
+             expected: pd.Series, unknown: pd.Series | np.ndarray, carriers: np.ndarray,
+             source: str) -> pd.DataFrame:
+    """Hits where the billed units of ``addon`` differ from ``expected``; ``expected`` and
+    ``unknown`` are per encounter (``expected`` indexed by its integer in ``ids``)."""
+    if is_addon.any():
+        # every line is added, zeros too (with fractional units, leaving them out could
+        # round the compensated sum differently)
+        billed = lines["units"].where(is_addon, 0).groupby(ids).sum()
+    else:
+        billed = pd.Series(0.0, index=expected.index)
+    expected = expected.fillna(0)
+    got = billed.reindex(expected.index).fillna(0).to_numpy()
+    wrong = expected.index[(expected.to_numpy() != got) & ~np.asarray(unknown, dtype=bool)]
     if wrong.empty:
         return combine()
     in_wrong = np.isin(ids, wrong)
@@ -142,9 +146,9 @@ def _compare(lines: pd.DataFrame, ids: np.ndarray, addon: str, is_addon: np.ndar
     if flagged.empty:
         return combine()
     enc, is_addon = pd.Series(ids[mask], index=flagged), is_addon[mask]
-    supported = enc.map(frame["expected"]).astype("float64").fillna(0)
+    supported = enc.map(expected).astype("float64").fillna(0)
     exp = supported.astype(int).astype("string")
-    got = enc.map(frame["billed"]).astype("float64").fillna(0).astype(int).astype("string")
+    got = enc.map(billed).astype("float64").fillna(0).astype(int).astype("string")
     message = (addon + " is billed x" + got + " in this encounter but " + source
                + " support x" + exp)
     suggestion = pd.Series(np.where(supported > 0,

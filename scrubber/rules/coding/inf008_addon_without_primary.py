@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from scrubber.codes import ADDON_PRIMARIES, AS_INITIAL
 from scrubber.findings import Severity
 from scrubber.rules.base import Context, Rule, combine, hits
-from scrubber.rules.coding.common import any_in_encounter, encounter_ids
+from scrubber.rules.coding.common import Codes, any_in_encounter, encounter_ids
 
 
 class AddonWithoutPrimary(Rule):
@@ -41,19 +40,14 @@ class AddonWithoutPrimary(Rule):
     requires = ("code", "encounter")
 
     def check(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
-        # the codes as integers: twelve add-ons are looked up, each with its primaries
-        code_ids, codes = pd.factorize(lines["code"])
-
-        def carries(wanted: tuple[str, ...]) -> np.ndarray:
-            return np.isin(code_ids, np.flatnonzero(codes.isin(wanted)))
-
+        codes = Codes(lines["code"])
         ids = encounter_ids(lines)
         parts = []
         for addon, primaries in ADDON_PRIMARIES.items():
-            is_addon = carries((addon,))
+            is_addon = codes.carry(addon)
             if not is_addon.any():
                 continue
-            mask = is_addon & ~any_in_encounter(carries(primaries), ids)
+            mask = is_addon & ~any_in_encounter(codes.carry(*primaries), ids)
             parts.append(hits(
                 pd.Series(True, index=lines.index[mask]), "code",
                 f"{addon} is an add-on code but the encounter has none of its primary codes "

@@ -46,20 +46,22 @@ class HydrationNotSeparatelyBillable(Rule):
         hyd = hydration_rows(lines)
         fluid = not_billable_fluid(lines, hyd)
         minimum = ctx.config.options().minimum(HYDRATION_INITIAL)
+        billable = pd.Series(dtype="float64")  # per encounter: minutes outside drug infusions
+        ids = np.zeros(len(lines), dtype="int64")
+        concurrent = pd.Series(False, index=lines.index)
         if ctx.has("start", "stop"):
             ids = encounter_ids(lines)
             per = hydration_minutes(lines, ctx.config, ids)
             lost = per.index[per["known"] & (per["overlap"] > 0) & (per["billable"] < minimum)]
             concurrent = hyd & ~fluid & np.isin(ids, lost)
-            left = pd.Series(ids, index=lines.index).map(per["billable"])
-        else:
-            concurrent = pd.Series(False, index=lines.index)
-            left = pd.Series(0, index=lines.index)
-        flagged = lines.index[fluid | concurrent]  # the texts are made for these lines only
+            billable = per["billable"]
+        mask = (fluid | concurrent).to_numpy()
+        flagged = lines.index[mask]  # the texts are made for these lines only
         if flagged.empty:
             return combine()
         code, fluid = lines.loc[flagged, "code"], fluid.loc[flagged]
-        left = left.loc[flagged].astype("float64").fillna(0).round().astype(int)
+        left = (pd.Series(ids[mask], index=flagged).map(billable).astype("float64").fillna(0)
+                .round().astype(int))
         message = pd.Series(np.where(
             fluid, code + " is billed for fluid documented as a carrier, KVO or flush",
             code + " is billed for hydration that ran at the same time as a drug "
