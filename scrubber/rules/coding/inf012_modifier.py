@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
+import numpy as np
 import pandas as pd
 
 from scrubber.codes import ADMINISTRATION, DISTINCT_MODIFIERS
 from scrubber.findings import Severity
 from scrubber.normalize import has_modifier
 from scrubber.rules.base import Context, Rule, cell_hits, combine, hits
+from scrubber.rules.coding.common import (
+    any_in_encounter,
+    by_value,
+    distinct_in_group,
+    encounter_ids,
+)
 
 _X = ("XE", "XS", "XP", "XU")
 
@@ -49,47 +58,65 @@ class Modifier(Rule):
     def check(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         if not ctx.has("modifiers") and lines["modifiers"].isna().all():
             return combine()  # no modifier column and none typed into the code cells
-        mods, code, enc = lines["modifiers"].fillna(""), lines["code"], lines["encounter"]
-        cells = _modifier_cells(ctx, lines.index)
-        distinct = has_modifier(mods, *DISTINCT_MODIFIERS)
-        both = has_modifier(mods, "59") & has_modifier(mods, *_X)
-        justified = _second_site(lines) | _second_encounter(lines)
-        unjustified = distinct & ~both & ~justified
-        repeat = has_modifier(mods, "76", "77")
-        count = code.groupby([enc, code]).transform("size")
-        not_repeated = repeat & (count < 2)
-        twenty_five = has_modifier(mods, "25") & code.isin(ADMINISTRATION)
+        code = lines["code"]
+        cells = ctx.field_cells("modifiers", lines.index)
+        ids = encounter_ids(lines)
+        has = _lists(lines["modifiers"])
+        both = has("59") & has(*_X)
+        unjustified = has(*DISTINCT_MODIFIERS) & ~both
+        if unjustified.any():
+            unjustified &= ~(_second_site(lines, ids, unjustified)
+                             | _second_encounter(lines, ids, unjustified))
+        not_repeated = _alone(code, ids, has("76", "77"))
+        twenty_five = has("25") & code.isin(ADMINISTRATION).to_numpy()
         code_column = (ctx.columns.get("code") or [None])[0]
 
-        def cell(*names: str) -> pd.Series:
-            return _cell_holding(cells, names, code_column, lines.index)
+        def flagged(mask: np.ndarray, message: Callable[[pd.Series, pd.Series], pd.Series],
+                    suggestion: str, *names: str) -> pd.DataFrame:
+            """Hits with texts and cell positions made for the flagged lines only."""
+            rows = lines.index[mask]
+            if rows.empty:
+                return combine()
+            return hits(pd.Series(True, index=rows), "modifiers",
+                        message(lines.loc[rows, "modifiers"].fillna(""), code.loc[rows]),
+                        suggestion, position=_cell_holding(_modifier_cells(cells.loc[rows]),
+                                                           names, code_column, rows))
 
         return combine(
             _bad_tokens(cells),
-            hits(both, "modifiers", "59 and an X modifier are on the same line",
-                 "Keep the X modifier that fits (XE, XS, XP or XU) and drop 59",
-                 position=cell("59")),
-            hits(unjustified, "modifiers", "a distinct-service modifier (" + mods + ") is on "
-                 + code + " but no second access site or separate encounter is documented",
-                 "Document the second site (Site column) or separate encounter, or remove "
-                 "the modifier and bill the line as a subsequent service",
-                 position=cell(*DISTINCT_MODIFIERS)),
-            hits(not_repeated, "modifiers", "76/77 (repeat procedure) is on " + code
-                 + " but the code is not repeated in the encounter",
-                 "Remove 76/77, or bill the repeated line it refers to",
-                 position=cell("76", "77")),
-            hits(twenty_five, "modifiers", "25 is on administration code " + code
-                 + "; it belongs on the E/M code", "Move 25 to the E/M line",
-                 position=cell("25")),
+            flagged(both, lambda mods, code: "59 and an X modifier are on the same line",
+                    "Keep the X modifier that fits (XE, XS, XP or XU) and drop 59", "59"),
+            flagged(unjustified, lambda mods, code: "a distinct-service modifier (" + mods
+                    + ") is on " + code + " but no second access site or separate encounter "
+                    "is documented",
+                    "Document the second site (Site column) or separate encounter, or remove "
+                    "the modifier and bill the line as a subsequent service",
+                    *DISTINCT_MODIFIERS),
+            flagged(not_repeated, lambda mods, code: "76/77 (repeat procedure) is on " + code
+                    + " but the code is not repeated in the encounter",
+                    "Remove 76/77, or bill the repeated line it refers to", "76", "77"),
+            flagged(twenty_five, lambda mods, code: "25 is on administration code " + code
+                    + "; it belongs on the E/M code", "Move 25 to the E/M line", "25"),
         )
 
 
-def _modifier_cells(ctx: Context, index: pd.Index) -> pd.DataFrame:
+def _lists(modifiers: pd.Series) -> Callable[..., np.ndarray]:
+    """``has(*names)``: per line, whether its 'XS,59' list holds one of ``names`` (the
+    distinct lists are factorised once and each asked once)."""
+    ids, lists = pd.factorize(modifiers.fillna(""))
+    lists = pd.Series(lists, dtype="string")
+    return lambda *names: has_modifier(lists, *names).to_numpy()[ids]
+
+
+def _modifier_cells(cells: pd.DataFrame) -> pd.DataFrame:
     """Each modifier column's cell as upper-case 'XS,59' token lists (one frame column per
     sheet column)."""
-    cells = ctx.field_cells("modifiers", index)
-    return cells.apply(lambda column: column.astype("string").str.upper()
-                       .str.replace(r"[^0-9A-Z]+", ",", regex=True).str.strip(","))
+    return cells.apply(_token_list)
+
+
+def _token_list(texts: pd.Series) -> pd.Series:
+    return (texts.astype("string").str.upper().str.replace(r"[^0-9A-Z]+", ",", regex=True)
+            .str.strip(","))
 
 
 def _cell_holding(cells: pd.DataFrame, names: tuple[str, ...], code_column: int | None,
@@ -103,30 +130,65 @@ def _cell_holding(cells: pd.DataFrame, names: tuple[str, ...], code_column: int 
 
 
 def _bad_tokens(cells: pd.DataFrame) -> pd.DataFrame:
-    """One hit per modifier cell that holds something other than two-character modifiers."""
+    """One hit per modifier cell that holds something other than two-character modifiers
+    (each distinct cell text is read once)."""
     if cells.empty or not len(cells.columns):
         return combine()
-    tokens = cells.stack().str.split(",").explode()
-    bad = tokens[tokens.notna() & (tokens != "") & ~tokens.str.fullmatch(r"[0-9A-Z]{2}")
-                 .fillna(False).astype(bool)]
-    if bad.empty:
+    found = []
+    for position in cells.columns:
+        bad = by_value(cells[position], lambda texts: _bad_in(_token_list(texts))).dropna()
+        found.append(pd.Series(bad.to_numpy(), index=pd.MultiIndex.from_arrays(
+            [bad.index, np.full(len(bad), position)], names=[cells.index.name, None])))
+    per_cell = pd.concat(found).sort_index()  # by row, then column
+    if per_cell.empty:
         return combine()
-    per_cell = bad.groupby(level=[0, 1]).agg(", ".join)
     return cell_hits(per_cell, "modifiers", "'" + per_cell + "' is not a valid two-character "
                      "modifier", "Use a valid modifier (two letters or digits, one per "
                      "modifier cell)")
 
 
-def _second_site(lines: pd.DataFrame) -> pd.Series:
-    """The line's encounter documents two or more different access sites."""
-    site = lines["site"].str.strip().str.lower()
-    return (site.groupby(lines["encounter"]).transform("nunique") > 1).fillna(False)
+def _bad_in(lists: pd.Series) -> pd.Series:
+    """The tokens of each 'XS,59' list that are not two characters, joined; missing when
+    there are none."""
+    tokens = lists.str.split(",").explode()
+    bad = tokens[tokens.notna() & (tokens != "") & ~tokens.str.fullmatch(r"[0-9A-Z]{2}")
+                 .fillna(False).astype(bool)]
+    return bad.groupby(level=0).agg(", ".join).reindex(lists.index)
 
 
-def _second_encounter(lines: pd.DataFrame) -> pd.Series:
-    """The patient has another encounter on the same date of service."""
-    if lines["patient"].isna().all():
-        return pd.Series(False, index=lines.index)
-    day = lines["service_date"].dt.strftime("%Y-%m-%d")
-    counts = lines["encounter"].groupby([lines["patient"], day]).transform("nunique")
-    return (counts > 1).fillna(False).astype(bool)
+def _alone(code: pd.Series, ids: np.ndarray, repeat: np.ndarray) -> np.ndarray:
+    """Per ``repeat`` line: its code appears on no other line of its encounter (never for a
+    missing code). Only the encounters of those lines are read."""
+    near = np.flatnonzero(any_in_encounter(repeat, ids))
+    code_ids = pd.factorize(code.iloc[near])[0]
+    pair = pd.factorize(ids[near].astype("int64") * (code_ids.max(initial=-1) + 2)
+                        + code_ids)[0]
+    alone = np.zeros(len(code), dtype=bool)
+    alone[near] = (np.bincount(pair)[pair] < 2) & (code_ids >= 0)
+    return alone & repeat
+
+
+def _second_site(lines: pd.DataFrame, ids: np.ndarray, among: np.ndarray) -> np.ndarray:
+    """Per ``among`` line: its encounter documents two or more different access sites. Only
+    the encounters of those lines are read."""
+    near = np.flatnonzero(any_in_encounter(among, ids))
+    site = by_value(lines["site"].iloc[near], lambda texts: texts.str.strip().str.lower())
+    found = np.zeros(len(lines), dtype=bool)
+    found[near] = distinct_in_group(ids[near], pd.factorize(site)[0]) > 1
+    return found & among
+
+
+def _second_encounter(lines: pd.DataFrame, ids: np.ndarray, among: np.ndarray) -> np.ndarray:
+    """Per ``among`` line: the patient has another encounter on the same date of service.
+    Only the lines of those patients are read."""
+    patient = pd.factorize(lines["patient"])[0]  # a missing patient is -1: never found
+    wanted = np.zeros(patient.max(initial=-1) + 2, dtype=bool)
+    wanted[patient[among]] = True
+    wanted[-1] = False
+    near = np.flatnonzero(wanted[patient])
+    day = by_value(lines["service_date"].iloc[near], lambda dates: dates.dt.strftime("%Y-%m-%d"))
+    patient, day = patient[near].astype("int64"), pd.factorize(day)[0]
+    group = np.where(day >= 0, pd.factorize(patient * (day.max(initial=0) + 1) + day)[0], -1)
+    found = np.zeros(len(lines), dtype=bool)
+    found[near] = distinct_in_group(group, ids[near]) > 1
+    return found & among
