@@ -52,7 +52,10 @@ def outranks(name: str) -> tuple[str, ...]:
 def resolve(findings: Iterable[T]) -> list[T]:
     """Drop every finding that a stronger rule of its group made on the same cell."""
     findings = list(findings)
-    spoken = {(f.sheet, f.row, f.column_letter, f.name) for f in findings}
+    names = {f.name for f in findings}
+    stronger = {name: outranked_by(name) for name in names}
+    speaks = {r for group in stronger.values() for r in group}  # rules that outrank another
+    spoken = {(f.sheet, f.row, f.column_letter, f.name) for f in findings if f.name in speaks}
     return [f for f in findings
-            if not any((f.sheet, f.row, f.column_letter, stronger) in spoken
-                       for stronger in outranked_by(f.name))]
+            if not any((f.sheet, f.row, f.column_letter, rule) in spoken
+                       for rule in stronger[f.name])]
