@@ -309,12 +309,13 @@ def _marker(plan, status=6, *, general=False):
                     styles.fill_base, {}, "", "", False)
     marker = Marker(plan, status, styles, record)
     if general:
-        from scrubber.mark.marker import _ROW, _unmark_row
+        from scrubber.mark.ooxml import ROW
+        from scrubber.mark.unmark import unmark_row
 
         def rows(body: bytes, old) -> bytes:
             if old is not None:
-                body = "".join(_unmark_row(m.group(), old)
-                               for m in _ROW.finditer(body.decode())).encode()
+                body = "".join(unmark_row(m.group(), old)
+                               for m in ROW.finditer(body.decode())).encode()
             return marker._general(body)
 
         marker.rows = rows

@@ -28,7 +28,7 @@ def issues_sheet_xml(plan: MarkPlan, hidden: set[int]) -> str:
     wide when printed; a ``Row Hidden`` column when the sheet hides flagged rows."""
     headers = [*plan.issues_headers, *(["Row Hidden"] if hidden else [])]
     issues = plan.issues
-    columns: list[Sequence[object]] = list(zip(*map(_FIELDS, issues))) or [
+    columns: list[Sequence[object]] = list(zip(*map(_FIELDS, issues), strict=True)) or [
         () for _ in plan.issues_headers]
     if issues:  # IssueRow.cells() gives the severity's text
         columns[4] = [severity.value for severity in columns[4]]
@@ -36,7 +36,7 @@ def issues_sheet_xml(plan: MarkPlan, hidden: set[int]) -> str:
         columns.append(["hidden" if issue.row in hidden else None for issue in issues])
     cells = [_column(column_letter(i), values) for i, values in enumerate(columns)]
     numbers = list(map(str, range(2, len(issues) + 2)))
-    rows = map(str.replace, map("".join, zip(*cells)), repeat(_ROW), numbers)
+    rows = map(str.replace, map("".join, zip(*cells, strict=True)), repeat(_ROW), numbers)
     header = "".join(_column(column_letter(i), [h])[0] for i, h in enumerate(headers))
     sheet_data = "".join(chain(
         (f'<row r="1">{header.replace(_ROW, "1")}</row>',),

@@ -12,28 +12,33 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
 from itertools import repeat
 from operator import attrgetter, sub
 
-from scrubber.mark.ooxml import Record, Unsupported, xml_text
-from scrubber.mark.plan import MarkPlan, RowMark, column_index
+from scrubber.mark.ooxml import (
+    ATTR_R,
+    ATTR_S,
+    CELL,
+    CELL_WITHOUT_REF,
+    ROW,
+    Record,
+    Unsupported,
+    column_number,
+    xml_text,
+)
+from scrubber.mark.plan import MarkPlan, RowMark
 from scrubber.mark.styles import Styles
+from scrubber.mark.unmark import undo_patterns, unmark_row, unmark_run
 from scrubber.positions import column_letter
 
-_ROW = re.compile(r"<row\b[^>]*?(?:/>|>.*?</row>)", re.S)
-_CELL = re.compile(r"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
 # a cell's tag: '<c r="' and its letters, its row's digits, the rest of the tag from the quote
 _CELL_SPLIT = re.compile(r'(<c r="[A-Z]+)(\d+)("[^>]*>)')
 _CLOSE = repeat("</c>")
 _MISSING = object()
-_ATTR_R = re.compile(r'\br="([A-Z]+)(\d+)"')
-_ATTR_S = re.compile(r'\ss="(\d+)"')
 _SPANS = re.compile(r'\bspans="(\d+):(\d+)"')
 _LAST_CELL = re.compile(r'<c\b[^>]*?\br="([A-Z]+)\d+"')
 _HIDDEN = re.compile(r'<row\b[^>]*\bhidden="(?:1|true)"')
 _HIDDEN_BYTES = re.compile(rb'<row\b[^>]*\bhidden="(?:1|true)"')
-_CELL_WITHOUT_REF = re.compile(rb'<c(?! r=")[\s/>]')
 _SPANS_BYTES = re.compile(rb'\bspans="(\d+):(\d+)"')
 _END = b"</row>"
 
@@ -78,7 +83,7 @@ class Marker:
         self.record = record
         # keyed by the row number as written, so a row's number is never parsed
         self._byte_marks: dict[bytes, RowMark | _Header] = dict(zip(
-            map(b"%d".__mod__, map(attrgetter("row"), plan.rows)), plan.rows))
+            map(b"%d".__mod__, map(attrgetter("row"), plan.rows)), plan.rows, strict=True))
         self._byte_marks[b"%d" % plan.header_row] = _Header()
         self.cells: dict[int, dict[int, str]] = {}
         for cell in plan.cells:
@@ -102,7 +107,7 @@ class Marker:
         pieces = body.split(_END)
         rest = pieces.pop()  # whatever follows the last row's end
         # a run whose every cell starts with its reference may append status cells unread
-        quick = _CELL_WITHOUT_REF.search(body) is None
+        quick = CELL_WITHOUT_REF.search(body) is None
         marks = self._byte_marks
         status, start, ends = self.status, self._status_start, self._status_ends
         room = self._room
@@ -159,33 +164,21 @@ class Marker:
     def _general(self, body: bytes) -> bytes:
         """Rows read one by one, exactly (anything between them dropped)."""
         text = body.decode("utf-8")
-        return "".join(self.row(m.group(), None) for m in _ROW.finditer(text)).encode("utf-8")
+        return "".join(self.row(m.group(), None) for m in ROW.finditer(text)).encode("utf-8")
 
     def _unmark(self, body: bytes, old: Record) -> bytes:
-        """The run as it was before the earlier scrub (see :func:`_unmark_row`). When every
-        cell starts with its reference, two substitutions over the whole run do it: our
-        status cells out, then the derived formats back to the ones they came from."""
-        if _CELL_WITHOUT_REF.search(body) is not None:
-            text = body.decode("utf-8")
-            return "".join(_unmark_row(m.group(), old)
-                           for m in _ROW.finditer(text)).encode("utf-8")
         if self._undo is None:
-            self._undo = _undo_patterns(old)
-        ours, derived, formats = self._undo
-        body = ours.sub(b"", body)
-        if derived is not None:
-            body = derived.sub(lambda found: b"" if (format_ := formats[found[2]]) is None
-                               else found[1] + format_ + found[3], body)
-        return body
+            self._undo = undo_patterns(old)
+        return unmark_run(body, old, self._undo)
 
     def _left_of_status(self, letters: bytes) -> bool:
         return re.fullmatch(rb"[A-Z]+", letters) is not None and (
-            _column(letters.decode()) < self.status)
+            column_number(letters.decode()) < self.status)
 
     def _status_end(self, status: str) -> bytes:
         end = self._status_ends[status] = (
             f'" t="inlineStr"><is><t xml:space="preserve">{xml_text(status)}</t></is></c>'
-            f"</row>").encode("utf-8")
+            f"</row>").encode()
         return end
 
     # -- one row ------------------------------------------------------------------------
@@ -196,7 +189,7 @@ class Marker:
             raise Unsupported("a row without its r reference")
         number = int(number_match.group(1))
         if old is not None:
-            text = _unmark_row(text, old)
+            text = unmark_row(text, old)
         mark = self._byte_marks.get(b"%d" % number)
         if number == self.plan.header_row:
             return self._header(text, number)
@@ -294,7 +287,7 @@ class Marker:
         derived, record = self.styles.derived, self.record.derived
         columns, tags, ends = [], [], []
         for k in range(len(parts) // 4):
-            column = _column(parts[1 + 4 * k][6:])
+            column = column_number(parts[1 + 4 * k][6:])
             if columns and column <= columns[-1]:
                 return None
             if column in (status, last):  # the general path writes ours over it
@@ -337,7 +330,7 @@ class Marker:
         key = (attrs, fill)
         restyled = self._restyled.get(key)
         if restyled is None:
-            found = _ATTR_S.search(attrs)
+            found = ATTR_S.search(attrs)
             index = self.styles.derived(found.group(1) if found else "", fill,
                                         self.record.derived)
             restyled = (attrs[:found.start()] + f' s="{index}"' + attrs[found.end():]
@@ -354,7 +347,7 @@ class Marker:
         if text.count(' r="') - 1 != text.count("<c ") + text.count("<c>"):
             return None
         last = _LAST_CELL.search(text, max(0, text.rfind("<c ")))
-        if last is None or _column(last.group(1)) >= self.status:
+        if last is None or column_number(last.group(1)) >= self.status:
             return None
         cell = _text_cell(self.status, number, status, "")
         body_start = text.find(">") + 1
@@ -368,7 +361,7 @@ class Marker:
     def _header(self, text: str, number: int) -> str:
         cells = _cells(text)
         last = cells[max(cells)] if cells else ""
-        style = _ATTR_S.search(last.split(">", 1)[0]) if last else None
+        style = ATTR_S.search(last.split(">", 1)[0]) if last else None
         attr = f' s="{style.group(1)}"' if style else ""
         cells[self.status] = _text_cell(self.status, number, self.plan.status_header, attr)
         cells[self.status + 1] = _text_cell(self.status + 1, number,
@@ -378,7 +371,7 @@ class Marker:
     def _restyle(self, cell: str, fill: str) -> str:
         tag_end = cell.index(">")
         tag = cell[:tag_end]
-        found = _ATTR_S.search(tag)
+        found = ATTR_S.search(tag)
         origin = found.group(1) if found else ""
         index = self.styles.derived(origin, fill, self.record.derived)
         if found:
@@ -408,22 +401,16 @@ def _spans_over(open_tag: str, high: int) -> str:
     return open_tag[:spans.start()] + f'spans="{low}:{high}"' + open_tag[spans.end():]
 
 
-@lru_cache(maxsize=4096)
-def _column(letters: str) -> int:
-    """1-based column number of a column's letters (cached: a sheet has few columns)."""
-    return column_index(letters) + 1
-
-
 def _cells(row: str) -> dict[int, str]:
     body_start = row.find(">") + 1
     if row[:body_start].endswith("/>"):
         return {}
     cells: dict[int, str] = {}
-    for match in _CELL.finditer(row, body_start):
-        reference = _ATTR_R.search(match.group(1))
+    for match in CELL.finditer(row, body_start):
+        reference = ATTR_R.search(match.group(1))
         if not reference:
             raise Unsupported("a cell without its r reference")
-        cells[_column(reference.group(1))] = match.group()
+        cells[column_number(reference.group(1))] = match.group()
     return cells
 
 
@@ -443,68 +430,3 @@ def _rebuild_row(row: str, cells: dict[int, str]) -> str:
 def _text_cell(column: int, row: int, text: str, style: str) -> str:
     return (f'<c r="{column_letter(column - 1)}{row}"{style} t="inlineStr"><is>'
             f'<t xml:space="preserve">{xml_text(text)}</t></is></c>')
-
-
-_CONTENT = rb"(?:/>|>[^<]*(?:<(?!/c>)[^<]*)*</c>)"  # the rest of a cell, to its first </c>
-
-
-def _undo_patterns(old: Record) -> tuple[re.Pattern, re.Pattern | None, dict[bytes, bytes | None]]:
-    """An earlier scrub's status cells (the whole cell); a cell whose format it derived (its
-    tag before the format, the format, the rest of the cell); and for each derived format
-    what it goes back to (the original's attribute, nothing, or None: the scrub added the
-    cell), as :func:`_restored` does."""
-    letters = b"|".join(column_letter(c - 1).encode()
-                        for c in (old.status_column, old.status_column + 1))
-    ours = re.compile(rb'<c r="(?:' + letters + rb')\d+"[^>]*?' + _CONTENT)
-    formats = {b"%d" % index: None if origin == "+" else b"" if origin == ""
-               else b' s="%s"' % origin.encode() for index, origin in old.derived.items()}
-    if not formats:
-        return ours, None, formats
-    derived = re.compile(rb'(<c r="[A-Z]+\d+"[^>]*?)\ss="('
-                         + b"|".join(sorted(formats, key=len, reverse=True))
-                         + rb')"([^>]*?' + _CONTENT + b")")
-    return ours, derived, formats
-
-
-def _unmark_row(row: str, old: Record) -> str:
-    """The row as it was before the earlier scrub: our cells removed, formats restored. Each
-    cell is edited in place, so whatever else the row holds (spacing included) stays."""
-    body_start = row.find(">") + 1
-    if row[:body_start].endswith("/>"):
-        return row
-    pieces: list[str] = []
-    position = body_start
-    changed = False
-    for match in _CELL.finditer(row, body_start):
-        reference = _ATTR_R.search(match.group(1))
-        if not reference:
-            raise Unsupported("a cell without its r reference")
-        cell = match.group()
-        restored = _restored(cell, _column(reference.group(1)), old)
-        if restored != cell:
-            changed = True
-            pieces.append(row[position:match.start()])
-            pieces.append(restored)
-            position = match.end()
-    if not changed:
-        return row
-    return row[:body_start] + "".join(pieces) + row[position:]
-
-
-def _restored(cell: str, column: int, old: Record) -> str:
-    """One cell as it was before the earlier scrub ("" when the scrub added it)."""
-    if column in (old.status_column, old.status_column + 1):
-        return ""
-    tag_end = cell.index(">")
-    tag = cell[:tag_end]
-    found = _ATTR_S.search(tag)
-    if not found or int(found.group(1)) not in old.derived:
-        return cell
-    origin = old.derived[int(found.group(1))]
-    if origin == "+":
-        return ""
-    if origin == "":
-        tag = tag[:found.start()] + tag[found.end():]
-    else:
-        tag = tag[:found.start()] + f' s="{origin}"' + tag[found.end():]
-    return tag + cell[tag_end:]

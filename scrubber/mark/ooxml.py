@@ -6,11 +6,22 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 #: the last column Excel has (XFD).
 MAX_COLUMN = 16_384
 #: bytes read or written at a time when a part is streamed.
 CHUNK = 1 << 20
+#: a row, whole (self-closing, or to its first </row>).
+ROW = re.compile(r"<row\b[^>]*?(?:/>|>.*?</row>)", re.S)
+#: a cell, whole: its attributes and its content (to its first </c>).
+CELL = re.compile(r"<c\b([^>]*?)(?:/>|>(.*?)</c>)", re.S)
+#: a cell's reference in its attributes: letters and row.
+ATTR_R = re.compile(r'\br="([A-Z]+)(\d+)"')
+#: a cell's format in its attributes.
+ATTR_S = re.compile(r'\ss="(\d+)"')
+#: a cell that does not start with its reference (bytes).
+CELL_WITHOUT_REF = re.compile(rb'<c(?! r=")[\s/>]')
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]|_x[0-9A-Fa-f]{4}_")
 
 
@@ -90,3 +101,12 @@ def undo_text(text: str, edits: list[Edit]) -> str:
             raise Unsupported("the marked copy was changed since it was marked")
         text = text.replace(edit.new, edit.old, 1)
     return text
+
+
+@lru_cache(maxsize=4096)
+def column_number(letters: str) -> int:
+    """1-based column number of a column's letters (cached: a sheet has few columns)."""
+    number = 0
+    for char in letters:
+        number = number * 26 + ord(char) - 64
+    return number
