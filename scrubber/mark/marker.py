@@ -1,11 +1,13 @@
 """Marking the scrubbed sheet's rows: a run of whole rows at a time, as bytes.
 
 Most rows of an export are clean lines: each gets its ``Scrub Status`` cell appended and is
-otherwise left as it is, so they are found and extended with a few passes over the whole run
-(split, count, one regular expression) and no work per cell. A flagged row is rebuilt from its
-cells, each with a cell format derived from its own. Anything unusual in a run (a row without
-its reference, a self-closing row, text between rows, a cell at or past the status column)
-sends that run down the general path, which reads it row by row exactly as before.
+otherwise left as it is, so a clean row is only looked at where it starts (its number) and
+where it ends (its last cell); one search over the run first makes sure that every cell in it
+starts with its reference. A flagged row gets the template of its shape (the same columns,
+attributes and fills), made once, with its row number, contents and findings put in. A row
+that is anything else (a self-closing row, text around it, a reference that is not first,
+cells out of order or at or past the status column) goes down the general path, which reads
+it cell by cell as the writer always did; tests hold the two paths to the same bytes.
 """
 
 from __future__ import annotations
