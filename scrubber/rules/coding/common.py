@@ -11,7 +11,7 @@ texts. Message texts are made for the flagged lines only.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
@@ -62,6 +62,12 @@ class Codes:
         wanted = np.zeros(len(self.names) + 1, dtype=bool)
         wanted[:-1] = self.names.isin(codes)
         return wanted[self.ids]
+
+    def lookup(self, table: Mapping[str, float]) -> np.ndarray:
+        """Per line: ``table``'s number for its code (NaN when the table has none)."""
+        values = np.full(len(self.names) + 1, np.nan)
+        values[:-1] = pd.Series(self.names).map(table).astype("float64").to_numpy()
+        return values[self.ids]
 
 
 def encounter_ids(lines: pd.DataFrame) -> np.ndarray:

@@ -49,7 +49,8 @@ class DuplicateInitial(Rule):
     def check(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         code = lines["code"]
         initial = code.isin(IV_INITIAL) & ~lines["distinct_modifier"]
-        effective = effective_code(lines, ctx.config.push_max_minutes)[initial]
+        effective = effective_code(lines.loc[initial, ["code", "route_kind", "duration"]],
+                                   ctx.config.push_max_minutes)
         rank = by_value(effective, lambda c: c.map(INITIAL_RANK)).astype("float64")
         ranked = pd.DataFrame({"encounter": encounter_ids(lines)[initial.to_numpy()],
                                "rank": rank, "start": lines.loc[initial, "start"],

@@ -11,8 +11,8 @@ from scrubber.rules.base import Context, Rule, combine, hits, minutes_text
 from scrubber.rules.coding.common import (
     HYDRATION_INITIAL,
     PUSH_INITIAL,
+    Codes,
     any_in_encounter,
-    by_value,
     documented_push,
     encounter_ids,
 )
@@ -53,15 +53,16 @@ class InfusionTooShort(Rule):
 
     def check(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         options = ctx.config.options()
-        code, minutes = lines["code"], lines["duration"]
-        minimum = by_value(code, lambda c: c.map(
-            {c: options.minimum(c) for c in MINIMUM_MINUTES})).astype("float64")
-        is_initial = code.isin([HYDRATION_INITIAL])
+        code, codes, minutes = lines["code"], Codes(lines["code"]), lines["duration"]
+        minimum = pd.Series(codes.lookup({c: options.minimum(c) for c in MINIMUM_MINUTES}),
+                            index=lines.index)
+        is_initial = codes.carry(HYDRATION_INITIAL)
         no_initial = ~any_in_encounter(is_initial, encounter_ids(lines))
-        hydration = is_initial | (code.isin(HYDRATION) & no_initial)
+        hydration = pd.Series(is_initial | (codes.carry(*HYDRATION) & no_initial),
+                              index=lines.index)
         pushed = documented_push(lines, ctx.config.push_max_minutes) | \
             (minutes <= ctx.config.push_max_minutes)
-        infusion = code.isin(_INFUSIONS) & ~pushed
+        infusion = codes.carry(*_INFUSIONS) & ~pushed
         short = (hydration | infusion) & (minutes < minimum)
         flagged = lines.index[short]  # the texts are made for the flagged lines only
         if flagged.empty:

@@ -17,7 +17,7 @@ from scrubber.findings import Severity
 from scrubber.rules.base import Context, Rule, combine, hits
 from scrubber.rules.coding.common import (
     HYDRATION_INITIAL,
-    by_value,
+    Codes,
     documented_push,
     encounter_ids,
 )
@@ -26,6 +26,8 @@ from scrubber.rules.coding.common import (
 #: s. 30.5): chemotherapy infusion 6 > chemotherapy push 5 > therapeutic infusion 4 >
 #: therapeutic push 3 > hydration 1.
 _RANK = {code: rank for code, rank in RANK.items() if code in IV_HIERARCHY}
+#: infusion code -> the rank of the push it is when documented as one.
+_PUSHED_RANK = {code: RANK[push] for code, push in AS_PUSH.items() if push in RANK}
 #: rank -> the initial code that bills that service, and the service's name.
 _INITIAL_OF = {RANK[code]: code for code in IV_INITIAL}
 _SERVICE = {RANK[code]: "hydration" if CATALOGUE[code].family == "hydration"
@@ -68,15 +70,14 @@ class Hierarchy(Rule):
     def check(self, lines: pd.DataFrame, ctx: Context) -> pd.DataFrame:
         if ctx.config.setting != "facility":
             return hits(pd.Series(False, index=lines.index), "code", "")
-        code = lines["code"]
+        code, codes = lines["code"], Codes(lines["code"])
         pushed = documented_push(lines, ctx.config.push_max_minutes)
         # an infusion code documented as a push ranks as the push it was
-        billed_rank = by_value(code, lambda c: c.map(_RANK)).astype("float64")
-        pushed_rank = by_value(code, lambda c: c.map(AS_PUSH).map(RANK)).astype("float64")
-        rank = billed_rank.where(~pushed, pushed_rank)
+        billed_rank = pd.Series(codes.lookup(_RANK), index=lines.index)
+        rank = billed_rank.where(~pushed, codes.lookup(_PUSHED_RANK))
         ids = encounter_ids(lines)
         top = rank.groupby(ids).transform("max")
-        initial = code.isin(IV_INITIAL) & ~lines["distinct_modifier"]
+        initial = codes.carry(*IV_INITIAL) & ~lines["distinct_modifier"]
         below = initial & (billed_rank < top).fillna(False)
         if not below.any():
             return combine()
