@@ -20,6 +20,7 @@ from scrubber.mark.zipio import DeflatedPart, read_ahead
 from scrubber.positions import column_letter
 
 _DIMENSION = re.compile(r'<dimension\b[^>]*\bref="[A-Z]+\d+(?::([A-Z]+)\d+)?"')
+_END_ROWS = b"</sheetData>"
 _CELL_LETTERS = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)\d+"')
 
 
@@ -76,16 +77,19 @@ class _SheetReader:
         if self.head.endswith("/>"):  # <sheetData/>: no rows at all
             self.tail = self._rest(buffer)
             return
+        searched = 0  # the end tag cannot start before this (the buffer was searched)
         while True:
-            end = buffer.find(b"</sheetData>")
+            end = buffer.find(_END_ROWS, searched)
             if end >= 0:
                 yield buffer[:end]
                 self.tail = self._rest(buffer[end:])
                 return
+            searched = max(0, len(buffer) - len(_END_ROWS) + 1)
             cut = buffer.rfind(b"</row>") + len(b"</row>")
             if cut >= len(b"</row>"):
                 yield buffer[:cut]
                 buffer = buffer[cut:]
+                searched = max(0, searched - cut)
             chunk = next(self._chunks, b"")
             if not chunk:
                 raise Unsupported("the sheet XML ends inside sheetData")
