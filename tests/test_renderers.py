@@ -452,7 +452,7 @@ def _layout_lines(findings, width):
         lines = text_report._finding_blocks(findings, width, layout, text_report._plain)
     else:
         lines = text_report._findings_table(findings, widths, layout, text_report._plain)
-    return text_report._joined(lines), widths
+    return text_report._text(lines, odd_space=layout.odd_space), widths
 
 
 _FINDINGS = st.lists(st.builds(

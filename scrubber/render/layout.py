@@ -24,6 +24,8 @@ from rich.text import Text
 
 #: control characters other than tab and newline (C0, DEL, C1): shown, never sent.
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+#: white space other than " " and "\n": where str.rstrip() and str.splitlines() do more.
+ODD_SPACE = re.compile(r"[^\S \n]")
 #: rich's word: leading spaces, the word, trailing spaces (rich._wrap.re_word).
 _WORD = re.compile(r"\s*\S+\s*")
 
@@ -107,6 +109,8 @@ class Layout:
 
     def __init__(self, console: Console) -> None:
         self.console = console
+        #: whether any text shown holds white space other than " " and "\n" (see ODD_SPACE)
+        self.odd_space = False
         self._shown: dict[object, str] = {}
         self._lines: dict[tuple[str, int], list[str]] = {}
         self._cells: dict[tuple[str, int, bool], list[str]] = {}
@@ -117,6 +121,8 @@ class Layout:
             return self._shown[value]
         except KeyError:
             text = self._shown[value] = shown(value)
+            if not _simple(text) and ODD_SPACE.search(text):
+                self.odd_space = True
             return text
 
     @staticmethod

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import io
 import os
-import re
 from collections.abc import Callable, Sequence
 from typing import TextIO
 
@@ -31,14 +30,12 @@ from rich.table import Table
 from rich.text import Text
 
 from scrubber.findings import Finding, Severity
-from scrubber.render.layout import Layout, shown
+from scrubber.render.layout import ODD_SPACE, Layout, shown, wrap
 from scrubber.result import FileResult, ScrubResult
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow"}
 #: the terminal codes rich writes for our styles (``color`` only).
 _SGR = {"bold": "\x1b[1m", "bold red": "\x1b[1;31m", "yellow": "\x1b[33m"}
-#: white space other than " " and "\n": where str.rstrip() and str.splitlines() do more.
-_ODD_SPACE = re.compile(r"[^\S \n]")
 
 #: width when the output is not a terminal and COLUMNS is not set (a file, a pipe, a log).
 REPORT_WIDTH = 100
@@ -105,19 +102,19 @@ def render_text(result: ScrubResult, *, width: int = REPORT_WIDTH, color: bool =
         lines += (_finding_blocks(file.findings, width, layout, paint) if widths is None else
                   _findings_table(file.findings, widths, layout, paint))
     console.print(_summary_table(result, console))
-    lines += [line.rstrip(" ") for line in buffer.getvalue().splitlines()]
-    return _joined(lines)
+    summary = "".join(line.rstrip(" ") + "\n" for line in buffer.getvalue().splitlines())
+    return _text(lines, summary, layout.odd_space)
 
 
-def _joined(lines: list[str]) -> str:
-    """The report's lines (each without its trailing spaces) as one text."""
-    text = "\n".join(lines) + "\n"
-    if not text.isascii() and _ODD_SPACE.search(text):
+def _text(lines: list[str], summary: str = "", odd_space: bool = False) -> str:
+    """The report's lines (each without its trailing spaces), then the summary, as one text."""
+    if odd_space or ODD_SPACE.search(summary):
         # a line break other than "\n" (U+2028, U+2029; shown() escaped the others) or a
-        # space other than " " that ends a line: as rich's report always was, break the
-        # lines where str.splitlines() does and strip any white space at their ends
+        # space other than " " in a cell: as rich's report always was, break the lines
+        # where str.splitlines() does and strip any white space at their ends
+        text = "\n".join(lines) + "\n" + summary
         return "".join(line.rstrip() + "\n" for line in text.splitlines())
-    return text
+    return "\n".join([*lines, summary])
 
 
 def _plain(text: str, style: str) -> str:
@@ -253,22 +250,25 @@ def _finding_blocks(findings: Sequence[Finding], width: int, layout: Layout,
     indent = " " * _INDENT
     columns = {letter: f", col {shown(letter)}" if letter else ""
                for letter in {f.column_letter for f in findings}}
-    # each heading ends "RULE NAME  SEVERITY"; the severity painted when in colour
-    rules = {(rule, name, severity): (f"{shown(f'{rule} {name}')}  {severity.value}",
+    encounters = {encounter: shown(encounter) for encounter in {f.encounter for f in findings}}
+    # each heading ends "RULE NAME  SEVERITY", the severity painted when in colour
+    rules = {(rule, name, severity): (f"{shown(f'{rule} {name}')}  ", severity.value,
                                       paint(severity.value, _STYLE[severity]))
              for rule, name, severity in {(f.rule, f.name, f.severity) for f in findings}}
     # the message and suggestion under the heading, once a pair
     texts: dict[tuple[str, str | None], list[str]] = {}
     for f in findings:
-        rule, severity = rules[f.rule, f.name, f.severity]
-        head = f"row {f.row}{columns[f.column_letter]}  {shown(f.encounter)}  {rule}"
-        if len(head) <= width - 2 and head.isascii() and head.isprintable():  # most do
-            lines.append(f"  {head[:len(head) - len(f.severity)]}{severity}")
-        else:
-            wrapped = layout.lines(head, width - 2)
+        rule, severity, painted = rules[f.rule, f.name, f.severity]
+        head = f"row {f.row}{columns[f.column_letter]}  {encounters[f.encounter]}  {rule}"
+        simple = head.isascii() and head.isprintable()
+        if simple and len(head) + len(severity) <= width - 2:
+            lines.append(f"  {head}{painted}")  # most headings fit on their line
+        else:  # each heading once: wrapped here, not kept
+            wrapped = (wrap(head + severity, width - 2) if simple
+                       else layout.lines(head + severity, width - 2))
             last = wrapped[-1]  # ends with the severity: a line holds more than that
             lines += [("  " + line).rstrip(" ") for line in wrapped[:-1]]
-            lines.append(f"  {last[:len(last) - len(f.severity)]}{severity}")
+            lines.append(f"  {last[:len(last) - len(severity)]}{painted}")
         body = texts.get((f.message, f.suggestion))
         if body is None:
             body = layout.lines(shown(f.message), width - _INDENT)
