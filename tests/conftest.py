@@ -14,6 +14,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from hypothesis import settings
+
+# No time limits in tests (speed is the benchmark's business): a shared, loaded CI machine must
+# not fail a property because one example was slow. No example database in the work tree.
+settings.register_profile("scrubber", deadline=None, database=None)
+settings.load_profile("scrubber")
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "samples"
