@@ -293,7 +293,7 @@ def _bulk(cls: type, values: Iterable[Iterable[object]]) -> list:
     holds a mark per line, and making them this way is about three times quicker.
     """
     values = [list(v) for v in values]
-    made = [object.__new__(cls) for _ in values[0]] if values else []
+    made = list(map(object.__new__, repeat(cls, len(values[0])))) if values else []
     for field, column in zip(fields(cls), values, strict=True):
         deque(map(getattr(cls, field.name).__set__, made, column), maxlen=0)
     return made
