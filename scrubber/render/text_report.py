@@ -130,7 +130,7 @@ def _file_lines(file: FileResult, width: int, layout: Layout, paint: Paint) -> l
     path = layout.shown(file.path)
     lines = list(layout.lines(f"{path}  sheet '{layout.shown(file.sheet)}', header on row "
                               f"{file.header_row}, {file.rows} lines", width))
-    if lines[0].startswith(path):
+    if path and lines[0].startswith(path):  # in colour, the path is bold where it fits
         lines[0] = paint(path, "bold") + lines[0][len(path):]
     notes = [f"  row {skipped.row} skipped: {layout.shown(skipped.reason)} (not a charge line)"
              for skipped in file.skipped_rows]
