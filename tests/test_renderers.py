@@ -375,7 +375,8 @@ def test_text_width_is_the_terminals(monkeypatch):
 # The findings are laid out with str methods (scrubber.render.layout) instead of a rich Table,
 # which took seconds for a large export; what they show is what rich drew.
 
-#: plain words, hyphens and runs of spaces (the own algorithm), then anything (rich's).
+#: plain words, hyphens and runs of spaces (wrapped by the layout itself), then anything
+#: (wrapped by rich).
 _ASCII = st.text(st.sampled_from("abcdefgh-.[]'  "), max_size=60)
 _ANY = st.text(st.sampled_from([*"ab -", "\t", "\n", "é", "😀", "中", "\u0301", "\u200b",
                                 "\xa0", "\u2028", "\u3000"]), max_size=40)
@@ -420,7 +421,7 @@ def _rich_table(findings, widths, width):
                          overflow="ellipsis" if fixed else "fold")
     for f in findings:
         table.add_row(*map(Text, _cells(f)))
-    return _rich_lines(table, width=width)
+    return _rich_text(table, width=width)
 
 
 def _rich_blocks(findings, width):
@@ -434,17 +435,17 @@ def _rich_blocks(findings, width):
         blocks.append(Padding(Text(shown(f.message)), (0, 0, 0, 6)))
         if f.suggestion:
             blocks.append(Padding(Text("Suggestion: " + shown(f.suggestion)), (0, 0, 0, 6)))
-    return _rich_lines(*blocks, width=width)
+    return _rich_text(*blocks, width=width)
 
 
-def _rich_lines(*renderables, width):
+def _rich_text(*renderables, width):
     console = _console(width)
     for renderable in renderables:
         console.print(renderable)
     return "".join(line.rstrip() + "\n" for line in console.file.getvalue().splitlines())
 
 
-def _layout_lines(findings, width):
+def _layout_text(findings, width):
     """The findings part of the text report (table or blocks), and the table's widths."""
     layout = Layout(_console(width))
     widths = text_report._table_widths(text_report._columns(findings, layout), width, layout)
@@ -468,7 +469,7 @@ _FINDINGS = st.lists(st.builds(
 @settings(deadline=None)
 @given(_FINDINGS, st.integers(40, 220))
 def test_findings_show_as_rich_drew_them(findings, width):
-    lines, widths = _layout_lines(findings, width)
+    lines, widths = _layout_text(findings, width)
     if widths is None:
         assert lines == _rich_blocks(findings, width)
     else:
@@ -481,7 +482,7 @@ def test_thousands_of_findings_show_as_rich_drew_them(result, width):
     findings = [replace(f, row=10 + i, encounter=f"V{2_600_000 + i // 3}")
                 for i, f in enumerate(result.findings * 750)]
     findings += [replace(LONG, row=7), replace(LONG, message="E1\x1b[2J" + "x" * 300)]
-    lines, widths = _layout_lines(findings, width)
+    lines, widths = _layout_text(findings, width)
     assert (widths is None) == (width == 100)
     expected = (_rich_blocks(findings, width) if widths is None
                 else _rich_table(findings, widths, width))
