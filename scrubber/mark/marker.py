@@ -34,8 +34,8 @@ from scrubber.mark.unmark import undo_patterns, unmark_row, unmark_run
 from scrubber.positions import column_letter
 
 # a cell's tag: '<c r="' and its letters, its row's digits, the rest of the tag from the quote
-_CELL_SPLIT = re.compile(r'(<c r="[A-Z]+)(\d+)("[^>]*>)')
-_CLOSE = repeat("</c>")
+_CELL_SPLIT = re.compile(rb'(<c r="[A-Z]+)(\d+)("[^>]*>)')
+_CLOSE = repeat(b"</c>")
 _MISSING = object()
 _SPANS = re.compile(r'\bspans="(\d+):(\d+)"')
 _LAST_CELL = re.compile(r'<c\b[^>]*?\br="([A-Z]+)\d+"')
@@ -59,11 +59,11 @@ class _Template:
         high: the last column the row fills (for its spans).
     """
 
-    tags: tuple[str, ...]
+    tags: tuple[bytes, ...]
     ends: tuple[int, ...] | None
-    first: list[str]
-    gaps: list[tuple[int, list[str]]]
-    status: tuple[int, list[str], str]
+    first: list[bytes]
+    gaps: list[tuple[int, list[bytes]]]
+    status: tuple[int, list[bytes], bytes]
     high: int
 
 
@@ -97,7 +97,7 @@ class Marker:
         self._letters = [""] + [column_letter(c) for c in range(status + 1)]
         self._restyled: dict[tuple[str, str], str] = {}
         self._templates: dict[tuple, _Template | None] = {}
-        self._findings: dict[str, str] = {}  # findings texts repeat: each is escaped once
+        self._findings: dict[str, bytes] = {}  # findings texts repeat: each escaped once
         self._undo: tuple | None = None
 
     # -- runs of rows -------------------------------------------------------------------
@@ -154,9 +154,9 @@ class Marker:
             elif mark.findings:
                 if b"hidden=" in piece[:tag_end] and _HIDDEN_BYTES.match(piece):
                     self.hidden.add(mark.row)
-                flagged = self._flagged(piece.decode("utf-8"), mark.row, mark)
+                flagged = self._flagged(piece, mark.row, mark)
                 if flagged is not None:
-                    add(flagged.encode("utf-8"))
+                    add(flagged)
                     continue
             add(self.row(piece.decode("utf-8") + "</row>", None).encode("utf-8"))
         if rest.strip():
@@ -204,9 +204,9 @@ class Marker:
             if quick is not None:
                 return quick
         elif mark.findings and text.endswith("</row>"):
-            flagged = self._flagged(text[:-6], number, mark)
+            flagged = self._flagged(text[:-6].encode("utf-8"), number, mark)
             if flagged is not None:
-                return flagged
+                return flagged.decode("utf-8")
         cells = _cells(text)
         fill_cells = self.cells.get(number, {})
         out: dict[int, str] = {}
@@ -229,25 +229,26 @@ class Marker:
             del out[self.status + 1]
         return _rebuild_row(text, out)
 
-    def _flagged(self, text: str, number: int, mark: RowMark) -> str | None:
-        """A flagged row whose cells all start with their reference, in column order: the
-        row the general path makes, from a template per shape of row; None otherwise.
+    def _flagged(self, row: bytes, number: int, mark: RowMark) -> bytes | None:
+        """A flagged row (its XML without ``</row>``) whose cells all start with their
+        reference, in column order: the row the general path makes, from a template per
+        shape of row; None otherwise.
 
         Rows of one shape (the same columns with the same attributes, fills and status) differ
         only in their row number, their cells' references and contents and their findings, so
         the shape's :class:`_Template` is made once; a row then only has its tags swapped
         and the missing cells put in."""
-        body_start = text.find(">") + 1
-        open_tag = text[:body_start]
-        if open_tag.endswith("/>"):
+        body_start = row.find(b">") + 1
+        open_tag = row[:body_start]
+        if open_tag.endswith(b"/>"):
             return None
         # [before, then per cell: '<c r="' and letters, digits, '"attributes>' or
         # '"attributes/>', content]
-        parts = _CELL_SPLIT.split(text[body_start:])
-        if text.count("<c", body_start) != len(parts) // 4:
+        parts = _CELL_SPLIT.split(row[body_start:])
+        if row.count(b"<c", body_start) != len(parts) // 4:
             return None
         fill_cells = self.cells.get(number)
-        key = ("".join(parts[1::2]), mark.fill, mark.status,
+        key = (b"".join(parts[1::2]), mark.fill, mark.status,
                tuple(fill_cells.items()) if fill_cells else ())
         template = self._templates.get(key, _MISSING)
         if template is _MISSING:
@@ -258,27 +259,27 @@ class Marker:
         # each content is exactly its cell's (ends at its one </c>, or empty after />): the
         # general path drops anything else between cells, and so must this one
         if template.ends is None:  # no empty cells: the quick test
-            if text.count("</c>", body_start) != len(contents) or \
-                    not all(map(str.endswith, contents, _CLOSE)):
+            if row.count(b"</c>", body_start) != len(contents) or \
+                    not all(map(bytes.endswith, contents, _CLOSE)):
                 return None
-        elif tuple(map(sub, map(len, contents), map(str.find, contents, _CLOSE))) != \
+        elif tuple(map(sub, map(len, contents), map(bytes.find, contents, _CLOSE))) != \
                 template.ends:
             return None
-        row = str(number)
+        digits = b"%d" % number
         parts[3::4] = template.tags
-        parts[0] = row.join(template.first)
+        parts[0] = digits.join(template.first)
         for at, gap in template.gaps:
-            parts[at] += row.join(gap)
+            parts[at] += digits.join(gap)
         status_at, before, after = template.status
         findings = self._findings.get(mark.findings)
         if findings is None:
-            findings = self._findings[mark.findings] = xml_text(mark.findings)
-        parts[status_at] += f"{row.join(before)}{findings}{after}"
-        if "spans=" in open_tag:
+            findings = self._findings[mark.findings] = xml_text(mark.findings).encode("utf-8")
+        parts[status_at] += b"%s%s%s" % (digits.join(before), findings, after)
+        if b"spans=" in open_tag:
             open_tag = _spans_over(open_tag, template.high)
-        return f"{open_tag}{''.join(parts)}</row>"
+        return b"%s%s</row>" % (open_tag, b"".join(parts))
 
-    def _template(self, parts: list[str], mark: RowMark,
+    def _template(self, parts: list[bytes], mark: RowMark,
                   fill_cells: dict[int, str]) -> _Template | None:
         """How to mark a row of this shape (see :class:`_Template`); None for cells out of
         column order (the general path sorts them).
@@ -289,19 +290,19 @@ class Marker:
         derived, record = self.styles.derived, self.record.derived
         columns, tags, ends = [], [], []
         for k in range(len(parts) // 4):
-            column = column_number(parts[1 + 4 * k][6:])
+            column = column_number(parts[1 + 4 * k][6:].decode())
             if columns and column <= columns[-1]:
                 return None
             if column in (status, last):  # the general path writes ours over it
                 return None
             columns.append(column)
-            tag = parts[3 + 4 * k]
+            tag = parts[3 + 4 * k].decode("utf-8")
             closing = "/>" if tag.endswith("/>") else ">"
             ends.append(1 if closing == "/>" else 4)
             fill = fill_cells.get(column) or (mark.fill if column <= last else None)
             if fill:
                 tag = f'"{self._restyle_attrs(tag[1:-len(closing)], fill)}{closing}'
-            tags.append(tag)
+            tags.append(tag.encode("utf-8"))
         blanks: dict[int, list[str]] = {}
         for column in range(1, last + 1):
             if column not in columns:
@@ -312,7 +313,7 @@ class Marker:
                           f'"{style}{xml_text(mark.status)}</t></is></c>']
         blanks[last] = [f'<c r="{self._letters[last]}', f'"{style}']
         # each run of missing columns goes after the cell before it (or first in the row),
-        # as pieces around the row number: a row's gap is then row.join(pieces)
+        # as pieces around the row number: a row's gap is then digits.join(pieces)
         gaps: list[tuple[int, list[str]]] = []
         for column in sorted(blanks):
             before = sum(1 for c in columns if c < column)
@@ -324,8 +325,9 @@ class Marker:
                 gaps.append((at, list(blanks[column])))
         status_at, pieces = gaps.pop()  # the findings cell is last: its text goes in per row
         first = gaps.pop(0)[1] if gaps and gaps[0][0] == 0 else [""]
-        return _Template(tuple(tags), tuple(ends) if 1 in ends else None, first, gaps,
-                         (status_at, pieces, "</t></is></c>"), max([last, *columns]))
+        return _Template(tuple(tags), tuple(ends) if 1 in ends else None, _encoded(first),
+                         [(at, _encoded(gap)) for at, gap in gaps],
+                         (status_at, _encoded(pieces), b"</t></is></c>"), max([last, *columns]))
 
     def _restyle_attrs(self, attrs: str, fill: str) -> str:
         """A cell's attributes after its ``r``, with the format derived for ``fill``."""
@@ -393,14 +395,19 @@ def _set_spans(piece: bytes, status: int) -> bytes:
                                      piece[spans.end():])
 
 
-def _spans_over(open_tag: str, high: int) -> str:
+def _spans_over(open_tag: bytes, high: int) -> bytes:
     """The row's spans hint widened to cover column 1 through ``high`` (as the general path
     does when it rebuilds a row)."""
-    spans = _SPANS.search(open_tag)
+    spans = _SPANS_BYTES.search(open_tag)
     if spans is None:
         return open_tag
     low, high = min(int(spans.group(1)), 1), max(int(spans.group(2)), high)
-    return open_tag[:spans.start()] + f'spans="{low}:{high}"' + open_tag[spans.end():]
+    return b"%sspans=\"%d:%d\"%s" % (open_tag[:spans.start()], low, high,
+                                      open_tag[spans.end():])
+
+
+def _encoded(pieces: list[str]) -> list[bytes]:
+    return [piece.encode("utf-8") for piece in pieces]
 
 
 def _cells(row: str) -> dict[int, str]:
