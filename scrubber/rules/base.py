@@ -104,13 +104,19 @@ def hits(mask: pd.Series, field: pd.Series | str, message: pd.Series | str,
     ``position`` names the exact column of a multi-column field (see the module docstring).
     """
     index = mask.index[mask.fillna(False).astype(bool)]
-    frame = pd.DataFrame(index=index, columns=list(HIT_COLUMNS), dtype="object")
-    frame["field"] = _pick(field, index)
-    frame["message"] = _pick(message, index)
-    frame["suggestion"] = _pick(suggestion, index)
-    frame["severity"] = _pick(severity, index)
-    frame["position"] = _pick(position, index)
-    return frame
+    values = (field, message, suggestion, severity, position)
+    return pd.DataFrame({name: _column(_pick(value, index), len(index))
+                         for name, value in zip(HIT_COLUMNS, values, strict=True)},
+                        index=index, dtype=object)
+
+
+def _column(picked: object, size: int) -> np.ndarray:
+    """One hit column as an object array (a scalar repeated)."""
+    if isinstance(picked, pd.Series):
+        return picked.to_numpy(dtype=object)
+    column = np.empty(size, dtype=object)
+    column[:] = [picked] * size if isinstance(picked, (tuple, list)) else picked
+    return column
 
 
 def cell_hits(cells: pd.Series, field: str, message: pd.Series | str,
