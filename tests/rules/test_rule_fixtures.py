@@ -1,6 +1,7 @@
 """Every rule's YAML fixture: inline rows and the exact findings they must raise.
 
-``pytest -k INF003`` runs one rule's cases.
+``pytest -k INF003`` runs one rule's cases. A case's optional ``config`` mapping gives the
+options it runs under (``setting: professional``, ``initial_per_day: true``...).
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ def test_every_rule_has_a_fixture():
 def test_rule_fixture(rule, name, case):
     assert REGISTRY[rule].name == name
     frame = pd.DataFrame(case["rows"], dtype=object)
-    findings = scrub(frame, Config(select=(rule,))).findings
+    # a case may set config options (a payer profile's or the setting the rule needs)
+    findings = scrub(frame, Config(select=(rule,), **case.get("config", {}))).findings
     assert all(f.rule == rule and f.name == name for f in findings)
     assert sorted(f.row for f in findings) == sorted(e["row"] for e in case["expect"])
     for expected in case["expect"]:

@@ -18,9 +18,11 @@ from scrubber.rules.base import Context, Rule, combine, hits
 from scrubber.rules.coding.common import (
     HYDRATION_INITIAL,
     Codes,
+    any_in_encounter,
     documented_push,
     encounter_ids,
 )
+from scrubber.rules.coding.timeline import clock, days
 
 #: facility hierarchy rank of the service each code of the IV access bills (CMS ch. 12
 #: s. 30.5): chemotherapy infusion 6 > chemotherapy push 5 > therapeutic infusion 4 >
@@ -46,8 +48,11 @@ class Hierarchy(Rule):
     administration line of the encounter (read as documented: an infusion code given as a
     push ranks as a push) is flagged when that higher service is billed as a subsequent
     code, when the lower one was chosen by order (it started first), or when it is 96360.
-    Two initials where the higher one came first are only duplicate-initial. Only in the
-    facility setting: a physician office reports the primary reason for the encounter.
+    Two initials where the higher one came first are only duplicate-initial. Which came
+    first is read on the continuous clock, date and time, so a multi-day encounter orders
+    as one long day (time is continuous; CMS Transmittal 2130); with ``initial_per_day``
+    (CPT's reading) each calendar day is ranked on its own. Only in the facility setting: a
+    physician office reports the primary reason for the encounter.
 
     Failing example:
 
@@ -75,7 +80,9 @@ class Hierarchy(Rule):
         # an infusion code documented as a push ranks as the push it was
         billed_rank = pd.Series(codes.lookup(_RANK), index=lines.index)
         rank = billed_rank.where(~pushed, codes.lookup(_PUSHED_RANK))
-        ids = encounter_ids(lines)
+        encounter = encounter_ids(lines)
+        # the lines that share one initial: the encounter's (CMS), or each of its days' (CPT)
+        ids = _per_day(lines, encounter) if ctx.config.initial_per_day else encounter
         top = rank.groupby(ids).transform("max")
         initial = codes.carry(*IV_INITIAL) & ~lines["distinct_modifier"]
         below = initial & (billed_rank < top).fillna(False)
@@ -91,8 +98,10 @@ class Hierarchy(Rule):
         top_code = _at(top_row, lines["code"])
         top_is_initial = top_code.isin(IV_INITIAL) & ~_at(
             top_row, lines["distinct_modifier"]).fillna(False).astype(bool)
-        first = (lines.loc[candidates, "start"]
-                 < _at(top_row, lines["start"]).astype("float64")).fillna(False)
+        # which started first, on the continuous clock (a multi-day stay is one long day)
+        near = np.flatnonzero(any_in_encounter(below, encounter))
+        start = clock(lines.iloc[near], encounter[near])["start"]
+        first = (start.loc[candidates] < _at(top_row, start).astype("float64")).fillna(False)
         low = ~top_is_initial | first | code.isin([HYDRATION_INITIAL])
         flagged = candidates[low.to_numpy()]  # the texts are made for the flagged lines only
         if flagged.empty:
@@ -108,6 +117,12 @@ class Hierarchy(Rule):
         suggestion = ("Bill the " + service + " as the initial service ("
                       + top.map(_INITIAL_OF) + ") and this line as " + subsequent)
         return hits(pd.Series(True, index=flagged), "code", message, suggestion)
+
+
+def _per_day(lines: pd.DataFrame, ids: np.ndarray) -> np.ndarray:
+    """Each line's (encounter, day it started) as an integer."""
+    day = pd.factorize(days(lines, ids))[0].astype("int64")
+    return pd.factorize(ids.astype("int64") * (day.max(initial=0) + 1) + day)[0]
 
 
 def _at(rows: pd.Series, values: pd.Series) -> pd.Series:

@@ -33,16 +33,27 @@ _READ = ["code", "purpose", "drug", "route_kind", "start", "start_date", "servic
          "duration", "start_blank", "stop_blank"]
 
 
-def clock(lines: pd.DataFrame, ids: np.ndarray) -> pd.DataFrame:
-    """``start`` and ``stop`` of each line on the continuous clock (NaN when unknown), with
-    the line's ``encounter`` as its :func:`encounter_ids` integer."""
+def days(lines: pd.DataFrame, ids: np.ndarray) -> pd.Series:
+    """The day each line started, as the coding engine numbers it
+    (:func:`scrubber.coding.frame.day_number`: its start date, else its date of service, else
+    its encounter's first date); ``ids`` are the lines' :func:`encounter_ids` integers.
+
+    Pass every line of the encounters asked about: an undated line takes its encounter's
+    first date."""
     # the day number groups by encounter: integers group much faster than Arrow text
-    days = day_number(pd.DataFrame({"start_date": lines["start_date"],
+    return day_number(pd.DataFrame({"start_date": lines["start_date"],
                                     "service_date": lines["service_date"],
                                     "encounter": ids}, index=lines.index))
-    start = days * 1440 + lines["start"]
+
+
+def clock(lines: pd.DataFrame, ids: np.ndarray) -> pd.DataFrame:
+    """``start`` and ``stop`` of each line on the continuous clock (NaN when unknown), with
+    the line's ``encounter`` as its :func:`encounter_ids` integer and the ``day`` it
+    started (see :func:`days`)."""
+    day = days(lines, ids)
+    start = day * 1440 + lines["start"]
     return pd.DataFrame({"encounter": ids, "start": start,
-                         "stop": start + lines["duration"]}, index=lines.index)
+                         "stop": start + lines["duration"], "day": day}, index=lines.index)
 
 
 def blocks(spans: pd.DataFrame) -> pd.DataFrame:
