@@ -49,7 +49,7 @@ def test_table_units_match_the_published_descriptors(code):
 
 def test_deleted_codes_point_to_their_replacements():
     replaced = drug_table().replaced_by
-    for old, new in {"J2505": "J2506", "J1170": "J1171", "J3370": "J3373", "J1300": "J1299",
+    for old, new in {"J2505": "J2506", "J1170": "J1171", "J1300": "J1299",
                      "J2920": "J2919", "J2930": "J2919", "J1040": "J1010",
                      "J2796": "J2802"}.items():
         assert replaced[old] == new

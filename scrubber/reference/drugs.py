@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import cache
 from importlib import resources
 
@@ -34,6 +34,9 @@ class DrugEntry:
         hormonal: a hormonal anti-neoplastic (96402 rather than 96401 when given SC/IM).
         single_dose: usually a separately payable single-dose container (JW/JZ apply).
         replaces: deleted codes this code replaced.
+        biosimilar_of: for a biosimilar, its reference product's code ("" otherwise).
+        unit_source: where the billing unit came from: "table" (the shipped table), or the
+            user's "HCPCS file" or "ASP file" when one gave this code's unit.
     """
 
     code: str
@@ -46,6 +49,8 @@ class DrugEntry:
     hormonal: bool
     single_dose: bool
     replaces: tuple[str, ...]
+    biosimilar_of: str = ""
+    unit_source: str = "table"
 
     @property
     def unit_text(self) -> str:
@@ -84,6 +89,42 @@ class DrugTable:
     def names(self) -> dict[str, DrugEntry]:
         """Every name and synonym, folded to its matching key -> its entry (first wins)."""
         return _name_index(self)
+
+    def biosimilars(self, code: str) -> tuple[DrugEntry, ...]:
+        """The biosimilars listed under a reference product's code."""
+        return tuple(e for e in self.entries if e.biosimilar_of == code.upper())
+
+    def with_units(self, units: pd.DataFrame, source: str) -> DrugTable:
+        """A copy whose billing units follow ``units`` (indexed by code: ``amount``, ``unit``,
+        ``up_to`` (None when the file does not say: an entry with the same amount and unit
+        keeps its own), ``description``), as read from a quarterly CMS file: a code already here
+        takes the file's unit; a drug code not here is added under the file's description
+        (kind chemotherapy for J9 codes, else therapeutic). ``source`` names the file."""
+        if units is None or units.empty:
+            return self
+        known = self.by_code
+        entries = []
+        for entry in self.entries:
+            if entry.code in units.index:
+                row = units.loc[entry.code]
+                amount, unit = float(row["amount"]), str(row["unit"])
+                same = (amount, unit) == (entry.unit_amount, entry.unit)
+                up_to = entry.up_to and same if pd.isna(row["up_to"]) else bool(row["up_to"])
+                entry = replace(entry, unit_amount=amount, unit=unit, up_to=up_to,
+                                unit_source=source)
+            entries.append(entry)
+        replaced = self.replaced_by
+        for code, row in units.iterrows():
+            if code in known or code in replaced:
+                continue
+            name = str(row.get("description") or code).strip() or code
+            entries.append(DrugEntry(
+                code=code, name=name, synonyms=(), unit_amount=float(row["amount"]),
+                unit=str(row["unit"]), up_to=row["up_to"] is True,
+                kind="chemotherapy" if code.startswith("J9") else "therapeutic",
+                hormonal=False, single_dose=False, replaces=(), unit_source=source))
+        return DrugTable(tuple(entries), f"{self.source}; units from the {source}",
+                         self.quarter)
 
 
 @cache
@@ -137,7 +178,8 @@ def parse_table(text: str) -> DrugTable:
             synonyms=_split(row["synonyms"]), unit_amount=float(amount) if amount else None,
             unit=row["unit"].strip(), up_to=row["up_to"].strip() == "Y", kind=kind,
             hormonal=row["hormonal"].strip() == "Y", single_dose=row["single_dose"].strip() == "Y",
-            replaces=_split(row["replaces"].upper())))
+            replaces=_split(row["replaces"].upper()),
+            biosimilar_of=(row.get("biosimilar_of") or "").strip().upper()))
     return DrugTable(tuple(entries), meta.get("source", ""), meta.get("quarter", ""))
 
 
@@ -148,12 +190,13 @@ def drug_table() -> DrugTable:
     return parse_table(text)
 
 
-def find_drug(name_or_code: str) -> list[DrugEntry]:
-    """Entries matching a code (current or deleted), a generic or brand name."""
+def find_drug(name_or_code: str, table: DrugTable | None = None) -> list[DrugEntry]:
+    """Entries matching a code (current or deleted), a generic or brand name, in ``table``
+    (the shipped table when None)."""
     from scrubber.normalize import drug_key
 
-    table = drug_table()
-    text = name_or_code.strip()
+    table = table or drug_table()
+    text = " ".join(name_or_code.strip().split())
     code = text.upper()
     if code in table.by_code:
         return [table.by_code[code]]
@@ -172,16 +215,38 @@ def find_drug(name_or_code: str) -> list[DrugEntry]:
     return found or ([table.names()[key]] if key in table.names() else [])
 
 
-def drug_candidates(name_or_code: str) -> list[DrugEntry]:
+def drug_candidates(name_or_code: str, table: DrugTable | None = None) -> list[DrugEntry]:
     """Every code a drug name may be billed with: :func:`find_drug`'s matches first, then
     each entry whose generic name or a synonym holds the name as whole words ("heparin"
     gives heparin sodium J1644 and heparin lock flush J1642; "immune globulin" every immune
-    globulin product). A code gives its own entry only."""
-    found = find_drug(name_or_code)
+    globulin product; "infliximab" the reference product and its biosimilars, named
+    "infliximab-dyyb" and so on). A brand name gives its product's entry ("Lasix" is
+    furosemide J1940; "Neulasta" J2506 alone). A code gives its own entry only."""
+    table = table or drug_table()
+    found = find_drug(name_or_code, table)
     text = " ".join(name_or_code.strip().lower().split())
     if not text or (found and found[0].code == text.upper()) or len(text) < 3:
         return found
     word = re.compile(rf"(?<![a-z0-9]){re.escape(text)}(?![a-z0-9])")
-    more = [e for e in drug_table().entries
+    more = [e for e in table.entries
             if any(word.search(n.lower()) for n in (e.name, *e.synonyms))]
     return list(dict.fromkeys([*found, *more]))
+
+
+def billing_entry(name_or_code: str, table: DrugTable | None = None) -> list[DrugEntry]:
+    """The entries a dose of ``name_or_code`` is billed on, for counting units: a code's own
+    entry; else the one entry whose generic name is exactly the name ("vancomycin" is J3370,
+    not the manufacturer-specific J3373; "infliximab" is J1745, not a biosimilar); else
+    every candidate (:func:`drug_candidates`), so a name with several codes can say so."""
+    table = table or drug_table()
+    text = " ".join(name_or_code.strip().split())
+    if text.upper() in table.by_code:
+        return [table.by_code[text.upper()]]
+    lower = text.lower()
+    named = [e for e in table.entries if e.name.lower() == lower]
+    if len(named) == 1:
+        return named
+    also = [e for e in table.entries if lower in (s.lower() for s in e.synonyms)]
+    if not named and len(also) == 1:
+        return also
+    return drug_candidates(text, table)

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from scrubber.distinct import per_value
-from scrubber.reference.drugs import DrugEntry, drug_candidates, drug_table
+from scrubber.reference.drugs import DrugEntry, DrugTable, billing_entry, drug_table
 from scrubber.strings import extract
 
 #: dose unit spelling -> (dimension, factor to the dimension's base unit).
@@ -86,9 +86,14 @@ def _dose_parts(dose: pd.Series) -> pd.DataFrame:
                          "unit": parts["unit"]}, index=dose.index)
 
 
-def units_for(code_or_name: str, dose: object, dose_unit: object = None
-              ) -> tuple[DrugEntry, float, str, int]:
-    """Billing units of a dose of one drug (a HCPCS code, or a name with one code).
+def units_for(code_or_name: str, dose: object, dose_unit: object = None,
+              table: DrugTable | None = None) -> tuple[DrugEntry, float, str, int]:
+    """Billing units of a dose of one drug (a HCPCS code, or a name with one code) in
+    ``table`` (the shipped drug table when None; with a user's HCPCS or ASP file its units).
+
+    A name that is exactly one entry's generic name gives that entry, so "vancomycin" is
+    J3370 and "infliximab" J1745 (biosimilars and manufacturer-specific codes are billed by
+    their code); a brand name gives its generic's entry ("Lasix" is furosemide J1940).
 
     Returns:
         The drug's entry, the dose amount and unit as read, and the units.
@@ -99,12 +104,13 @@ def units_for(code_or_name: str, dose: object, dose_unit: object = None
             without a unit, a dose unit that contradicts the dose cell's own or that does not
             convert (the message says which).
     """
-    text = str(code_or_name).strip()
-    replaced = drug_table().replaced_by.get(text.upper())
+    table = table or drug_table()
+    text = " ".join(str(code_or_name).split())
+    replaced = table.replaced_by.get(text.upper())
     if replaced:
         raise ValueError(f"{text.upper()} is deleted: bill {replaced} (its units follow "
                          f"{replaced}'s descriptor)")
-    found = drug_candidates(text) if text else []
+    found = billing_entry(text, table) if text else []
     if not found:
         raise ValueError(f"no drug '{text[:40]}' in the drug table; give the HCPCS code or "
                          f"the generic name")
