@@ -45,7 +45,9 @@ INDEX = ('S001    code-format                        error    A charge line has 
  'the payer requires empty.\n'
  'INF018  ndc-format                         error    An NDC is not 11 digits in 5-4-2 form.\n'
  'INF019  jw-jz-modifier                     warning  A Medicare single-dose drug line lacks '
- 'JW/JZ, or bills JW the rounding already covers.\n')
+ 'JW/JZ, or bills JW the rounding already covers.\n'
+ 'INF020  facility-only-code                 error    A facility-only administration code is '
+ 'billed on a professional claim.\n')
 
 KEYS = {'INF001': 'INF001',
  'INF002': 'INF002',
@@ -66,6 +68,7 @@ KEYS = {'INF001': 'INF001',
  'INF017': 'INF017',
  'INF018': 'INF018',
  'INF019': 'INF019',
+ 'INF020': 'INF020',
  'S001': 'S001',
  'S002': 'S002',
  'S003': 'S003',
@@ -75,6 +78,7 @@ KEYS = {'INF001': 'INF001',
  'date-format': 'S004',
  'drug-units-mismatch': 'INF016',
  'duplicate-initial': 'INF005',
+ 'facility-only-code': 'INF020',
  'hierarchy': 'INF009',
  'hydration-not-separately-billable': 'INF010',
  'infusion-too-short': 'INF007',
@@ -136,8 +140,9 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            'missing column reads as empty cells)\n'
            '\n'
            'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
-           'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; units-format > '
-           'time-units-mismatch; units-format > drug-units-mismatch\n',
+           'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
+           'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
+           'units-format > drug-units-mismatch\n',
  'INF002': 'INF002 stop-before-start (default severity: error)\n'
            '\n'
            'A stop time is earlier than its start, or the documented duration is over 24 '
@@ -170,8 +175,9 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            'as empty cells)\n'
            '\n'
            'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
-           'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; units-format > '
-           'time-units-mismatch; units-format > drug-units-mismatch\n',
+           'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
+           'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
+           'units-format > drug-units-mismatch\n',
  'INF003': 'INF003 push-billed-as-infusion (default severity: error)\n'
            '\n'
            'An infusion code is billed for what was documented as an IV push.\n'
@@ -205,8 +211,9 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            'column reads as empty cells)\n'
            '\n'
            'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
-           'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; units-format > '
-           'time-units-mismatch; units-format > drug-units-mismatch\n',
+           'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
+           'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
+           'units-format > drug-units-mismatch\n',
  'INF004': 'INF004 missing-drug-code (default severity: error)\n'
            '\n'
            "An administration line's drug has no drug code billed.\n"
@@ -249,8 +256,9 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            'column reads as empty cells)\n'
            '\n'
            'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
-           'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; units-format > '
-           'time-units-mismatch; units-format > drug-units-mismatch\n',
+           'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
+           'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
+           'units-format > drug-units-mismatch\n',
  'INF005': 'INF005 duplicate-initial (default severity: error)\n'
            '\n'
            'More than one initial service in an encounter.\n'
@@ -306,8 +314,9 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            '\n'
            'On a cell that hierarchy also reports, only that finding is kept.\n'
            'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
-           'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; units-format > '
-           'time-units-mismatch; units-format > drug-units-mismatch\n',
+           'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
+           'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
+           'units-format > drug-units-mismatch\n',
  'INF006': 'INF006 time-units-mismatch (default severity: error)\n'
            '\n'
            'Billed units of an hourly add-on, or of an initial infusion, disagree with the '
@@ -352,8 +361,9 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            'On a cell that mue-exceeded or units-format also reports, only that finding is '
            'kept.\n'
            'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
-           'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; units-format > '
-           'time-units-mismatch; units-format > drug-units-mismatch\n',
+           'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
+           'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
+           'units-format > drug-units-mismatch\n',
  'INF007': 'INF007 infusion-too-short (default severity: error)\n'
            '\n'
            "Hydration under 31 minutes, or an infusion under the payer's minimum for its "
@@ -386,8 +396,9 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            'missing column reads as empty cells)\n'
            '\n'
            'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
-           'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; units-format > '
-           'time-units-mismatch; units-format > drug-units-mismatch\n',
+           'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
+           'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
+           'units-format > drug-units-mismatch\n',
  'INF008': 'INF008 addon-without-primary (default severity: error)\n'
            '\n'
            'An add-on code is billed in an encounter that has none of its primary codes.\n'
@@ -420,9 +431,11 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            'Reads columns: code, encounter (required: code, encounter; any other missing '
            'column reads as empty cells)\n'
            '\n'
+           'On a cell that facility-only-code also reports, only that finding is kept.\n'
            'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
-           'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; units-format > '
-           'time-units-mismatch; units-format > drug-units-mismatch\n',
+           'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
+           'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
+           'units-format > drug-units-mismatch\n',
  'INF009': 'INF009 hierarchy (default severity: error)\n'
            '\n'
            'In the facility setting, the initial code is not the highest service given.\n'
@@ -471,8 +484,9 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            '\n'
            'On a cell that duplicate-initial also reports, this finding replaces it.\n'
            'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
-           'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; units-format > '
-           'time-units-mismatch; units-format > drug-units-mismatch\n',
+           'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
+           'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
+           'units-format > drug-units-mismatch\n',
  'INF010': 'INF010 hydration-not-separately-billable (default severity: error)\n'
            '\n'
            'Hydration is billed although it ran with a drug infusion or was a carrier, KVO or '
@@ -517,8 +531,9 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            'column reads as empty cells)\n'
            '\n'
            'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
-           'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; units-format > '
-           'time-units-mismatch; units-format > drug-units-mismatch\n',
+           'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
+           'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
+           'units-format > drug-units-mismatch\n',
  'INF011': 'INF011 mue-exceeded (default severity: error)\n'
            '\n'
            'Units over a once-per-encounter limit, or over the Medically Unlikely Edits '
@@ -558,8 +573,9 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            '\n'
            'On a cell that time-units-mismatch also reports, this finding replaces it.\n'
            'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
-           'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; units-format > '
-           'time-units-mismatch; units-format > drug-units-mismatch\n',
+           'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
+           'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
+           'units-format > drug-units-mismatch\n',
  'INF012': 'INF012 modifier (default severity: error)\n'
            '\n'
            'A modifier does not fit the line it is on.\n'
@@ -603,8 +619,9 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            'column reads as empty cells)\n'
            '\n'
            'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
-           'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; units-format > '
-           'time-units-mismatch; units-format > drug-units-mismatch\n',
+           'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
+           'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
+           'units-format > drug-units-mismatch\n',
  'INF013': 'INF013 missing-diagnosis (default severity: error)\n'
            '\n'
            'An administration or drug line has no diagnosis, on the line or in its encounter.\n'
@@ -638,8 +655,9 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            'column reads as empty cells)\n'
            '\n'
            'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
-           'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; units-format > '
-           'time-units-mismatch; units-format > drug-units-mismatch\n',
+           'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
+           'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
+           'units-format > drug-units-mismatch\n',
  'INF014': 'INF014 invalid-diagnosis (default severity: error)\n'
            '\n'
            'A diagnosis is not a valid, billable ICD-10-CM code.\n'
@@ -676,8 +694,9 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            'cells)\n'
            '\n'
            'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
-           'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; units-format > '
-           'time-units-mismatch; units-format > drug-units-mismatch\n',
+           'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
+           'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
+           'units-format > drug-units-mismatch\n',
  'INF015': 'INF015 invalid-code (default severity: error)\n'
            '\n'
            'A billed code is not a CPT or HCPCS Level II code, or has been deleted.\n'
@@ -721,8 +740,9 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            '\n'
            'On a cell that code-format also reports, this finding replaces it.\n'
            'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
-           'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; units-format > '
-           'time-units-mismatch; units-format > drug-units-mismatch\n',
+           'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
+           'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
+           'units-format > drug-units-mismatch\n',
  'INF016': 'INF016 drug-units-mismatch (default severity: error)\n'
            '\n'
            'Drug-line units disagree with the dose divided by the HCPCS billing unit, rounded '
@@ -761,8 +781,9 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            '\n'
            'On a cell that units-format also reports, only that finding is kept.\n'
            'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
-           'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; units-format > '
-           'time-units-mismatch; units-format > drug-units-mismatch\n',
+           'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
+           'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
+           'units-format > drug-units-mismatch\n',
  'INF017': 'INF017 missing-documentation (default severity: error)\n'
            '\n'
            'An administration line leaves a field the payer requires empty.\n'
@@ -805,8 +826,9 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            'cells)\n'
            '\n'
            'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
-           'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; units-format > '
-           'time-units-mismatch; units-format > drug-units-mismatch\n',
+           'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
+           'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
+           'units-format > drug-units-mismatch\n',
  'INF018': 'INF018 ndc-format (default severity: error)\n'
            '\n'
            'An NDC is not 11 digits in 5-4-2 form.\n'
@@ -837,8 +859,9 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            'cells)\n'
            '\n'
            'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
-           'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; units-format > '
-           'time-units-mismatch; units-format > drug-units-mismatch\n',
+           'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
+           'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
+           'units-format > drug-units-mismatch\n',
  'INF019': 'INF019 jw-jz-modifier (default severity: warning)\n'
            '\n'
            'A Medicare single-dose drug line lacks JW/JZ, or bills JW the rounding already '
@@ -874,8 +897,53 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            'The examples assume: jw_jz = true\n'
            '\n'
            'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
-           'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; units-format > '
-           'time-units-mismatch; units-format > drug-units-mismatch\n',
+           'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
+           'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
+           'units-format > drug-units-mismatch\n',
+ 'INF020': 'INF020 facility-only-code (default severity: error)\n'
+           '\n'
+           'A facility-only administration code is billed on a professional claim.\n'
+           '\n'
+           'Why it matters: 96376, each additional sequential IV push of the same drug, may '
+           'be\n'
+           "reported by facilities only (CPT's parenthetical under 96376, as ASCO J Oncol "
+           'Pract\n'
+           '2009;5(5):252 quotes it; ../shared/DOMAIN.md "The codes"). CMS\'s physician fee '
+           'schedule\n'
+           'carries it with status X, a statutory exclusion with no payment to a physician or\n'
+           'practitioner, so on a professional claim (CMS-1500 / 837P, the ``professional``\n'
+           'setting) the line is denied. No other code bills a repeat push of the same drug in '
+           'an\n'
+           'office (ASCO, ibid.; 96375 is for a new drug only): the line is dropped, and the '
+           "drug's\n"
+           'own HCPCS line still bills the whole dose given, this push included. The '
+           'facility-only\n'
+           'codes come from the code catalogue. In the facility setting the rule says '
+           'nothing.\n'
+           '\n'
+           'Failing example:\n'
+           '\n'
+           '    | Encounter ID | CPT   | Units | Drug          | Start Time | Stop Time |\n'
+           '    | E1           | 96374 | 1     | Ondansetron   | 10:00      | 10:02     |\n'
+           '    | E1           | 96376 | 1     | Ondansetron   | 11:00      | 11:02     |\n'
+           '    | E1           | J2405 | 8     | Ondansetron   |            |           |\n'
+           '\n'
+           'Passing example:\n'
+           '\n'
+           '    | Encounter ID | CPT   | Units | Drug          | Start Time | Stop Time |\n'
+           '    | E1           | 96374 | 1     | Ondansetron   | 10:00      | 10:02     |\n'
+           '    | E1           | J2405 | 8     | Ondansetron   |            |           |\n'
+           '\n'
+           'Reads columns: code (required: code; any other missing column reads as empty '
+           'cells)\n'
+           '\n'
+           "The examples assume: setting = 'professional'\n"
+           '\n'
+           'On a cell that addon-without-primary also reports, this finding replaces it.\n'
+           'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
+           'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
+           'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
+           'units-format > drug-units-mismatch\n',
  'S001': 'S001 code-format (default severity: error)\n'
          '\n'
          'A charge line has no billing code, or one that is not a CPT or HCPCS code.\n'
@@ -903,8 +971,9 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
          '\n'
          'On a cell that invalid-code also reports, only that finding is kept.\n'
          'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
-         'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; units-format > '
-         'time-units-mismatch; units-format > drug-units-mismatch\n',
+         'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
+         'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
+         'units-format > drug-units-mismatch\n',
  'S002': 'S002 time-format (default severity: error)\n'
          '\n'
          'A start or stop time cannot be read as a time of day.\n'
@@ -934,8 +1003,9 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
          'Reads columns: code (required: code; any other missing column reads as empty cells)\n'
          '\n'
          'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
-         'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; units-format > '
-         'time-units-mismatch; units-format > drug-units-mismatch\n',
+         'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
+         'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
+         'units-format > drug-units-mismatch\n',
  'S003': 'S003 units-format (default severity: error)\n'
          '\n'
          'Billed units are not a positive number.\n'
@@ -959,8 +1029,9 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
          'On a cell that time-units-mismatch or drug-units-mismatch also reports, this finding '
          'replaces it.\n'
          'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
-         'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; units-format > '
-         'time-units-mismatch; units-format > drug-units-mismatch\n',
+         'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
+         'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
+         'units-format > drug-units-mismatch\n',
  'S004': 'S004 date-format (default severity: warning)\n'
          '\n'
          'A date of service cannot be read as a date, or is no plausible day of care.\n'
@@ -989,5 +1060,6 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
          'Reads columns: code (required: code; any other missing column reads as empty cells)\n'
          '\n'
          'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
-         'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; units-format > '
-         'time-units-mismatch; units-format > drug-units-mismatch\n'}
+         'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
+         'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
+         'units-format > drug-units-mismatch\n'}

@@ -21,6 +21,7 @@ from scrubber.rules.coding.inf010_hydration_not_separately_billable import (
 from scrubber.rules.coding.inf011_mue_exceeded import MueExceeded
 from scrubber.rules.coding.inf012_modifier import Modifier
 from scrubber.rules.coding.inf015_invalid_code import InvalidCode
+from scrubber.rules.coding.inf020_facility_only_code import FacilityOnlyCode
 from scrubber.rules.diagnosis.inf013_missing_diagnosis import MissingDiagnosis
 from scrubber.rules.diagnosis.inf014_invalid_diagnosis import InvalidDiagnosis
 from scrubber.rules.documentation.inf017_missing_documentation import MissingDocumentation
@@ -57,6 +58,7 @@ REGISTRY: dict[str, type[Rule]] = _register([
     TimeUnitsMismatch, InfusionTooShort, AddonWithoutPrimary, Hierarchy,
     HydrationNotSeparatelyBillable, MueExceeded, Modifier, MissingDiagnosis, InvalidDiagnosis,
     InvalidCode, DrugUnitsMismatch, MissingDocumentation, NdcFormat, JwJzModifier,
+    FacilityOnlyCode,
 ])
 
 

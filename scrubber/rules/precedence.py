@@ -4,7 +4,9 @@ Some faults are seen by two rules: a malformed code is both a bad pattern (code-
 not a real code (invalid-code); an initial code billed with 2 units breaks both the one-unit
 limit (mue-exceeded) and the time arithmetic (time-units-mismatch); 96360 billed as the
 initial beside a 96365 is both the wrong initial by rank (hierarchy) and a second initial
-(duplicate-initial). When two *selected*
+(duplicate-initial); 96376 on a professional claim without a primary is both
+facility-only (facility-only-code) and an add-on without its primary (addon-without-primary),
+and the fix is to drop it. When two *selected*
 rules of one group report the same cell (sheet, row, column), only the first-listed rule's
 finding is kept; with only the lower rule selected, it reports. Any new overlap goes here,
 and ``scrubber rule NAME`` shows it.
@@ -21,6 +23,8 @@ PRECEDENCE: tuple[tuple[str, ...], ...] = (
     ("mue-exceeded", "time-units-mismatch"),
     # an initial that should be subsequent: hierarchy names the higher service and both codes
     ("hierarchy", "duplicate-initial"),
+    # a facility-only code on a professional claim is dropped, not given a primary
+    ("facility-only-code", "addon-without-primary"),
     # unreadable units: the count cannot be judged, so only the format is reported
     ("units-format", "time-units-mismatch"),
     ("units-format", "drug-units-mismatch"),
