@@ -17,6 +17,7 @@ from scrubber.io.errors import InputError
 from scrubber.version import __version__
 
 if TYPE_CHECKING:
+    from scrubber.reference.drugs import DrugEntry, DrugTable
     from scrubber.result import ScrubResult
 
 # The commands import what they use when they run (pandas and pandera take most of a second
@@ -30,7 +31,12 @@ PayerOpt = Annotated[str | None, typer.Option(help="Payer profile from the confi
 SettingOpt = Annotated[str | None, typer.Option(help="facility (hospital outpatient) or "
                                                      "professional (office).")]
 HcpcsOpt = Annotated[Path | None, typer.Option(help="CMS quarterly HCPCS file (CSV or "
-                                                    "workbook) for code validity.")]
+                                                    "workbook): code validity, and drug "
+                                                    "billing units from its long "
+                                                    "descriptions.")]
+AspOpt = Annotated[Path | None, typer.Option(help="CMS quarterly ASP pricing file (CSV or "
+                                                  "workbook): drug billing units from its "
+                                                  "HCPCS Code Dosage column.")]
 MueOpt = Annotated[Path | None, typer.Option(help="CMS MUE file (CSV or workbook) to check "
                                                   "units against.")]
 
@@ -85,6 +91,7 @@ def scrub(
     setting: SettingOpt = None,
     mue: MueOpt = None,
     hcpcs: HcpcsOpt = None,
+    asp: AspOpt = None,
     exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when there are "
                                             "error findings (input errors still exit 2).")]
     = False,
@@ -103,7 +110,7 @@ def scrub(
     if fmt not in ("text", "json", "csv"):
         raise _fail(f"unknown --format '{fmt}'; use text, json or csv")
     report_fmt = _report_format(report)
-    config = _config(config_path, payer, setting, mue, hcpcs, baseline).with_rules(
+    config = _config(config_path, payer, setting, mue, hcpcs, baseline, asp).with_rules(
         split_names(select), split_names(ignore))
     try:
         prepared = prepare(config)  # rules and reference tables, once for every file
@@ -186,41 +193,70 @@ def suggest_codes(
 
 
 @app.command("drug")
-def show_drug(name: Annotated[str, typer.Argument(help="HCPCS code, generic or brand name.")]
-              ) -> None:
-    """Show a drug's entry in the shipped HCPCS table: code, billing unit, kind."""
-    from scrubber.reference.drugs import drug_table, find_drug
+def show_drug(
+    name: Annotated[str, typer.Argument(help="HCPCS code, generic or brand name; quote a "
+                                             "name of several words: \"zoledronic acid\".")],
+    hcpcs: HcpcsOpt = None,
+    asp: AspOpt = None,
+) -> None:
+    """Show a drug's entries in the HCPCS drug table: code, billing unit, kind, brands,
+    biosimilars (with --hcpcs or --asp, units as that quarterly CMS file gives them)."""
+    from scrubber.reference.drugs import drug_candidates
 
-    found = find_drug(name)
+    table = _drug_table(hcpcs, asp)
+    found = drug_candidates(name, table)
     if not found:
-        raise _fail(f"no drug '{name}' in the shipped HCPCS table; try the generic name or "
-                    f"the code")
-    replaced = drug_table().replaced_by.get(name.strip().upper())
+        raise _fail(f"no drug '{name.strip()[:40]}' in the HCPCS drug table; try the generic "
+                    f"name or the code")
+    replaced = table.replaced_by.get(name.strip().upper())
     if replaced:
         sys.stdout.write(f"{name.strip().upper()} is deleted; replaced by {replaced}\n")
     for entry in found:
-        also = f"; also {', '.join(entry.synonyms)}" if entry.synonyms else ""
-        replaces = f"; replaces {', '.join(entry.replaces)}" if entry.replaces else ""
-        sys.stdout.write(f"{entry.code}  {entry.name}: {entry.unit_text} per unit, "
-                         f"{entry.kind}{' (hormonal)' if entry.hormonal else ''}"
-                         f"{', single-dose (JW/JZ)' if entry.single_dose else ''}"
-                         f"{replaces}{also}\n")
+        sys.stdout.write(_drug_line(entry) + "\n")
+
+
+def _drug_line(entry: DrugEntry) -> str:
+    """One drug table entry as ``scrubber drug`` prints it."""
+    also = f"; also {', '.join(entry.synonyms)}" if entry.synonyms else ""
+    replaces = f"; replaces {', '.join(entry.replaces)}" if entry.replaces else ""
+    similar = f"; biosimilar of {entry.biosimilar_of}" if entry.biosimilar_of else ""
+    source = f" (unit from the {entry.unit_source})" if entry.unit_source != "table" else ""
+    return (f"{entry.code}  {entry.name}: {entry.unit_text} per unit{source}, {entry.kind}"
+            f"{' (hormonal)' if entry.hormonal else ''}"
+            f"{', single-dose (JW/JZ)' if entry.single_dose else ''}"
+            f"{similar}{replaces}{also}")
 
 
 @app.command("units")
-def drug_units(code: Annotated[str, typer.Argument(help="HCPCS drug code, e.g. J1745.")],
-               dose: Annotated[list[str], typer.Argument(help="Dose given, e.g. 400 mg.")]
-               ) -> None:
+def drug_units(
+    code: Annotated[str, typer.Argument(help="HCPCS drug code (J1745) or drug name; quote a "
+                                             "name of several words: \"zoledronic acid\".")],
+    dose: Annotated[list[str], typer.Argument(help="Dose given, e.g. 400 mg.")],
+    hcpcs: HcpcsOpt = None,
+    asp: AspOpt = None,
+) -> None:
     """Billing units for a dose: dose / the descriptor's unit, rounded up."""
     from scrubber.reference.units import units_for
 
+    table = _drug_table(hcpcs, asp)
     try:
-        entry, amount, unit, units = units_for(code, " ".join(dose))
+        entry, amount, unit, units = units_for(code, " ".join(dose), table=table)
     except ValueError as exc:
         raise _fail(str(exc)) from None
     sys.stdout.write(f"{units}\n")
     sys.stderr.write(f"{entry.code} {entry.name}: {amount:g} {unit} / "
                      f"{entry.unit_text} = {units} unit(s)\n")
+
+
+def _drug_table(hcpcs: Path | None, asp: Path | None) -> DrugTable:
+    """The shipped drug table, with the units of the user's HCPCS and ASP files."""
+    from scrubber.reference.tables import drug_units_table
+
+    try:
+        return drug_units_table(hcpcs=str(hcpcs) if hcpcs else None,
+                                asp=str(asp) if asp else None)
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
 
 
 @app.command("rules")
@@ -248,10 +284,11 @@ def show_rule(name: Annotated[str, typer.Argument(help="Rule name or ID.")]) -> 
 
 
 def _config(path: Path | None, payer: str | None, setting: str | None,
-            mue: Path | None, hcpcs: Path | None, baseline: Path | None = None) -> Config:
+            mue: Path | None, hcpcs: Path | None, baseline: Path | None = None,
+            asp: Path | None = None) -> Config:
     """The config file (found or given), its payer profile, then the command line."""
     overrides = {"setting": setting, "mue": str(mue) if mue else None,
-                 "hcpcs": str(hcpcs) if hcpcs else None,
+                 "hcpcs": str(hcpcs) if hcpcs else None, "asp": str(asp) if asp else None,
                  "baseline": str(baseline) if baseline else None}
     try:
         config = load_config(path, payer=payer, overrides=overrides)

@@ -41,7 +41,10 @@ class Config:
         drug_kinds: drug name -> chemotherapy, therapeutic or hydration, over the shipped
             drug table (payers differ on monoclonal antibodies).
         mue: a CMS Medically Unlikely Edits file (CSV or workbook) to check units against.
-        hcpcs: a CMS quarterly HCPCS file (CSV or workbook) for code validity.
+        hcpcs: a CMS quarterly HCPCS file (CSV or workbook) for code validity and drug
+            billing units (read from its long descriptions).
+        asp: a CMS quarterly ASP pricing file (CSV or workbook) for drug billing units (its
+            HCPCS Code Dosage column).
         jw_jz: Medicare Part B single-dose drug lines need JW or JZ (the Medicare profile).
         required_documentation: fields an administration line must fill (drug, dose, route,
             ordering_provider, site; site only for infusions), where the sheet has them.
@@ -64,6 +67,7 @@ class Config:
     drug_kinds: Mapping[str, str] = field(default_factory=dict)
     mue: str | None = None
     hcpcs: str | None = None
+    asp: str | None = None
     jw_jz: bool = False
     required_documentation: tuple[str, ...] = ("drug", "dose", "route", "ordering_provider",
                                                "site")
@@ -86,7 +90,7 @@ class Config:
         object.__setattr__(self, "drug_kinds", _drug_kinds(self.drug_kinds))
         object.__setattr__(self, "required_documentation",
                            _documentation(self.required_documentation))
-        for name in ("mue", "hcpcs", "payer"):
+        for name in ("mue", "hcpcs", "asp", "payer"):
             if getattr(self, name) is not None and not isinstance(getattr(self, name), str):
                 raise ConfigError(f"option '{name}' must be text")
         severities = {}

@@ -1,7 +1,7 @@
 """The prepared run: everything a scrub needs, resolved once.
 
 ``prepare(config)`` validates the config, instantiates the selected rules and loads the
-reference tables they read (the drug table, the user's MUE and HCPCS files, the ICD-10-CM set
+reference tables they read (the drug table, the user's MUE, HCPCS and ASP files, the ICD-10-CM set
 when a diagnosis rule is selected). The result is immutable and picklable: it is what a worker
 process, a Dask worker or the Excel add-in receives, so nothing is rebuilt per file and no
 rule reads a file behind the caller's back.
@@ -63,17 +63,18 @@ class Prepared:
 
 def prepare_profile(config: Config, tables: Mapping[str, pd.DataFrame] | None = None
                     ) -> Profile:
-    """Resolve one configuration. ``tables`` may hold the ``mue`` and ``hcpcs`` tables
-    already read (the Excel add-in reads them from sheets; no file is opened for them).
+    """Resolve one configuration. ``tables`` may hold the ``mue``, ``hcpcs`` and ``asp``
+    tables already read (the Excel add-in reads them from sheets; no file is opened for them).
 
     Raises:
         ConfigError: an unknown rule, or a reference file that cannot be read.
     """
     rules = tuple(selected_rules(config))
     tables = tables or {}
-    reference = load_reference(mue=config.mue, hcpcs=config.hcpcs,
+    reference = load_reference(mue=config.mue, hcpcs=config.hcpcs, asp=config.asp,
                                icd10=any(r.name in _DIAGNOSIS_RULES for r in rules),
-                               mue_table=tables.get("mue"), hcpcs_table=tables.get("hcpcs"))
+                               mue_table=tables.get("mue"), hcpcs_table=tables.get("hcpcs"),
+                               asp_table=tables.get("asp"))
     return Profile(config, rules, reference,
                    Baseline.load(config.baseline) if config.baseline else None)
 
@@ -84,7 +85,8 @@ def prepare(config: Config | Prepared | None = None,
     """Resolve a configuration (the defaults when None) and any payer profiles once.
 
     A :class:`Prepared` passed in comes back unchanged, so callers may take either.
-    ``tables`` holds MUE and HCPCS tables already read (``{"mue": ..., "hcpcs": ...}``),
+    ``tables`` holds MUE, HCPCS and ASP tables already read (``{"mue": ..., "hcpcs": ...,
+    "asp": ...}``),
     for every profile, where no file can be opened (the Excel add-in).
 
     Raises:

@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from scrubber.reference.asp import load_asp
 from scrubber.reference.drugs import DrugTable, drug_table
-from scrubber.reference.hcpcs_file import load_hcpcs
+from scrubber.reference.hcpcs_file import drug_units, load_hcpcs
 from scrubber.reference.icd10 import code_set, verdict
 from scrubber.reference.mue import load_mue
 
@@ -46,15 +47,18 @@ class Reference:
     """Reference tables for one configuration.
 
     Attributes:
-        drugs: the shipped HCPCS drug table.
+        drugs: the shipped HCPCS drug table, with the billing units of the user's HCPCS and
+            ASP files where given (:func:`units_table`).
         mue: the user's CMS MUE table (indexed by code: value, indicator), or None.
         hcpcs: the user's CMS HCPCS file (indexed by code: deleted), or None.
+        asp: the user's CMS ASP pricing file (indexed by code: amount, unit, ...), or None.
         icd10: the ICD-10-CM code set, or None when no selected rule reads diagnoses.
     """
 
     drugs: DrugTable
     mue: pd.DataFrame | None = None
     hcpcs: pd.DataFrame | None = None
+    asp: pd.DataFrame | None = None
     icd10: Icd10 | None = field(default=None, compare=False)
 
     @property
@@ -67,11 +71,36 @@ class Reference:
         return out
 
 
+def units_table(hcpcs: pd.DataFrame | None = None, asp: pd.DataFrame | None = None
+                ) -> DrugTable:
+    """The shipped drug table with the billing units of the user's quarterly CMS files: the
+    ASP file's dosage, then the HCPCS file's long description (the descriptor is the
+    authority, so it wins where both give a code)."""
+    table = drug_table()
+    if asp is not None:
+        table = table.with_units(asp, "ASP file")
+    if hcpcs is not None:
+        table = table.with_units(drug_units(hcpcs), "HCPCS file")
+    return table
+
+
+def drug_units_table(*, hcpcs: str | None = None, asp: str | None = None) -> DrugTable:
+    """:func:`units_table` from the files' paths (``scrubber units`` and ``scrubber drug``).
+
+    Raises:
+        ConfigError: a file is missing or unreadable (named in the message).
+    """
+    return units_table(load_hcpcs(hcpcs) if hcpcs else None, load_asp(asp) if asp else None)
+
+
 def load_reference(*, mue: str | None = None, hcpcs: str | None = None,
-                   icd10: bool = True, mue_table: pd.DataFrame | None = None,
-                   hcpcs_table: pd.DataFrame | None = None) -> Reference:
-    """Load every table once. ``mue_table`` and ``hcpcs_table`` are tables already read
-    (:func:`~scrubber.reference.mue.mue_from_grid`), used where no file can be opened.
+                   asp: str | None = None, icd10: bool = True,
+                   mue_table: pd.DataFrame | None = None,
+                   hcpcs_table: pd.DataFrame | None = None,
+                   asp_table: pd.DataFrame | None = None) -> Reference:
+    """Load every table once. ``mue_table``, ``hcpcs_table`` and ``asp_table`` are tables
+    already read (:func:`~scrubber.reference.mue.mue_from_grid`,
+    :func:`~scrubber.reference.asp.asp_from_grid`), used where no file can be opened.
 
     Raises:
         ConfigError: a user-supplied file is missing or unreadable (named in the message).
@@ -80,5 +109,7 @@ def load_reference(*, mue: str | None = None, hcpcs: str | None = None,
         mue_table = load_mue(mue)
     if hcpcs_table is None and hcpcs:
         hcpcs_table = load_hcpcs(hcpcs)
-    return Reference(drugs=drug_table(), mue=mue_table, hcpcs=hcpcs_table,
-                     icd10=Icd10() if icd10 else None)
+    if asp_table is None and asp:
+        asp_table = load_asp(asp)
+    return Reference(drugs=units_table(hcpcs_table, asp_table), mue=mue_table,
+                     hcpcs=hcpcs_table, asp=asp_table, icd10=Icd10() if icd10 else None)
