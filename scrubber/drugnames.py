@@ -41,4 +41,24 @@ BRAND_TO_GENERIC: dict[str, str] = {
     "rocephin": "ceftriaxone", "ancef": "cefazolin", "vancocin": "vancomycin",
     "zosyn": "piperacillin", "invanz": "ertapenem", "merrem": "meropenem",
     "levaquin": "levofloxacin", "zithromax": "azithromycin",
+    # added with the larger drug table (issue 11): biosimilars and brands an ED, an infusion
+    # center and an oncology clinic chart; combinations (Unasyn, Zosyn) are left out so a
+    # combination never folds into one of its parts
+    "ixifi": "infliximab", "ontruzant": "trastuzumab", "herzuma": "trastuzumab",
+    "ogivri": "trastuzumab", "trazimera": "trastuzumab", "kanjinti": "trastuzumab",
+    "zirabev": "bevacizumab", "alymsys": "bevacizumab", "vegzelma": "bevacizumab",
+    "udenyca": "pegfilgrastim", "fulphila": "pegfilgrastim", "ziextenzo": "pegfilgrastim",
+    "nyvepria": "pegfilgrastim", "stimufend": "pegfilgrastim", "fylnetra": "pegfilgrastim",
+    "zarxio": "filgrastim", "nivestym": "filgrastim", "releuko": "filgrastim",
+    "imfinzi": "durvalumab", "darzalex": "daratumumab", "perjeta": "pertuzumab",
+    "erbitux": "cetuximab", "vectibix": "panitumumab", "cytoxan": "cyclophosphamide",
+    "navelbine": "vinorelbine", "vidaza": "azacitidine", "dacogen": "decitabine",
+    "kyprolis": "carfilzomib", "halaven": "eribulin", "zoladex": "goserelin",
+    "feraheme": "ferumoxytol", "evenity": "romosozumab", "ultomiris": "ravulizumab",
+    "activase": "alteplase", "lasix": "furosemide", "haldol": "haloperidol",
+    "keppra": "levetiracetam", "narcan": "naloxone", "reglan": "metoclopramide",
+    "vistaril": "hydroxyzine", "lovenox": "enoxaparin", "cipro": "ciprofloxacin",
+    "diflucan": "fluconazole", "zyvox": "linezolid", "cubicin": "daptomycin",
+    "maxipime": "cefepime", "cordarone": "amiodarone", "nexterone": "amiodarone",
+    "caldolor": "ibuprofen", "robinul": "glycopyrrolate", "diprivan": "propofol",
 }
