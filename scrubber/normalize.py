@@ -245,9 +245,14 @@ def drug_tokens(drug: pd.Series) -> pd.Series:
 
 def _encounter(encounter: pd.Series, patient: pd.Series, service_date: pd.Series) -> pd.Series:
     """The encounter column; else patient + date of service; else the row on its own."""
-    fallback = patient + " " + service_date.dt.strftime("%Y-%m-%d").astype("string")
-    rows = pd.Series(encounter.index, index=encounter.index).astype("string")
-    return encounter.fillna(fallback).fillna("row " + rows).astype("string")
+    missing = encounter.isna()
+    if not missing.any():  # the usual sheet: an encounter on every line
+        return encounter.astype("string")
+    where = encounter.index[missing]  # the fallbacks are made for those lines only
+    fallback = (patient.loc[where] + " "
+                + service_date.loc[where].dt.strftime("%Y-%m-%d").astype("string"))
+    rows = "row " + pd.Series(where, index=where).astype("string")
+    return encounter.fillna(fallback.fillna(rows)).astype("string")
 
 
 def canonical_frame(table: Table, *, max_midnight_gap: float = 720) -> pd.DataFrame:
