@@ -126,7 +126,7 @@ def scrub_table(table: Table, prepared: Prepared | Profile | Config) -> FileResu
     findings, waived, problems = waivers.apply(
         findings, {int(row): str(text) for row, text in waive.items()}, profile.baseline)
     return FileResult(table.source, table.sheet, table.header_row, len(lines), tuple(findings),
-                      tuple(int(r) for r in lines.index),
+                      tuple(lines.index.tolist()),
                       tuple(SkippedRow(r, why) for r, why in skipped), tuple(failed),
                       tuple(waived), tuple(problems))
 

@@ -89,6 +89,8 @@ def apply(findings: Iterable[Finding], cells: Mapping[int, str],
     """Split findings into those still reported and those waived (sheet first, then the
     baseline). ``cells`` maps a worksheet row to its waive cell's text. The third list says
     which waive cells name something that is not a rule."""
+    if baseline is None and not any(cells.values()):  # nothing waived: the usual run
+        return list(findings), [], []
     remaining = Counter(baseline.keys) if baseline is not None else Counter()
     kept: list[Finding] = []
     waived: list[Waived] = []
