@@ -6,12 +6,19 @@
     python benchmarks/bench.py --files 200 --jobs 2     # a batch of small exports
 
 For each size, in one run: the export is generated (``samples/generate.py``; ``--keep`` reuses
-files from an earlier run), then measured
+files from an earlier run), then measured. Above 100k lines it is not generated (openpyxl takes
+more than half an hour and several GB for 1M lines) but replicated: ``benchmarks/replicate.py``
+repeats the data rows of a generated 100k-line export (10k when the size is no multiple of
+100k) in a new package, encounter and patient IDs suffixed per copy ("-2", "-3" ...), so 1M
+lines are ten copies of the 100k export, each with its findings (about 20 s). Measured:
 
-* a bare python-calamine read of every sheet (the floor no reader can beat), best of three;
+* a bare python-calamine read of every sheet (the floor no reader can beat), best of three, in
+  a fresh process (with its peak memory: this one stays small, as a child forked from a large
+  process counts the parent's resident memory in its own peak);
 * the scrubber's phases in a fresh process: import, prepare (rules, reference tables), read,
   normalise+validate (canonical frame, cleaned cells, pandera schema), rules (every rule and
-  the findings they make), write (the marked copy), with the process's peak memory after each;
+  the findings they make), write (the marked copy), with each phase's peak memory and what
+  stays resident after it (the table read is let go before the write, as in the CLI);
 * end to end: ``python -m scrubber scrub FILE --out COPY --exit-zero`` in a fresh process,
   what a user waits for (start-up, imports and the text report on stdout included), and the
   same with ``--format json`` (what the text report's table costs is the difference);
@@ -20,7 +27,7 @@ files from an earlier run), then measured
 It prints lines per second, peak memory (the child's maximum resident set), end to end over the
 bare read, and the openpyxl loop over end to end. The ratios are what to compare between
 machines and commits; seconds depend on the machine. ``--markdown`` also prints the README
-table. Generating 1M lines writes through openpyxl and needs several GB and a long while.
+table.
 """
 
 from __future__ import annotations
@@ -40,6 +47,9 @@ ROOT = Path(__file__).resolve().parent.parent
 HERE = Path(__file__).resolve().parent
 #: lines per encounter that ``samples/generate.py`` writes at these sizes (about 3.98)
 LINES_PER_ENCOUNTER = 3.98
+#: larger exports are made by replicating a generated one: generating 1M lines through openpyxl
+#: did not finish in 27 minutes
+GENERATED_MAX = 100_000
 PHASES = ("import", "prepare", "read", "normalise+validate", "rules", "write")
 
 
@@ -67,19 +77,42 @@ def _megabytes(maxrss: int) -> float:
     return maxrss / 1024 / (1024 if sys.platform == "darwin" else 1)  # bytes on macOS
 
 
+def _memory() -> tuple[float, float] | None:
+    """(resident MB now, peak resident MB since the last call) on Linux, else None.
+
+    The peak is the kernel's high-water mark, reset after reading it (``clear_refs``), so
+    each phase gets its own peak; the process's peak is the largest of them."""
+    try:
+        status = Path("/proc/self/status").read_text()
+        values = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+        now, peak = (int(values[k].split()[0]) / 1024 for k in ("VmRSS", "VmHWM"))
+        Path("/proc/self/clear_refs").write_text("5")
+    except (OSError, KeyError, ValueError):
+        return None
+    return now, peak
+
+
 def phases(path: Path, out: Path) -> dict[str, object]:
     """The scrubber's phases on one file, in this (fresh) process; called by ``--phases``.
 
     The engine's own steps are timed by wrapping its normalising and validating functions
     (everything else ``scrub_table`` does is the rules and the findings they make), so the
-    phases add up to one ordinary run.
+    phases add up to one ordinary run; the table read is let go before the copy is written,
+    as the CLI does. Memory: each phase's peak and what stays resident after it (Linux), or
+    the process's peak so far (elsewhere).
     """
     times: dict[str, float] = {}
-    rss: dict[str, float] = {}
+    rss: dict[str, float] = {}  # peak resident MB of (or up to) each phase
+    after: dict[str, float] = {}  # resident MB when the phase is over
+    _memory()
 
     def done(phase: str, start: float) -> float:
         times[phase] = time.perf_counter() - start
-        rss[phase] = _megabytes(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+        memory = _memory()
+        if memory is None:
+            rss[phase] = _megabytes(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+        else:
+            after[phase], rss[phase] = memory
         return time.perf_counter()
 
     start = time.perf_counter()
@@ -111,18 +144,34 @@ def phases(path: Path, out: Path) -> dict[str, object]:
                  "schema_failures"):
         setattr(engine, name, clocked(getattr(engine, name)))
     result = engine.scrub_table(table, prepared)
+    del table
     start = done("rules", start)  # one high-water mark for both phases
     times["normalise+validate"], times["rules"] = normalising, times["rules"] - normalising
     write_marked_copy(result, path, out)
     done("write", start)
     return {"lines": result.rows, "findings": len(result.findings), "times": times,
-            "rss": rss}
+            "rss": rss, "after": after, "peak": max(rss.values())}
 
 
 # --- one export ---------------------------------------------------------------------------------
 
 def export(lines: int, folder: Path) -> Path:
-    """A generated export of about ``lines`` lines (reused when ``folder`` already has it)."""
+    """An export of about ``lines`` lines (reused when ``folder`` already has it): generated up
+    to ``GENERATED_MAX`` lines, above that a generated one of 100k lines (10k when ``lines``
+    is no multiple of 100k) replicated (``benchmarks/replicate.py``)."""
+    if lines > GENERATED_MAX:
+        base = GENERATED_MAX if lines % GENERATED_MAX == 0 else 10_000
+        times = round(lines / base)
+        source = export(base, folder)
+        path = folder / f"{source.stem}_x{times}.xlsx"
+        if not path.exists():  # in a fresh process: this one stays small (see best_bare_read)
+            print(f"replicating {source.name} {times} times ...", flush=True)
+            part = path.with_name(f".{path.name}.part")
+            _, peak, out = _run([str(HERE / "replicate.py"), str(source), str(part),
+                                    "--times", str(times)], capture=True)
+            part.replace(path)
+            print(f"  {out.strip().split(': ', 1)[-1]} (peak {peak:.0f} MB)", flush=True)
+        return path
     encounters = max(1, round(lines / LINES_PER_ENCOUNTER))
     path = folder / f"export_{encounters}enc.xlsx"
     if not path.exists():
@@ -140,7 +189,10 @@ def bare_read(path: Path) -> list[list[object]]:
     return [book.get_sheet_by_name(n).to_python() for n in book.sheet_names]
 
 
-def _best_bare_read(path: Path, tries: int = 3) -> float:
+def best_bare_read(path: Path, tries: int = 3) -> float:
+    """The best of ``tries`` bare reads; called by ``--bare`` in a fresh process, so that
+    the grids never swell this one (a child forked from a large process reports the
+    parent's resident set as its own peak)."""
     bare_read(path)  # warm the import and the file cache, as every later reader finds it
     best = float("inf")
     for _ in range(tries):
@@ -152,7 +204,8 @@ def _best_bare_read(path: Path, tries: int = 3) -> float:
 
 def measure(lines: int, folder: Path, *, loop: bool) -> dict[str, object]:
     path = export(lines, folder)
-    bare = _best_bare_read(path)
+    _, bare_peak, out = _run([__file__, "--bare", str(path)], capture=True)
+    bare = float(out.split()[-1])
     *_, out = _run([__file__, "--phases", str(path), str(folder / "phases.xlsx")],
                    capture=True)
     inside = json.loads(out.splitlines()[-1])
@@ -161,8 +214,8 @@ def measure(lines: int, folder: Path, *, loop: bool) -> dict[str, object]:
     end_to_end, end_peak, _ = _run(command)
     json_report, _, _ = _run([*command, "--format", "json"])
     row = {"file": path.name, "size_mb": path.stat().st_size / 2**20, "bare": bare,
-           "phases": inside, "end_to_end": end_to_end, "end_peak_mb": end_peak,
-           "json_report": json_report}
+           "bare_peak_mb": bare_peak, "phases": inside, "end_to_end": end_to_end,
+           "end_peak_mb": end_peak, "json_report": json_report}
     if loop:
         row["loop"], row["loop_peak_mb"], _ = _run([str(HERE / "openpyxl_loop.py"), str(path),
                                                  str(folder / "loop.xlsx")])
@@ -175,13 +228,16 @@ def report(row: dict[str, object]) -> None:
     bare, end = row["bare"], row["end_to_end"]
     print(f"\n{row['file']}: {lines:,} lines, {row['size_mb']:.1f} MB, "
           f"{inside['findings']:,} findings")
-    print(f"  {'bare calamine read':<22}{bare:8.2f} s")
+    after = inside.get("after", {})
+    print(f"  {'bare calamine read':<22}{bare:8.2f} s {'':16}   peak "
+          f"{row['bare_peak_mb']:6.0f} MB (its own process)")
     for phase in PHASES:
-        peak = f"   peak so far {rss[phase]:6.0f} MB" if phase in rss else ""
+        peak = "" if phase not in rss else f"   peak {rss[phase]:6.0f} MB" + (
+            f", {after[phase]:6.0f} MB after" if phase in after else " so far")
         print(f"  {phase:<22}{times[phase]:8.2f} s {times[phase] / bare:6.1f}x bare read{peak}")
     work = sum(times[p] for p in PHASES if p not in ("import", "prepare"))
     print(f"  {'read..write':<22}{work:8.2f} s {work / bare:6.1f}x bare read "
-          f"  {lines / work:,.0f} lines/s")
+          f"  {lines / work:,.0f} lines/s   peak {inside['peak']:.0f} MB")
     print(f"  {'end to end (CLI)':<22}{end:8.2f} s {end / bare:6.1f}x bare read "
           f"  {lines / end:,.0f} lines/s   peak {row['end_peak_mb']:.0f} MB")
     print(f"  {'  with --format json':<22}{row['json_report']:8.2f} s "
@@ -284,9 +340,13 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=1)
     parser.add_argument("--phases", nargs=2, type=Path, metavar=("FILE", "COPY"),
                         help=argparse.SUPPRESS)
+    parser.add_argument("--bare", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.phases:
         print(json.dumps(phases(*args.phases)))
+        return
+    if args.bare:
+        print(best_bare_read(args.bare))
         return
     if args.startup:
         print(machine())
