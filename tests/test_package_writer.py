@@ -526,3 +526,17 @@ def test_issues_sheet_reads_back_every_value_and_cuts_long_text(tmp_path: Path) 
     assert len(rows[-1][8]) == 32_767
     assert [sheet.cell(r, 1).hyperlink.location for r in range(2, sheet.max_row + 1)] == [
         issue.link for issue in plan.issues]
+
+
+def test_the_issues_sheet_in_slices_is_the_sheet_whole(tmp_path: Path, monkeypatch) -> None:
+    """A large run's Issues sheet is made a slice at a time; the slices join to the same XML."""
+    from scrubber.mark import issues_sheet
+
+    result = scrub(Path(__file__).parent.parent / "samples" / "infusion_export.xlsx").files[0]
+    plan = plan_marks(result)
+    assert len(plan.issues) > 7
+    whole = issues_sheet.issues_sheet_xml(plan, {plan.issues[0].row})
+    monkeypatch.setattr(issues_sheet, "SLICE", 3)
+    pieces = list(issues_sheet.issues_sheet_parts(plan, {plan.issues[0].row}))
+    assert len(pieces) > len(plan.issues) // 3 * 2
+    assert "".join(pieces) == whole

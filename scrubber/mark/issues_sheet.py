@@ -7,12 +7,12 @@ so each distinct text becomes its cell's XML once, with a stand-in for the row n
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from itertools import chain, repeat
 from operator import attrgetter
 
 from scrubber.mark.ooxml import xml_text
-from scrubber.mark.plan import CELL_TEXT_LIMIT, MarkPlan
+from scrubber.mark.plan import CELL_TEXT_LIMIT, IssueRow, MarkPlan
 from scrubber.positions import column_letter
 
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -23,44 +23,67 @@ _FIELDS = attrgetter("row", "encounter", "rule", "name", "severity", "column", "
                      "value", "message", "suggestion")
 
 
+#: findings per slice of the sheet: the XML is made and handed on a slice at a time, so a
+#: million-line run never holds its Issues sheet (hundreds of MB of text) whole.
+SLICE = 10_000
+
+
 def issues_sheet_xml(plan: MarkPlan, hidden: set[int]) -> str:
-    """Our Issues sheet: a frozen header, a filter, a link to each flagged cell, one page
-    wide when printed; a ``Row Hidden`` column when the sheet hides flagged rows."""
+    """Our Issues sheet whole (see :func:`issues_sheet_parts`)."""
+    return "".join(issues_sheet_parts(plan, hidden))
+
+
+def issues_sheet_parts(plan: MarkPlan, hidden: set[int]) -> Iterator[str]:
+    """Our Issues sheet, in pieces that join to its XML: a frozen header, a filter, a link to
+    each flagged cell, one page wide when printed; a ``Row Hidden`` column when the sheet
+    hides flagged rows."""
     headers = [*plan.issues_headers, *(["Row Hidden"] if hidden else [])]
     issues = plan.issues
-    columns: list[Sequence[object]] = list(zip(*map(_FIELDS, issues), strict=True)) or [
-        () for _ in plan.issues_headers]
-    if issues:  # IssueRow.cells() gives the severity's text
-        columns[4] = [severity.value for severity in columns[4]]
-    if hidden:
-        columns.append(["hidden" if issue.row in hidden else None for issue in issues])
-    cells = [_column(column_letter(i), values) for i, values in enumerate(columns)]
-    numbers = list(map(str, range(2, len(issues) + 2)))
-    rows = map(str.replace, map("".join, zip(*cells, strict=True)), repeat(_ROW), numbers)
     header = "".join(_column(column_letter(i), [h])[0] for i, h in enumerate(headers))
-    sheet_data = "".join(chain(
-        (f'<row r="1">{header.replace(_ROW, "1")}</row>',),
-        chain.from_iterable(zip(map('<row r="{}">'.format, numbers), rows, repeat("</row>")))))
-    locations = [issue.link.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-                 .replace('"', "&quot;") for issue in issues]
-    links = "".join(map('<hyperlink ref="A{}" location="{}"/>'.format, numbers, locations))
     last = column_letter(len(headers) - 1)
     end = len(issues) + 1
     cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
                    for i, w in enumerate(_WIDTHS[:len(headers)], start=1))
-    return (
+    yield (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<worksheet xmlns="{_MAIN_NS}" xmlns:r="http://schemas.openxmlformats.org/'
         'officeDocument/2006/relationships"><sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
         f'<dimension ref="A1:{last}{end}"/><sheetViews><sheetView workbookViewId="0">'
         '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
         '</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>'
-        f"<cols>{cols}</cols><sheetData>{sheet_data}</sheetData>"
-        f'<autoFilter ref="A1:{last}{end}"/>'
-        + (f"<hyperlinks>{links}</hyperlinks>" if links else "")
-        + '<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" '
-          'footer="0.3"/><pageSetup orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
-          "</worksheet>")
+        f'<cols>{cols}</cols><sheetData><row r="1">{header.replace(_ROW, "1")}</row>')
+    for first in range(0, len(issues), SLICE):
+        yield _rows(issues[first:first + SLICE], first + 2, hidden)
+    yield f'</sheetData><autoFilter ref="A1:{last}{end}"/>'
+    if issues:
+        yield "<hyperlinks>"
+        for first in range(0, len(issues), SLICE):
+            yield _links(issues[first:first + SLICE], first + 2)
+        yield "</hyperlinks>"
+    yield ('<pageMargins left="0.5" right="0.5" top="0.75" bottom="0.75" header="0.3" '
+           'footer="0.3"/><pageSetup orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+           "</worksheet>")
+
+
+def _rows(issues: Sequence[IssueRow], first: int, hidden: set[int]) -> str:
+    """The rows of these findings, numbered from ``first``."""
+    columns: list[Sequence[object]] = list(zip(*map(_FIELDS, issues), strict=True))
+    columns[4] = [severity.value for severity in columns[4]]  # IssueRow.cells() gives text
+    if hidden:
+        columns.append(["hidden" if issue.row in hidden else None for issue in issues])
+    cells = [_column(column_letter(i), values) for i, values in enumerate(columns)]
+    numbers = list(map(str, range(first, first + len(issues))))
+    rows = map(str.replace, map("".join, zip(*cells, strict=True)), repeat(_ROW), numbers)
+    return "".join(chain.from_iterable(
+        zip(map('<row r="{}">'.format, numbers), rows, repeat("</row>"))))
+
+
+def _links(issues: Sequence[IssueRow], first: int) -> str:
+    """The hyperlinks of these findings' first cells, numbered from ``first``."""
+    locations = [issue.link.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+                 .replace('"', "&quot;") for issue in issues]
+    numbers = map(str, range(first, first + len(issues)))
+    return "".join(map('<hyperlink ref="A{}" location="{}"/>'.format, numbers, locations))
 
 
 def _column(letter: str, values: Sequence[object]) -> list[str]:

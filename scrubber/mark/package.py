@@ -29,9 +29,9 @@ from html import unescape
 from pathlib import PurePosixPath
 from xml.sax.saxutils import escape
 
-from scrubber.mark.issues_sheet import issues_sheet_xml
+from scrubber.mark.issues_sheet import issues_sheet_parts
 from scrubber.mark.marker import Marker
-from scrubber.mark.ooxml import CHUNK, MAX_COLUMN, Edit, Record, Unsupported, xml_text
+from scrubber.mark.ooxml import MAX_COLUMN, Edit, Record, Unsupported, xml_text
 from scrubber.mark.plan import MarkPlan, column_index, issues_sheet_name
 from scrubber.mark.sheet_stream import max_column, stream_sheet
 from scrubber.mark.styles import Styles
@@ -85,10 +85,9 @@ def write_package_copy(plan: MarkPlan, source: str, temp: str) -> set[int]:
             _grow_tables(parts, sheet_part, plan, status, record)
             parts.put("xl/styles.xml", styles.text(record))
             _store_record(parts, record)
-            issues, issues_xml = parts.stream(record.issues_part, worker), issues_sheet_xml(
-                plan, marker.hidden)
-            for start in range(0, len(issues_xml), CHUNK):  # never a second copy of it whole
-                issues.write(issues_xml[start:start + CHUNK].encode("utf-8"))
+            issues = parts.stream(record.issues_part, worker)
+            for piece in issues_sheet_parts(plan, marker.hidden):  # never the sheet whole
+                issues.write(piece.encode("utf-8"))
             _write(package, temp, parts, source)
         finally:
             parts.close()
