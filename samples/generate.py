@@ -442,10 +442,10 @@ def _missing_diagnosis(lines: list[Line], rng: random.Random) -> list[tuple[Line
 
 
 def _deleted_code(lines: list[Line], rng: random.Random) -> list[tuple[Line, str]]:
-    drug = _first(lines, ("J3373",))
+    drug = _first(lines, ("J9267",))
     if drug is None:
         return []
-    drug.code = "J3370"  # vancomycin's code before 2022
+    drug.code = "J9265"  # paclitaxel's code before 2015 (30 mg), replaced by J9267 (1 mg)
     return [(drug, "invalid-code")]
 
 
