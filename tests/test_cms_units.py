@@ -4,6 +4,8 @@ files in the CMS layouts."""
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import pytest
 from openpyxl import Workbook
@@ -177,3 +179,18 @@ def test_hcpcs_units_reach_the_units_command_and_win_over_the_asp_file(tmp_path)
     table = drug_units_table(hcpcs=hcpcs)
     assert table.by_code["J1940"].unit_source == "HCPCS file"
     assert table.by_code["J2405"].unit_source == "table"  # not in the file: the shipped unit
+
+
+def test_scrub_takes_asp_on_the_command_line(tmp_path):
+    asp = str(_asp_csv(tmp_path / "asp.csv"))
+    sheet = tmp_path / "charges.csv"
+    sheet.write_text("Encounter ID,CPT,Units,Dose,Dose Unit\nE1,J9380,1,12,mg\n",
+                     encoding="utf-8")
+    shown = runner.invoke(app, ["scrub", str(sheet), "--no-mark", "--format", "json",
+                                "--select", "drug-units-mismatch", "--asp", asp])
+    found = json.loads(shown.stdout)["files"][0]["findings"]
+    assert [(f["row"], f["name"]) for f in found] == [(2, "drug-units-mismatch")]
+    missing = runner.invoke(app, ["scrub", str(sheet), "--no-mark", "--asp",
+                                  str(tmp_path / "none.csv")])
+    assert missing.exit_code == 2 and "ASP file" in missing.stderr and "not found" in \
+        missing.stderr
