@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import re
 import sys
 import tempfile
 from pathlib import Path
@@ -194,8 +195,9 @@ def suggest_codes(
 
 @app.command("drug")
 def show_drug(
-    name: Annotated[str, typer.Argument(help="HCPCS code, generic or brand name; quote a "
-                                             "name of several words: \"zoledronic acid\".")],
+    words: Annotated[list[str], typer.Argument(
+        metavar="NAME", help="HCPCS code, generic or brand name (several words may be "
+                             "quoted or not: zoledronic acid).")],
     hcpcs: HcpcsOpt = None,
     asp: AspOpt = None,
 ) -> None:
@@ -203,6 +205,7 @@ def show_drug(
     biosimilars (with --hcpcs or --asp, units as that quarterly CMS file gives them)."""
     from scrubber.reference.drugs import drug_candidates
 
+    name = " ".join(words)
     table = _drug_table(hcpcs, asp)
     found = drug_candidates(name, table)
     if not found:
@@ -238,9 +241,15 @@ def drug_units(
     """Billing units for a dose: dose / the descriptor's unit, rounded up."""
     from scrubber.reference.units import units_for
 
+    words = [code, *dose]  # a name's words typed unquoted run up to the dose's number
+    split = next((i for i, w in enumerate(words) if i and (w[:1].isdigit() or
+                  w[:1] == "." and w[1:2].isdigit())), len(words))
+    if split == len(words) or re.fullmatch(r"[A-Za-z]\d{4}", code.strip()):
+        split = 1  # a code, or no number at all: the dose's own message says what is wrong
     table = _drug_table(hcpcs, asp)
     try:
-        entry, amount, unit, units = units_for(code, " ".join(dose), table=table)
+        entry, amount, unit, units = units_for(" ".join(words[:split]),
+                                               " ".join(words[split:]), table=table)
     except ValueError as exc:
         raise _fail(str(exc)) from None
     sys.stdout.write(f"{units}\n")

@@ -128,3 +128,21 @@ def test_a_name_of_several_words_and_a_brand_resolve():
 def test_a_deleted_code_names_its_replacement():
     shown = runner.invoke(app, ["units", "J2930", "125", "mg"])
     assert shown.exit_code == 2 and "J2930 is deleted: bill J2919" in shown.stderr
+
+
+def test_a_name_of_several_words_may_be_typed_unquoted():
+    shown = runner.invoke(app, ["units", "zoledronic", "acid", "5", "mg"])
+    assert shown.exit_code == 0 and shown.stdout == "5\n"
+    assert runner.invoke(app, ["units", "piperacillin", "and", "tazobactam", "4.5",
+                               "g"]).stdout == "4\n"
+    assert runner.invoke(app, ["drug", "zoledronic", "acid"]).stdout.startswith("J3489  ")
+    bad = runner.invoke(app, ["units", "J1745", "mg"])  # a code: the dose's own message
+    assert bad.exit_code == 2 and "cannot read the dose 'mg'" in bad.stderr
+
+
+def test_several_codes_are_listed_with_their_units():
+    shown = runner.invoke(app, ["units", "IVIG", "30", "g"])
+    assert shown.exit_code == 2
+    assert "J1569 500 mg, J1459 500 mg" in shown.stderr and "give the code" in shown.stderr
+    assert runner.invoke(app, ["units", "Privigen", "30", "g"]).stdout == "60\n"
+    assert runner.invoke(app, ["units", "vancomycin hcl", "1", "g"]).stdout == "2\n"

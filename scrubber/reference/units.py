@@ -116,8 +116,9 @@ def units_for(code_or_name: str, dose: object, dose_unit: object = None,
                          f"the generic name")
     exact = [e for e in found if e.code == text.upper()]
     if len(found) > 1 and not exact:
-        raise ValueError(f"'{text[:40]}' has several codes ({', '.join(e.code for e in found)})"
-                         f"; give the code")
+        codes = ", ".join(f"{e.code} {e.unit_text}" for e in found[:12])
+        more = f" and {len(found) - 12} more" if len(found) > 12 else ""
+        raise ValueError(f"'{text[:40]}' has several codes ({codes}{more}); give the code")
     entry = (exact or found)[0]
     if entry.unit_amount is None:
         raise ValueError(f"{entry.code} has no billing unit (unclassified: bill one unit with "
