@@ -717,13 +717,12 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            'OPPS\n'
            'Addendum B). Vancomycin J3370 (500 mg) is current: J3373 is another '
            "manufacturer's\n"
-           "product, not its replacement. Deleted codes come from the shipped drug table's "
-           '"replaces" column, and the\n'
-           'replacement is suggested. With ``--hcpcs FILE`` (the CMS quarterly HCPCS file) a '
-           'Level II\n'
-           'code that is not in the file, or is terminated in it, is flagged too. A missing '
-           'code is\n'
-           "code-format's finding.\n"
+           "product, not its replacement. Deleted codes come from the shipped drug table's\n"
+           '"replaces" column, and the replacement is suggested. With ``--hcpcs FILE`` (the '
+           'CMS\n'
+           'quarterly HCPCS file) a Level II code that is not in the file, or is terminated in '
+           'it,\n'
+           "is flagged too. A missing code is code-format's finding.\n"
            '\n'
            'Failing example:\n'
            '\n'

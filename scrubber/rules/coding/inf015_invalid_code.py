@@ -22,10 +22,10 @@ class InvalidCode(Rule):
     replaced from time to time, and a deleted code is denied: J1170 -> J1171, J2505 -> J2506,
     J1300 -> J1299, J2920/J2930 -> J2919, J9265 -> J9267 (CMS HCPCS quarterly update; OPPS
     Addendum B). Vancomycin J3370 (500 mg) is current: J3373 is another manufacturer's
-    product, not its replacement. Deleted codes come from the shipped drug table's "replaces" column, and the
-    replacement is suggested. With ``--hcpcs FILE`` (the CMS quarterly HCPCS file) a Level II
-    code that is not in the file, or is terminated in it, is flagged too. A missing code is
-    code-format's finding.
+    product, not its replacement. Deleted codes come from the shipped drug table's
+    "replaces" column, and the replacement is suggested. With ``--hcpcs FILE`` (the CMS
+    quarterly HCPCS file) a Level II code that is not in the file, or is terminated in it,
+    is flagged too. A missing code is code-format's finding.
 
     Failing example:
 
