@@ -713,11 +713,9 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            'codes are\n'
            'replaced from time to time, and a deleted code is denied: J1170 -> J1171, J2505 -> '
            'J2506,\n'
-           'J1300 -> J1299, J2920/J2930 -> J2919, J9265 -> J9267 (CMS HCPCS quarterly update; '
-           'OPPS\n'
-           'Addendum B). Vancomycin J3370 (500 mg) is current: J3373 is another '
-           "manufacturer's\n"
-           "product, not its replacement. Deleted codes come from the shipped drug table's\n"
+           'J3370 -> J3373, J1300 -> J1299, J2920/J2930 -> J2919, J9265 -> J9267 (CMS HCPCS\n'
+           'quarterly update; OPPS Addendum B). Deleted codes come from the shipped drug '
+           "table's\n"
            '"replaces" column, and the replacement is suggested. With ``--hcpcs FILE`` (the '
            'CMS\n'
            'quarterly HCPCS file) a Level II code that is not in the file, or is terminated in '

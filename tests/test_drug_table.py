@@ -52,13 +52,13 @@ def test_replaced_codes_are_not_current_codes_and_point_at_one():
     table = drug_table()
     assert not set(table.replaced_by) & set(table.by_code)
     assert set(table.replaced_by.values()) <= set(table.by_code)
-    assert "J3370" in table.by_code  # vancomycin 500 mg is current (not replaced by J3373)
+    assert table.replaced_by["J3370"] == "J3373"  # vancomycin is billed per 10 mg (DOMAIN.md)
 
 
 @pytest.mark.parametrize(("drug", "dose", "code", "units"), [
     ("furosemide", "40 mg", "J1940", 2), ("Lasix", "40 mg", "J1940", 2),
     ("ondansetron", "4 mg", "J2405", 4), ("Zofran", "8 mg", "J2405", 8),
-    ("ceftriaxone", "1 g", "J0696", 4), ("vancomycin", "1250 mg", "J3370", 3),
+    ("ceftriaxone", "1 g", "J0696", 4), ("vancomycin", "1250 mg", "J3373", 125),
     ("ketorolac", "30 mg", "J1885", 2), ("zoledronic acid", "5 mg", "J3489", 5),
     ("diphenhydramine", "25 mg", "J1200", 1), ("dexamethasone", "10 mg", "J1100", 10),
     ("morphine", "4 mg", "J2270", 1), ("fentanyl", "50 mcg", "J3010", 1),
@@ -119,7 +119,7 @@ def test_drug_lists_a_reference_product_with_its_biosimilars():
 def test_a_name_of_several_words_and_a_brand_resolve():
     assert [e.code for e in drug_candidates("zoledronic acid")] == ["J3489"]
     assert [e.code for e in drug_candidates("Zometa")] == ["J3489"]
-    assert [e.code for e in billing_entry("vancomycin")] == ["J3370"]
+    assert [e.code for e in billing_entry("vancomycin")] == ["J3373"]
     assert units_for("zoledronic   acid", "5 mg")[3] == 5
     shown = runner.invoke(app, ["units", "zoledronic acid", "5", "mg"])
     assert shown.exit_code == 0 and shown.stdout == "5\n"
@@ -145,4 +145,4 @@ def test_several_codes_are_listed_with_their_units():
     assert shown.exit_code == 2
     assert "J1569 500 mg, J1459 500 mg" in shown.stderr and "give the code" in shown.stderr
     assert runner.invoke(app, ["units", "Privigen", "30", "g"]).stdout == "60\n"
-    assert runner.invoke(app, ["units", "vancomycin hcl", "1", "g"]).stdout == "2\n"
+    assert runner.invoke(app, ["units", "vancomycin hcl", "1", "g"]).stdout == "100\n"

@@ -235,8 +235,8 @@ def drug_candidates(name_or_code: str, table: DrugTable | None = None) -> list[D
 
 def billing_entry(name_or_code: str, table: DrugTable | None = None) -> list[DrugEntry]:
     """The entries a dose of ``name_or_code`` is billed on, for counting units: a code's own
-    entry; else the one entry whose generic name is exactly the name ("vancomycin" is J3370,
-    not the manufacturer-specific J3373; "infliximab" is J1745, not a biosimilar); else
+    entry; else the one entry whose generic name is exactly the name ("infliximab" is J1745,
+    not a biosimilar); else
     every candidate (:func:`drug_candidates`), so a name with several codes can say so."""
     table = table or drug_table()
     text = " ".join(name_or_code.strip().split())

@@ -20,9 +20,8 @@ class InvalidCode(Rule):
     (96378, 96364, 96500: a typo or a charge-master error) is denied; the nearest real
     administration codes are suggested (CPT code set as DOMAIN.md lists it). Drug codes are
     replaced from time to time, and a deleted code is denied: J1170 -> J1171, J2505 -> J2506,
-    J1300 -> J1299, J2920/J2930 -> J2919, J9265 -> J9267 (CMS HCPCS quarterly update; OPPS
-    Addendum B). Vancomycin J3370 (500 mg) is current: J3373 is another manufacturer's
-    product, not its replacement. Deleted codes come from the shipped drug table's
+    J3370 -> J3373, J1300 -> J1299, J2920/J2930 -> J2919, J9265 -> J9267 (CMS HCPCS
+    quarterly update; OPPS Addendum B). Deleted codes come from the shipped drug table's
     "replaces" column, and the replacement is suggested. With ``--hcpcs FILE`` (the CMS
     quarterly HCPCS file) a Level II code that is not in the file, or is terminated in it,
     is flagged too. A missing code is code-format's finding.
