@@ -92,7 +92,8 @@ def units_for(code_or_name: str, dose: object, dose_unit: object = None,
     ``table`` (the shipped drug table when None; with a user's HCPCS or ASP file its units).
 
     A name that is exactly one entry's generic name gives that entry, so "vancomycin" is
-    J3373 and "infliximab" J1745 (biosimilars are billed by their own code); a brand name gives its generic's entry ("Lasix" is furosemide J1940).
+    J3373 and "infliximab" J1745 (biosimilars are billed by their own code); a brand name
+    gives its generic's entry ("Lasix" is furosemide J1940).
 
     Returns:
         The drug's entry, the dose amount and unit as read, and the units.
