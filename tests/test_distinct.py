@@ -97,13 +97,14 @@ def test_drug_tokens_match_the_word_by_word_reading() -> None:
                                        check_index_type=False)
 
 
-def test_shares_encounter_is_isin_of_the_masked_encounters() -> None:
-    from scrubber.rules.base import shares_encounter
+def test_any_in_encounter_is_isin_of_the_masked_encounters() -> None:
+    from scrubber.rules.base import any_in_encounter, encounter_ids
 
     rng = np.random.default_rng(3)
     encounter = pd.Series([f"E{i}" for i in rng.integers(0, 30, 300)], dtype="string")
+    ids = encounter_ids(pd.DataFrame({"encounter": encounter}))
     for _ in range(5):
         mask = pd.Series(rng.random(300) < 0.05)
         expected = encounter.isin(encounter[mask].unique()).to_numpy()
-        assert (shares_encounter(encounter, mask) == expected).all()
-    assert not shares_encounter(encounter, pd.Series(False, index=encounter.index)).any()
+        assert (any_in_encounter(mask, ids) == expected).all()
+    assert not any_in_encounter(pd.Series(False, index=encounter.index), ids).any()

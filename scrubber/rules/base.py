@@ -155,17 +155,25 @@ def _pick(value: pd.Series | object, index: pd.Index) -> object:
     return value
 
 
-def shares_encounter(encounter: pd.Series, mask: pd.Series | np.ndarray) -> np.ndarray:
-    """Per line, whether some line of its encounter is in ``mask`` (plain booleans).
+def encounter_ids(lines: pd.DataFrame) -> np.ndarray:
+    """Each line's encounter as an integer 0..n-1 (the canonical frame has no missing
+    encounter: a line without one is its own)."""
+    return pd.factorize(lines["encounter"], use_na_sentinel=False)[0]
 
-    The same answer as ``encounter.isin(encounter[mask].unique())``, by integer codes: Arrow
-    text's ``isin`` walks the wanted values in Python.
-    """
-    codes, uniques = pd.factorize(encounter.array)  # a missing encounter is -1: never shared
-    hit = np.zeros(len(uniques) + 1, dtype=bool)
-    hit[codes[np.asarray(mask, dtype=bool)]] = True
-    hit[-1] = False
-    return hit[codes]
+
+def encounter_any(mask: pd.Series | np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Per encounter (indexed by its integer): whether any of its lines has ``mask``."""
+    return np.bincount(ids, weights=np.asarray(mask, dtype=bool)) > 0
+
+
+def any_in_encounter(mask: pd.Series | np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Per line: whether any line of its encounter has ``mask``."""
+    return encounter_any(mask, ids)[ids]
+
+
+def count_in_encounter(mask: pd.Series | np.ndarray, ids: np.ndarray) -> np.ndarray:
+    """Per line: how many lines of its encounter have ``mask``."""
+    return np.bincount(ids, weights=np.asarray(mask, dtype=bool)).astype("int64")[ids]
 
 
 def minutes_text(minutes: pd.Series) -> pd.Series:

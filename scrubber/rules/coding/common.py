@@ -18,6 +18,10 @@ import pandas as pd
 
 from scrubber.codes import AS_INITIAL, AS_PUSH, CATALOGUE, INFUSION, IV_INITIAL_OF
 from scrubber.distinct import per_value
+from scrubber.rules.base import any_in_encounter as any_in_encounter
+from scrubber.rules.base import count_in_encounter as count_in_encounter
+from scrubber.rules.base import encounter_any as encounter_any
+from scrubber.rules.base import encounter_ids as encounter_ids
 
 #: the hydration initial (96360) and its each-additional-hour add-on (96361), which without
 #: 96360 is secondary hydration.
@@ -68,27 +72,6 @@ class Codes:
         values = np.full(len(self.names) + 1, np.nan)
         values[:-1] = pd.Series(self.names).map(table).astype("float64").to_numpy()
         return values[self.ids]
-
-
-def encounter_ids(lines: pd.DataFrame) -> np.ndarray:
-    """Each line's encounter as an integer 0..n-1 (the canonical frame has no missing
-    encounter: a line without one is its own)."""
-    return pd.factorize(lines["encounter"], use_na_sentinel=False)[0]
-
-
-def encounter_any(mask: pd.Series | np.ndarray, ids: np.ndarray) -> np.ndarray:
-    """Per encounter (indexed by its integer): whether any of its lines has ``mask``."""
-    return np.bincount(ids, weights=np.asarray(mask, dtype=bool)) > 0
-
-
-def any_in_encounter(mask: pd.Series | np.ndarray, ids: np.ndarray) -> np.ndarray:
-    """Per line: whether any line of its encounter has ``mask``."""
-    return encounter_any(mask, ids)[ids]
-
-
-def count_in_encounter(mask: pd.Series | np.ndarray, ids: np.ndarray) -> np.ndarray:
-    """Per line: how many lines of its encounter have ``mask``."""
-    return np.bincount(ids, weights=np.asarray(mask, dtype=bool)).astype("int64")[ids]
 
 
 def distinct_in_group(groups: np.ndarray, values: np.ndarray) -> np.ndarray:

@@ -8,7 +8,7 @@ import pandas as pd
 from scrubber.codes import DRUG_ADMINISTRATION, DRUG_CODE_PATTERN, HYDRATION
 from scrubber.findings import Severity
 from scrubber.normalize import drug_tokens
-from scrubber.rules.base import Context, Rule, hits, shares_encounter
+from scrubber.rules.base import Context, Rule, any_in_encounter, encounter_ids, hits
 
 
 class MissingDrugCode(Rule):
@@ -58,8 +58,9 @@ class MissingDrugCode(Rule):
         supply_pairs = token_pairs[supply.loc[tokens.index].to_numpy()]
         matched_rows = tokens.index[token_pairs.isin(supply_pairs)].unique()
         by_name = pd.Series(lines.index.isin(matched_rows), index=lines.index)
-        unnamed_supply = shares_encounter(encounter, supply & ~named)
-        any_supply = shares_encounter(encounter, supply)
+        ids = encounter_ids(lines)
+        unnamed_supply = any_in_encounter(supply & ~named, ids)
+        any_supply = any_in_encounter(supply, ids)
         covered = own_code | by_name | (named & unnamed_supply) | (~named & any_supply)
         mask = admin & ~covered
 

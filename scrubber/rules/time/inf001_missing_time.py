@@ -7,7 +7,7 @@ import pandas as pd
 
 from scrubber.codes import HOURLY_ADDON_PRIMARIES, PUSH, TIME_BASED
 from scrubber.findings import Severity
-from scrubber.rules.base import Context, Rule, hits, shares_encounter
+from scrubber.rules.base import Context, Rule, any_in_encounter, encounter_ids, hits
 
 
 class MissingTime(Rule):
@@ -85,9 +85,9 @@ class MissingTime(Rule):
         if not bare.any():
             return uncovered
         # only encounters with an add-on lacking its times can hold an uncovered one
-        inside = shares_encounter(lines["encounter"], bare)
+        inside = any_in_encounter(bare, encounter_ids(lines))
         lines, complete = lines.loc[inside], complete.loc[inside]
-        code, encounter = lines["code"], lines["encounter"]
+        code, encounter, ids = lines["code"], lines["encounter"], encounter_ids(lines)
         pairs = pd.MultiIndex.from_arrays([encounter, lines["drug_key"]])
         named = lines["drug_key"].notna().to_numpy()
         found = np.zeros(len(lines), dtype=bool)
@@ -96,7 +96,7 @@ class MissingTime(Rule):
             timed = primary & complete.to_numpy()
             same_drug = named & pairs.isin(pairs[primary & named])
             same_drug_timed = named & pairs.isin(pairs[timed & named])
-            any_timed = shares_encounter(encounter, timed)
+            any_timed = any_in_encounter(timed, ids)
             covered = same_drug_timed | (~same_drug & any_timed)
             found |= code.isin([addon]).to_numpy() & ~complete.to_numpy() & ~covered
         uncovered.loc[lines.index[found]] = True
