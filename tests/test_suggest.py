@@ -31,9 +31,11 @@ def test_json_shape_is_exact(tmp_path):
     assert list(first) == ["encounter", "setting", "lines"]
     assert (first["encounter"], first["setting"]) == ("A1", "facility")
     assert [list(line) for line in first["lines"]] == [
-        ["code", "units", "modifiers", "rows", "reason"]] * 3
-    assert [(x["code"], x["units"], x["modifiers"], x["rows"]) for x in first["lines"]] == [
-        ("96365", 1, [], [2]), ("96366", 1, [], [2]), ("96375", 1, [], [3])]
+        ["date", "code", "units", "modifiers", "rows", "reason"]] * 3
+    assert [(x["date"], x["code"], x["units"], x["modifiers"], x["rows"])
+            for x in first["lines"]] == [("2026-10-05", "96365", 1, [], [2]),
+                                         ("2026-10-05", "96366", 1, [], [2]),
+                                         ("2026-10-05", "96375", 1, [], [3])]
     assert "105 min" in first["lines"][0]["reason"]
     assert data == suggest(path).to_dict()
 
@@ -100,3 +102,36 @@ def test_a_log_with_drug_codes_still_codes_every_row():
                           "Start Time": ["10:00", "09:50"], "Stop Time": ["11:00", "09:52"]})
     lines = suggest(frame).encounters[0].lines
     assert [(x.code, x.units) for x in lines] == [("96365", 1), ("96375", 1)]
+
+
+STAY = ("Encounter ID,Date of Service,Drug,Route,Kind,Start Time,Stop Time,Stop Date\n"
+        "OBS1,2026-10-05,Vancomycin,IV,,20:00,21:30,\n"
+        "OBS1,2026-10-05,Ondansetron,IV push,,21:40,21:42,\n"
+        "OBS1,2026-10-05,Normal saline,IV,hydration,22:00,01:00,2026-10-06\n"
+        "OBS1,2026-10-06,Ondansetron,IV push,,08:00,08:02,\n"
+        "OBS1,2026-10-06,Ceftriaxone,IV,,09:00,10:00,\n"
+        "OBS1,2026-10-06,Morphine,IV push,,12:00,12:02,\n")
+
+
+def test_a_multi_day_stay_reports_lines_per_date_of_service(tmp_path):
+    """An observation stay over two dates (CMS Transmittal 2130: one initial for the stay):
+    each line carries the date its service started, the hydration's hours past midnight stay
+    on the day it started, and a code given on both dates (96375) is a line per date."""
+    path = tmp_path / "stay.csv"
+    path.write_text(STAY, encoding="utf-8")
+    data = json.loads(runner.invoke(app, ["suggest", str(path), "-f", "json"]).stdout)
+    lines = [(x["date"], x["code"], x["units"], x["rows"])
+             for x in data["encounters"][0]["lines"]]
+    assert lines == [("2026-10-05", "96365", 1, [2]), ("2026-10-05", "96375", 1, [3]),
+                     ("2026-10-05", "96361", 3, [4]), ("2026-10-06", "96376", 1, [5]),
+                     ("2026-10-06", "96367", 1, [6]), ("2026-10-06", "96375", 1, [7])]
+    text = runner.invoke(app, ["suggest", str(path)]).stdout
+    assert "  2026-10-05  96361 x3  (rows 4)" in text
+    assert "  2026-10-06  96375 x1  (rows 7)" in text
+
+
+def test_lines_without_any_date_have_a_null_date():
+    frame = pd.DataFrame({"Encounter ID": ["E1"], "Drug": ["Ceftriaxone"], "Route": ["IV"],
+                          "Start Time": ["09:00"], "Stop Time": ["10:00"]})
+    line = suggest(frame).to_dict()["encounters"][0]["lines"][0]
+    assert (line["date"], line["code"]) == (None, "96365")

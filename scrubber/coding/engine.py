@@ -23,7 +23,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from scrubber.codes import ADDON_PRIMARIES, CATALOGUE, SUBSEQUENT, only
-from scrubber.coding.model import Administration, CodedLine, Options
+from scrubber.coding.model import Administration, CodedLine, Options, started_on
 from scrubber.coding.services import (
     Service,
     classify,
@@ -183,7 +183,8 @@ class _Coder:
     def _emit(self, code: str, units: int, service: Service, reason: str,
               modifiers: tuple[str, ...] = ()) -> None:
         if units > 0:
-            self.lines.append(CodedLine(code, units, modifiers, service.rows, reason))
+            self.lines.append(CodedLine(code, units, modifiers, service.rows, reason,
+                                        started_on(service.admins)))
 
     def _why(self, service: Service) -> str:
         return f"{service.describe()}{f' ({service.note})' if service.note else ''}"
@@ -346,11 +347,11 @@ class _Coder:
 
 
 def _aggregate(lines: list[CodedLine]) -> list[CodedLine]:
-    """One line per code and modifiers: units added, rows and reasons joined, first-seen
-    order kept (as a claim reports them)."""
-    merged: dict[tuple[str, tuple[str, ...]], CodedLine] = {}
+    """One line per date of service, code and modifiers, as a facility claim reports them:
+    units added, rows and reasons joined; by date, first-seen order within a date."""
+    merged: dict[tuple[str, str, tuple[str, ...]], CodedLine] = {}
     for line in lines:
-        key = (line.code, line.modifiers)
+        key = (line.date, line.code, line.modifiers)
         if key not in merged:
             merged[key] = line
             continue
@@ -358,8 +359,9 @@ def _aggregate(lines: list[CodedLine]) -> list[CodedLine]:
         reasons = old.reason if line.reason in old.reason.split("; ") else \
             f"{old.reason}; {line.reason}"
         merged[key] = CodedLine(line.code, old.units + line.units, line.modifiers,
-                                tuple(sorted(set(old.rows) | set(line.rows))), reasons)
-    return list(merged.values())
+                                tuple(sorted(set(old.rows) | set(line.rows))), reasons,
+                                line.date)
+    return sorted(merged.values(), key=lambda line: line.date)
 
 
 def code_administration(admin: Administration, options: Options | None = None) -> list[CodedLine]:

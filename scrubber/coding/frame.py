@@ -147,19 +147,23 @@ def classify_rows(lines: pd.DataFrame, drug_kinds: Mapping[str, str],
         "purpose": _match(purpose_text, PURPOSE_PATTERNS), "method": method,
         "primary": _flag(rows["primary"].str.strip().str.lower().str.match(_YES)),
         "hormonal": hormonal.astype(bool), "drug_key": rows["drug_key"].fillna(""),
-        "day": day, "place": rows["place_of_service"].str.extract(r"(\d+)")[0].str.zfill(2),
+        "day": day, "date": start_date(rows).dt.strftime("%Y-%m-%d"), "place": rows["place_of_service"].str.extract(r"(\d+)")[0].str.zfill(2),
         "site_text": rows["site"].fillna(""),
     }, index=rows.index)
 
 
-def day_number(rows: pd.DataFrame) -> pd.Series:
-    """Day number of each row's start (its start date, else the date of service, else the
-    encounter's first date, else 0)."""
+def start_date(rows: pd.DataFrame) -> pd.Series:
+    """The date each row started: its start date, else the date of service, else the
+    encounter's first date (NaT when the encounter has no date at all)."""
     date = rows["start_date"].fillna(rows["service_date"])
     first = date.groupby(rows["encounter"]).transform("min")
-    date = date.fillna(first)
+    return date.fillna(first)
+
+
+def day_number(rows: pd.DataFrame) -> pd.Series:
+    """Day number of each row's start (:func:`start_date`, else 0)."""
     epoch = pd.Timestamp("2000-01-01")
-    days = (date - epoch).dt.days
+    days = (start_date(rows) - epoch).dt.days
     return days.fillna(0).astype("int64")
 
 
@@ -178,7 +182,8 @@ def administrations(lines: pd.DataFrame, drug_kinds: Mapping[str, str] | None = 
             site=record.site_text.strip() if record.site else "", purpose=record.purpose,
             method=record.method, primary=bool(record.primary),
             hormonal=bool(record.hormonal), drug_key=record.drug_key,
-            rows=(int(record.Index),), day=int(record.day))
+            rows=(int(record.Index),), day=int(record.day),
+            date=record.date if isinstance(record.date, str) else "")
         admins, place = out.setdefault(str(record.encounter), ([], ""))
         if not place and isinstance(record.place, str):
             out[str(record.encounter)] = (admins, record.place)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from scrubber.codes import FAMILIES, HYDRATION, MINIMUM_MINUTES
@@ -34,6 +35,7 @@ class Administration:
         drug_key: a folded drug name that matches repeats of the same drug.
         rows: worksheet rows it came from.
         day: the day of service on the continuous clock (for the per-day option).
+        date: the calendar date it started (ISO), "" when the sheet gives none.
     """
 
     drug: str = ""
@@ -49,6 +51,7 @@ class Administration:
     drug_key: str = ""
     rows: tuple[int, ...] = ()
     day: int = 0
+    date: str = ""
 
     @property
     def minutes(self) -> float | None:
@@ -61,19 +64,34 @@ class Administration:
         return self.drug or self.kind
 
 
+def started_on(admins: Iterable[Administration]) -> str:
+    """The date a service is billed on: the day its first administration started (hours
+    past midnight included), as a facility claim dates a line; "" when undated."""
+    admins = list(admins)
+    timed = [a for a in admins if a.start is not None]
+    first = min(timed, key=lambda a: a.start) if timed else (admins[0] if admins else None)
+    return first.date if first is not None else ""
+
+
 @dataclass(frozen=True)
 class CodedLine:
-    """One billed administration line."""
+    """One billed administration line.
+
+    Attributes:
+        date: the line's date of service (ISO), "" when the sheet gives no date.
+    """
 
     code: str
     units: int
     modifiers: tuple[str, ...] = ()
     rows: tuple[int, ...] = ()
     reason: str = ""
+    date: str = ""
 
     def to_dict(self) -> dict[str, object]:
-        return {"code": self.code, "units": self.units, "modifiers": list(self.modifiers),
-                "rows": list(self.rows), "reason": self.reason}
+        return {"date": self.date or None, "code": self.code, "units": self.units,
+                "modifiers": list(self.modifiers), "rows": list(self.rows),
+                "reason": self.reason}
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,8 @@ def suggestions_json(result: SuggestResult) -> str:
 
 
 def suggestions_text(result: SuggestResult) -> str:
-    """One block per encounter: code, units, modifiers, rows, then the reason."""
+    """One block per encounter: date of service, code, units, modifiers, rows, then the
+    reason."""
     out = [f"{result.path} (sheet {result.sheet}): {len(result.encounters)} encounter(s)\n"]
     for encounter in result.encounters:
         out.append(f"\n{encounter.encounter} ({encounter.setting})\n")
@@ -21,7 +22,8 @@ def suggestions_text(result: SuggestResult) -> str:
         for line in encounter.lines:
             mods = f"-{'-'.join(line.modifiers)}" if line.modifiers else ""
             rows = ", ".join(str(r) for r in line.rows)
-            out.append(f"  {line.code}{mods} x{line.units}  (rows {rows})\n")
+            date = f"{line.date}  " if line.date else ""
+            out.append(f"  {date}{line.code}{mods} x{line.units}  (rows {rows})\n")
             out.append(f"      {line.reason}\n")
         for note in encounter.notes:
             out.append(f"  not billed: {note}\n")

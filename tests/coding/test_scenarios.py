@@ -33,9 +33,13 @@ def test_scenario(case):
     config = Config(setting=case.get("setting", "facility"), **case.get("config", {}))
     result = suggest(_frame(case["rows"]), config)
     lines = result.encounters[0].lines if result.encounters else ()
-    got = sorted((line.code, line.units, tuple(line.modifiers)) for line in lines)
-    expected = sorted((e["code"], e["units"], tuple(e.get("modifiers", ())))
-                      for e in case["expect"])
+    # a case that dates its lines is checked per date of service too (one line per date,
+    # code and modifiers)
+    dated = any("date" in e for e in case["expect"])
+    got = sorted((line.code, line.units, tuple(line.modifiers), line.date if dated else "")
+                 for line in lines)
+    expected = sorted((e["code"], e["units"], tuple(e.get("modifiers", ())),
+                       e.get("date", "")) for e in case["expect"])
     notes = result.encounters[0].notes if result.encounters else ()
     assert got == expected, (lines, notes)
     assert all(line.reason and line.rows for line in lines)
