@@ -147,7 +147,8 @@ def classify_rows(lines: pd.DataFrame, drug_kinds: Mapping[str, str],
         "purpose": _match(purpose_text, PURPOSE_PATTERNS), "method": method,
         "primary": _flag(rows["primary"].str.strip().str.lower().str.match(_YES)),
         "hormonal": hormonal.astype(bool), "drug_key": rows["drug_key"].fillna(""),
-        "day": day, "date": start_date(rows).dt.strftime("%Y-%m-%d"), "place": rows["place_of_service"].str.extract(r"(\d+)")[0].str.zfill(2),
+        "day": day, "date": start_date(rows).dt.strftime("%Y-%m-%d"),
+        "place": rows["place_of_service"].str.extract(r"(\d+)")[0].str.zfill(2),
         "site_text": rows["site"].fillna(""),
     }, index=rows.index)
 
