@@ -47,7 +47,9 @@ INDEX = ('S001    code-format                        error    A charge line has 
  'INF019  jw-jz-modifier                     warning  A Medicare single-dose drug line lacks '
  'JW/JZ, or bills JW the rounding already covers.\n'
  'INF020  facility-only-code                 error    A facility-only administration code is '
- 'billed on a professional claim.\n')
+ 'billed on a professional claim.\n'
+ 'INF021  ncci-ptp                           error    A code is billed with another that an '
+ 'NCCI procedure-to-procedure edit bundles it into.\n')
 
 KEYS = {'INF001': 'INF001',
  'INF002': 'INF002',
@@ -69,6 +71,7 @@ KEYS = {'INF001': 'INF001',
  'INF018': 'INF018',
  'INF019': 'INF019',
  'INF020': 'INF020',
+ 'INF021': 'INF021',
  'S001': 'S001',
  'S002': 'S002',
  'S003': 'S003',
@@ -91,6 +94,7 @@ KEYS = {'INF001': 'INF001',
  'missing-time': 'INF001',
  'modifier': 'INF012',
  'mue-exceeded': 'INF011',
+ 'ncci-ptp': 'INF021',
  'ndc-format': 'INF018',
  'push-billed-as-infusion': 'INF003',
  'stop-before-start': 'INF002',
@@ -142,7 +146,9 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
            'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
            'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
-           'units-format > drug-units-mismatch\n',
+           'units-format > drug-units-mismatch; invalid-code > ncci-ptp; hierarchy > ncci-ptp; '
+           'duplicate-initial > ncci-ptp; hydration-not-separately-billable > ncci-ptp; '
+           'facility-only-code > ncci-ptp\n',
  'INF002': 'INF002 stop-before-start (default severity: error)\n'
            '\n'
            'A stop time is earlier than its start, or the documented duration is over 24 '
@@ -177,7 +183,9 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
            'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
            'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
-           'units-format > drug-units-mismatch\n',
+           'units-format > drug-units-mismatch; invalid-code > ncci-ptp; hierarchy > ncci-ptp; '
+           'duplicate-initial > ncci-ptp; hydration-not-separately-billable > ncci-ptp; '
+           'facility-only-code > ncci-ptp\n',
  'INF003': 'INF003 push-billed-as-infusion (default severity: error)\n'
            '\n'
            'An infusion code is billed for what was documented as an IV push.\n'
@@ -213,7 +221,9 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
            'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
            'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
-           'units-format > drug-units-mismatch\n',
+           'units-format > drug-units-mismatch; invalid-code > ncci-ptp; hierarchy > ncci-ptp; '
+           'duplicate-initial > ncci-ptp; hydration-not-separately-billable > ncci-ptp; '
+           'facility-only-code > ncci-ptp\n',
  'INF004': 'INF004 missing-drug-code (default severity: error)\n'
            '\n'
            "An administration line's drug has no drug code billed.\n"
@@ -258,7 +268,9 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
            'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
            'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
-           'units-format > drug-units-mismatch\n',
+           'units-format > drug-units-mismatch; invalid-code > ncci-ptp; hierarchy > ncci-ptp; '
+           'duplicate-initial > ncci-ptp; hydration-not-separately-billable > ncci-ptp; '
+           'facility-only-code > ncci-ptp\n',
  'INF005': 'INF005 duplicate-initial (default severity: error)\n'
            '\n'
            'More than one initial service in an encounter.\n'
@@ -313,10 +325,13 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            'column reads as empty cells)\n'
            '\n'
            'On a cell that hierarchy also reports, only that finding is kept.\n'
+           'On a cell that ncci-ptp also reports, this finding replaces it.\n'
            'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
            'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
            'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
-           'units-format > drug-units-mismatch\n',
+           'units-format > drug-units-mismatch; invalid-code > ncci-ptp; hierarchy > ncci-ptp; '
+           'duplicate-initial > ncci-ptp; hydration-not-separately-billable > ncci-ptp; '
+           'facility-only-code > ncci-ptp\n',
  'INF006': 'INF006 time-units-mismatch (default severity: error)\n'
            '\n'
            'Billed units of an hourly add-on, or of an initial infusion, disagree with the '
@@ -363,7 +378,9 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
            'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
            'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
-           'units-format > drug-units-mismatch\n',
+           'units-format > drug-units-mismatch; invalid-code > ncci-ptp; hierarchy > ncci-ptp; '
+           'duplicate-initial > ncci-ptp; hydration-not-separately-billable > ncci-ptp; '
+           'facility-only-code > ncci-ptp\n',
  'INF007': 'INF007 infusion-too-short (default severity: error)\n'
            '\n'
            "Hydration under 31 minutes, or an infusion under the payer's minimum for its "
@@ -398,7 +415,9 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
            'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
            'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
-           'units-format > drug-units-mismatch\n',
+           'units-format > drug-units-mismatch; invalid-code > ncci-ptp; hierarchy > ncci-ptp; '
+           'duplicate-initial > ncci-ptp; hydration-not-separately-billable > ncci-ptp; '
+           'facility-only-code > ncci-ptp\n',
  'INF008': 'INF008 addon-without-primary (default severity: error)\n'
            '\n'
            'An add-on code is billed in an encounter that has none of its primary codes.\n'
@@ -435,7 +454,9 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
            'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
            'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
-           'units-format > drug-units-mismatch\n',
+           'units-format > drug-units-mismatch; invalid-code > ncci-ptp; hierarchy > ncci-ptp; '
+           'duplicate-initial > ncci-ptp; hydration-not-separately-billable > ncci-ptp; '
+           'facility-only-code > ncci-ptp\n',
  'INF009': 'INF009 hierarchy (default severity: error)\n'
            '\n'
            'In the facility setting, the initial code is not the highest service given.\n'
@@ -482,11 +503,14 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            'Reads columns: code, encounter (required: code, encounter; any other missing '
            'column reads as empty cells)\n'
            '\n'
-           'On a cell that duplicate-initial also reports, this finding replaces it.\n'
+           'On a cell that duplicate-initial or ncci-ptp also reports, this finding replaces '
+           'it.\n'
            'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
            'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
            'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
-           'units-format > drug-units-mismatch\n',
+           'units-format > drug-units-mismatch; invalid-code > ncci-ptp; hierarchy > ncci-ptp; '
+           'duplicate-initial > ncci-ptp; hydration-not-separately-billable > ncci-ptp; '
+           'facility-only-code > ncci-ptp\n',
  'INF010': 'INF010 hydration-not-separately-billable (default severity: error)\n'
            '\n'
            'Hydration is billed although it ran with a drug infusion or was a carrier, KVO or '
@@ -530,10 +554,13 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            'Reads columns: code, encounter (required: code, encounter; any other missing '
            'column reads as empty cells)\n'
            '\n'
+           'On a cell that ncci-ptp also reports, this finding replaces it.\n'
            'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
            'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
            'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
-           'units-format > drug-units-mismatch\n',
+           'units-format > drug-units-mismatch; invalid-code > ncci-ptp; hierarchy > ncci-ptp; '
+           'duplicate-initial > ncci-ptp; hydration-not-separately-billable > ncci-ptp; '
+           'facility-only-code > ncci-ptp\n',
  'INF011': 'INF011 mue-exceeded (default severity: error)\n'
            '\n'
            'Units over a once-per-encounter limit, or over the Medically Unlikely Edits '
@@ -575,7 +602,9 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
            'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
            'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
-           'units-format > drug-units-mismatch\n',
+           'units-format > drug-units-mismatch; invalid-code > ncci-ptp; hierarchy > ncci-ptp; '
+           'duplicate-initial > ncci-ptp; hydration-not-separately-billable > ncci-ptp; '
+           'facility-only-code > ncci-ptp\n',
  'INF012': 'INF012 modifier (default severity: error)\n'
            '\n'
            'A modifier does not fit the line it is on.\n'
@@ -621,7 +650,9 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
            'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
            'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
-           'units-format > drug-units-mismatch\n',
+           'units-format > drug-units-mismatch; invalid-code > ncci-ptp; hierarchy > ncci-ptp; '
+           'duplicate-initial > ncci-ptp; hydration-not-separately-billable > ncci-ptp; '
+           'facility-only-code > ncci-ptp\n',
  'INF013': 'INF013 missing-diagnosis (default severity: error)\n'
            '\n'
            'An administration or drug line has no diagnosis, on the line or in its encounter.\n'
@@ -657,7 +688,9 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
            'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
            'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
-           'units-format > drug-units-mismatch\n',
+           'units-format > drug-units-mismatch; invalid-code > ncci-ptp; hierarchy > ncci-ptp; '
+           'duplicate-initial > ncci-ptp; hydration-not-separately-billable > ncci-ptp; '
+           'facility-only-code > ncci-ptp\n',
  'INF014': 'INF014 invalid-diagnosis (default severity: error)\n'
            '\n'
            'A diagnosis is not a valid, billable ICD-10-CM code.\n'
@@ -696,7 +729,9 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
            'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
            'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
-           'units-format > drug-units-mismatch\n',
+           'units-format > drug-units-mismatch; invalid-code > ncci-ptp; hierarchy > ncci-ptp; '
+           'duplicate-initial > ncci-ptp; hydration-not-separately-billable > ncci-ptp; '
+           'facility-only-code > ncci-ptp\n',
  'INF015': 'INF015 invalid-code (default severity: error)\n'
            '\n'
            'A billed code is not a CPT or HCPCS Level II code, or has been deleted.\n'
@@ -737,11 +772,13 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            'Reads columns: code (required: code; any other missing column reads as empty '
            'cells)\n'
            '\n'
-           'On a cell that code-format also reports, this finding replaces it.\n'
+           'On a cell that code-format or ncci-ptp also reports, this finding replaces it.\n'
            'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
            'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
            'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
-           'units-format > drug-units-mismatch\n',
+           'units-format > drug-units-mismatch; invalid-code > ncci-ptp; hierarchy > ncci-ptp; '
+           'duplicate-initial > ncci-ptp; hydration-not-separately-billable > ncci-ptp; '
+           'facility-only-code > ncci-ptp\n',
  'INF016': 'INF016 drug-units-mismatch (default severity: error)\n'
            '\n'
            'Drug-line units disagree with the dose divided by the HCPCS billing unit, rounded '
@@ -782,7 +819,9 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
            'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
            'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
-           'units-format > drug-units-mismatch\n',
+           'units-format > drug-units-mismatch; invalid-code > ncci-ptp; hierarchy > ncci-ptp; '
+           'duplicate-initial > ncci-ptp; hydration-not-separately-billable > ncci-ptp; '
+           'facility-only-code > ncci-ptp\n',
  'INF017': 'INF017 missing-documentation (default severity: error)\n'
            '\n'
            'An administration line leaves a field the payer requires empty.\n'
@@ -827,7 +866,9 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
            'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
            'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
-           'units-format > drug-units-mismatch\n',
+           'units-format > drug-units-mismatch; invalid-code > ncci-ptp; hierarchy > ncci-ptp; '
+           'duplicate-initial > ncci-ptp; hydration-not-separately-billable > ncci-ptp; '
+           'facility-only-code > ncci-ptp\n',
  'INF018': 'INF018 ndc-format (default severity: error)\n'
            '\n'
            'An NDC is not 11 digits in 5-4-2 form.\n'
@@ -860,7 +901,9 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
            'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
            'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
-           'units-format > drug-units-mismatch\n',
+           'units-format > drug-units-mismatch; invalid-code > ncci-ptp; hierarchy > ncci-ptp; '
+           'duplicate-initial > ncci-ptp; hydration-not-separately-billable > ncci-ptp; '
+           'facility-only-code > ncci-ptp\n',
  'INF019': 'INF019 jw-jz-modifier (default severity: warning)\n'
            '\n'
            'A Medicare single-dose drug line lacks JW/JZ, or bills JW the rounding already '
@@ -898,7 +941,9 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
            'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
            'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
-           'units-format > drug-units-mismatch\n',
+           'units-format > drug-units-mismatch; invalid-code > ncci-ptp; hierarchy > ncci-ptp; '
+           'duplicate-initial > ncci-ptp; hydration-not-separately-billable > ncci-ptp; '
+           'facility-only-code > ncci-ptp\n',
  'INF020': 'INF020 facility-only-code (default severity: error)\n'
            '\n'
            'A facility-only administration code is billed on a professional claim.\n'
@@ -942,11 +987,81 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
            '\n'
            "The examples assume: setting = 'professional'\n"
            '\n'
-           'On a cell that addon-without-primary also reports, this finding replaces it.\n'
+           'On a cell that addon-without-primary or ncci-ptp also reports, this finding '
+           'replaces it.\n'
            'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
            'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
            'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
-           'units-format > drug-units-mismatch\n',
+           'units-format > drug-units-mismatch; invalid-code > ncci-ptp; hierarchy > ncci-ptp; '
+           'duplicate-initial > ncci-ptp; hydration-not-separately-billable > ncci-ptp; '
+           'facility-only-code > ncci-ptp\n',
+ 'INF021': 'INF021 ncci-ptp (default severity: error)\n'
+           '\n'
+           'A code is billed with another that an NCCI procedure-to-procedure edit bundles it '
+           'into.\n'
+           '\n'
+           'Why it matters: CMS NCCI procedure-to-procedure (PTP) edits pair a column-1 code '
+           'with a\n'
+           'column-2 code. When both are reported for one patient on one date of service, the\n'
+           "column-2 code is denied, unless the edit's modifier indicator is 1 and a "
+           'clinically\n'
+           'appropriate NCCI-associated modifier is on it (NCCI Policy Manual ch. I; CMS '
+           '"Medicare\n'
+           'NCCI Procedure to Procedure (PTP) Edits"): anatomic E1-E4, FA, F1-F9, LC, LD, LM, '
+           'LT, RC,\n'
+           'RI, RT, TA, T1-T9; global surgery 24, 25, 57, 58, 78, 79; other 27, 59, 91, XE, '
+           'XS, XP,\n'
+           'XU. Indicator 0: no modifier lets both be paid; indicator 9: the edit does not '
+           'apply.\n'
+           'Give your copies of the CMS hospital or practitioner PTP files with ``--ncci '
+           'FILE``\n'
+           '(repeatable: CMS splits a quarter into several files) or ``ncci = [...]`` in the '
+           'config;\n'
+           'edits are never hard-coded, and without a file the rule finds nothing.\n'
+           '\n'
+           'Choices: a column-2 line is judged against the column-1 codes of its encounter on '
+           'its\n'
+           'date of service (the service date, else the start date); an edit applies from its\n'
+           'effective date up to the day before its deletion date (the deletion date is the '
+           'first\n'
+           'day it no longer applies). A line without a date is paired only with the undated '
+           'lines\n'
+           'of its encounter, and only under edits that have no deletion date. The modifier is '
+           'read\n'
+           'on the column-2 line, as CMS asks. Where a coding rule reports the same code cell\n'
+           '(invalid-code, hierarchy, duplicate-initial, hydration-not-separately-billable,\n'
+           'facility-only-code), its more specific finding is kept instead.\n'
+           '\n'
+           'The examples assume a (synthetic) edit with 96365 in column 1, 36000 in column 2 '
+           'and\n'
+           'modifier indicator 1.\n'
+           '\n'
+           'Failing example:\n'
+           '\n'
+           '    | Encounter ID | Date of Service | CPT   | Modifier |\n'
+           '    | E1           | 2026-04-01      | 96365 |          |\n'
+           '    | E1           | 2026-04-01      | 36000 |          |\n'
+           '\n'
+           'Passing example:\n'
+           '\n'
+           '    | Encounter ID | Date of Service | CPT   | Modifier |\n'
+           '    | E1           | 2026-04-01      | 96365 |          |\n'
+           '    | E1           | 2026-04-01      | 36000 | XS       |\n'
+           '\n'
+           'Reads columns: code, encounter (required: code, encounter; any other missing '
+           'column reads as empty cells)\n'
+           '\n'
+           "The examples assume: ncci = ['ncci_example_ptp.txt']\n"
+           '\n'
+           'On a cell that invalid-code or hierarchy or duplicate-initial or '
+           'hydration-not-separately-billable or facility-only-code also reports, only that '
+           'finding is kept.\n'
+           'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
+           'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
+           'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
+           'units-format > drug-units-mismatch; invalid-code > ncci-ptp; hierarchy > ncci-ptp; '
+           'duplicate-initial > ncci-ptp; hydration-not-separately-billable > ncci-ptp; '
+           'facility-only-code > ncci-ptp\n',
  'S001': 'S001 code-format (default severity: error)\n'
          '\n'
          'A charge line has no billing code, or one that is not a CPT or HCPCS code.\n'
@@ -976,7 +1091,9 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
          'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
          'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
          'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
-         'units-format > drug-units-mismatch\n',
+         'units-format > drug-units-mismatch; invalid-code > ncci-ptp; hierarchy > ncci-ptp; '
+         'duplicate-initial > ncci-ptp; hydration-not-separately-billable > ncci-ptp; '
+         'facility-only-code > ncci-ptp\n',
  'S002': 'S002 time-format (default severity: error)\n'
          '\n'
          'A start or stop time cannot be read as a time of day.\n'
@@ -1008,7 +1125,9 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
          'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
          'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
          'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
-         'units-format > drug-units-mismatch\n',
+         'units-format > drug-units-mismatch; invalid-code > ncci-ptp; hierarchy > ncci-ptp; '
+         'duplicate-initial > ncci-ptp; hydration-not-separately-billable > ncci-ptp; '
+         'facility-only-code > ncci-ptp\n',
  'S003': 'S003 units-format (default severity: error)\n'
          '\n'
          'Billed units are not a positive number.\n'
@@ -1034,7 +1153,9 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
          'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
          'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
          'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
-         'units-format > drug-units-mismatch\n',
+         'units-format > drug-units-mismatch; invalid-code > ncci-ptp; hierarchy > ncci-ptp; '
+         'duplicate-initial > ncci-ptp; hydration-not-separately-billable > ncci-ptp; '
+         'facility-only-code > ncci-ptp\n',
  'S004': 'S004 date-format (default severity: warning)\n'
          '\n'
          'A date of service cannot be read as a date, or is no plausible day of care.\n'
@@ -1065,4 +1186,6 @@ PAGES = {'INF001': 'INF001 missing-time (default severity: error)\n'
          'Precedence (one finding per cell, strongest first): invalid-code > code-format; '
          'mue-exceeded > time-units-mismatch; hierarchy > duplicate-initial; '
          'facility-only-code > addon-without-primary; units-format > time-units-mismatch; '
-         'units-format > drug-units-mismatch\n'}
+         'units-format > drug-units-mismatch; invalid-code > ncci-ptp; hierarchy > ncci-ptp; '
+         'duplicate-initial > ncci-ptp; hydration-not-separately-billable > ncci-ptp; '
+         'facility-only-code > ncci-ptp\n'}

@@ -40,6 +40,9 @@ AspOpt = Annotated[Path | None, typer.Option(help="CMS quarterly ASP pricing fil
                                                   "HCPCS Code Dosage column.")]
 MueOpt = Annotated[Path | None, typer.Option(help="CMS MUE file (CSV or workbook) to check "
                                                   "units against.")]
+NcciOpt = Annotated[list[Path] | None, typer.Option(help="CMS NCCI PTP edit file (CSV, text "
+                                                         "or workbook); repeat it for each "
+                                                         "file of the quarter's table.")]
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Catch billing errors in infusion and injection charge spreadsheets.")
@@ -93,6 +96,7 @@ def scrub(
     mue: MueOpt = None,
     hcpcs: HcpcsOpt = None,
     asp: AspOpt = None,
+    ncci: NcciOpt = None,
     exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when there are "
                                             "error findings (input errors still exit 2).")]
     = False,
@@ -111,7 +115,7 @@ def scrub(
     if fmt not in ("text", "json", "csv"):
         raise _fail(f"unknown --format '{fmt}'; use text, json or csv")
     report_fmt = _report_format(report)
-    config = _config(config_path, payer, setting, mue, hcpcs, baseline, asp).with_rules(
+    config = _config(config_path, payer, setting, mue, hcpcs, baseline, asp, ncci).with_rules(
         split_names(select), split_names(ignore))
     try:
         prepared = prepare(config)  # rules and reference tables, once for every file
@@ -294,10 +298,11 @@ def show_rule(name: Annotated[str, typer.Argument(help="Rule name or ID.")]) -> 
 
 def _config(path: Path | None, payer: str | None, setting: str | None,
             mue: Path | None, hcpcs: Path | None, baseline: Path | None = None,
-            asp: Path | None = None) -> Config:
+            asp: Path | None = None, ncci: list[Path] | None = None) -> Config:
     """The config file (found or given), its payer profile, then the command line."""
     overrides = {"setting": setting, "mue": str(mue) if mue else None,
                  "hcpcs": str(hcpcs) if hcpcs else None, "asp": str(asp) if asp else None,
+                 "ncci": tuple(str(p) for p in ncci) if ncci else None,
                  "baseline": str(baseline) if baseline else None}
     try:
         config = load_config(path, payer=payer, overrides=overrides)

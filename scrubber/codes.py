@@ -268,6 +268,12 @@ IV_INITIAL_OF = _mapping(((CATALOGUE[c].delivery, CATALOGUE[c].family), c)
 
 #: distinct-service modifiers that allow a second initial (CMS audit topic 0071).
 DISTINCT_MODIFIERS = ("59", "XE", "XS", "XP", "XU")
+#: NCCI PTP-associated modifiers (NCCI Policy Manual ch. I): with one on the column-2 line,
+#: an edit of modifier indicator 1 lets both codes be paid. Anatomic, global surgery, other.
+NCCI_MODIFIERS = ("E1", "E2", "E3", "E4", "FA", *(f"F{n}" for n in range(1, 10)), "LC",
+                  "LD", "LM", "LT", "RC", "RI", "RT", "TA", *(f"T{n}" for n in range(1, 10)),
+                  "24", "25", "57", "58", "78", "79", "27", "59", "91", "XE", "XS", "XP",
+                  "XU")
 #: drug supply lines: HCPCS Level II J, Q and C codes.
 DRUG_CODE_PATTERN = r"^[JQC]\d{4}$"
 #: a CPT code (Category I five digits; Category II/III four digits and F or T) or a HCPCS

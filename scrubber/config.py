@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
 
 from scrubber.codes import MINIMUM_MINUTES
 from scrubber.coding.model import KINDS, SETTINGS, Options
@@ -45,6 +46,8 @@ class Config:
             billing units (read from its long descriptions).
         asp: a CMS quarterly ASP pricing file (CSV or workbook) for drug billing units (its
             HCPCS Code Dosage column).
+        ncci: CMS NCCI procedure-to-procedure edit files (CSV, tab-delimited text or
+            workbook; CMS splits a quarter's table into several), for ncci-ptp.
         jw_jz: Medicare Part B single-dose drug lines need JW or JZ (the Medicare profile).
         required_documentation: fields an administration line must fill (drug, dose, route,
             ordering_provider, site; site only for infusions), where the sheet has them.
@@ -68,6 +71,7 @@ class Config:
     mue: str | None = None
     hcpcs: str | None = None
     asp: str | None = None
+    ncci: tuple[str, ...] = ()
     jw_jz: bool = False
     required_documentation: tuple[str, ...] = ("drug", "dose", "route", "ordering_provider",
                                                "site")
@@ -93,6 +97,7 @@ class Config:
         for name in ("mue", "hcpcs", "asp", "payer"):
             if getattr(self, name) is not None and not isinstance(getattr(self, name), str):
                 raise ConfigError(f"option '{name}' must be text")
+        object.__setattr__(self, "ncci", _paths("ncci", self.ncci))
         severities = {}
         for rule, level in dict(self.severity).items():
             try:
@@ -133,6 +138,16 @@ def split_names(values: Iterable[str] | None) -> tuple[str, ...]:
     for value in values or ():
         names.extend(part.strip() for part in value.split(",") if part.strip())
     return tuple(names)
+
+
+def _paths(name: str, values: object) -> tuple[str, ...]:
+    """A file or a list of files as a tuple of paths."""
+    if isinstance(values, (str, Path)):
+        values = (values,)
+    if not isinstance(values, (list, tuple)) or not all(
+            isinstance(v, (str, Path)) and str(v).strip() for v in values):
+        raise ConfigError(f"option '{name}' must be a file or a list of files")
+    return tuple(str(v) for v in values)
 
 
 def _min_minutes(values: Mapping[str, object]) -> dict[str, float]:

@@ -29,12 +29,22 @@ def explain(rule: type[Rule]) -> str:
     hard = ", ".join(f for f in rule.requires if f in ("code", "encounter")) or "none"
     examples = ""
     if rule.example_options:
-        options = ", ".join(f"{k} = {v!r}".replace("True", "true")
+        options = ", ".join(f"{k} = {_shown_option(v)}"
                             for k, v in rule.example_options.items())
         examples = f"\nThe examples assume: {options}\n"
     columns = (f"Reads columns: {needs} (required: {hard}; any other missing column reads "
                f"as empty cells)")
     return f"{head}\n\n{rule.doc()}\n\n{columns}\n{examples}{_precedence(rule)}"
+
+
+def _shown_option(value: object) -> str:
+    """An example option as the config file writes it; a shipped file by its name only (the
+    pages are generated once, not per machine)."""
+    if isinstance(value, tuple):
+        return "[" + ", ".join(_shown_option(v) for v in value) + "]"
+    if isinstance(value, str) and ("/" in value or "\\" in value):
+        return repr(value.replace("\\", "/").rsplit("/", 1)[-1])
+    return repr(value).replace("True", "true")
 
 
 def _precedence(rule: type[Rule]) -> str:

@@ -72,9 +72,10 @@ def prepare_profile(config: Config, tables: Mapping[str, pd.DataFrame] | None = 
     rules = tuple(selected_rules(config))
     tables = tables or {}
     reference = load_reference(mue=config.mue, hcpcs=config.hcpcs, asp=config.asp,
+                               ncci=config.ncci,
                                icd10=any(r.name in _DIAGNOSIS_RULES for r in rules),
                                mue_table=tables.get("mue"), hcpcs_table=tables.get("hcpcs"),
-                               asp_table=tables.get("asp"))
+                               asp_table=tables.get("asp"), ncci_table=tables.get("ncci"))
     return Profile(config, rules, reference,
                    Baseline.load(config.baseline) if config.baseline else None)
 

@@ -15,6 +15,7 @@ from scrubber.reference.drugs import DrugTable, drug_table
 from scrubber.reference.hcpcs_file import drug_units, load_hcpcs
 from scrubber.reference.icd10 import code_set, verdict
 from scrubber.reference.mue import load_mue
+from scrubber.reference.ncci import load_ncci
 
 
 def _icd10_release() -> str:
@@ -52,6 +53,8 @@ class Reference:
         mue: the user's CMS MUE table (indexed by code: value, indicator), or None.
         hcpcs: the user's CMS HCPCS file (indexed by code: deleted), or None.
         asp: the user's CMS ASP pricing file (indexed by code: amount, unit, ...), or None.
+        ncci: the user's CMS NCCI PTP edits (:func:`~scrubber.reference.ncci.load_ncci`:
+            column1, column2, effective, deletion, indicator), or None.
         icd10: the ICD-10-CM code set, or None when no selected rule reads diagnoses.
     """
 
@@ -59,6 +62,7 @@ class Reference:
     mue: pd.DataFrame | None = None
     hcpcs: pd.DataFrame | None = None
     asp: pd.DataFrame | None = None
+    ncci: pd.DataFrame | None = field(default=None, compare=False)
     icd10: Icd10 | None = field(default=None, compare=False)
 
     @property
@@ -94,13 +98,15 @@ def drug_units_table(*, hcpcs: str | None = None, asp: str | None = None) -> Dru
 
 
 def load_reference(*, mue: str | None = None, hcpcs: str | None = None,
-                   asp: str | None = None, icd10: bool = True,
+                   asp: str | None = None, ncci: tuple[str, ...] = (), icd10: bool = True,
                    mue_table: pd.DataFrame | None = None,
                    hcpcs_table: pd.DataFrame | None = None,
-                   asp_table: pd.DataFrame | None = None) -> Reference:
-    """Load every table once. ``mue_table``, ``hcpcs_table`` and ``asp_table`` are tables
-    already read (:func:`~scrubber.reference.mue.mue_from_grid`,
-    :func:`~scrubber.reference.asp.asp_from_grid`), used where no file can be opened.
+                   asp_table: pd.DataFrame | None = None,
+                   ncci_table: pd.DataFrame | None = None) -> Reference:
+    """Load every table once. ``mue_table``, ``hcpcs_table``, ``asp_table`` and
+    ``ncci_table`` are tables already read (:func:`~scrubber.reference.mue.mue_from_grid`,
+    :func:`~scrubber.reference.asp.asp_from_grid`,
+    :func:`~scrubber.reference.ncci.ncci_from_grid`), used where no file can be opened.
 
     Raises:
         ConfigError: a user-supplied file is missing or unreadable (named in the message).
@@ -111,5 +117,8 @@ def load_reference(*, mue: str | None = None, hcpcs: str | None = None,
         hcpcs_table = load_hcpcs(hcpcs)
     if asp_table is None and asp:
         asp_table = load_asp(asp)
+    if ncci_table is None and ncci:
+        ncci_table = load_ncci(ncci)
     return Reference(drugs=units_table(hcpcs_table, asp_table), mue=mue_table,
-                     hcpcs=hcpcs_table, asp=asp_table, icd10=Icd10() if icd10 else None)
+                     hcpcs=hcpcs_table, asp=asp_table, ncci=ncci_table,
+                     icd10=Icd10() if icd10 else None)

@@ -22,6 +22,7 @@ from scrubber.rules.coding.inf011_mue_exceeded import MueExceeded
 from scrubber.rules.coding.inf012_modifier import Modifier
 from scrubber.rules.coding.inf015_invalid_code import InvalidCode
 from scrubber.rules.coding.inf020_facility_only_code import FacilityOnlyCode
+from scrubber.rules.coding.inf021_ncci_ptp import NcciPtp
 from scrubber.rules.diagnosis.inf013_missing_diagnosis import MissingDiagnosis
 from scrubber.rules.diagnosis.inf014_invalid_diagnosis import InvalidDiagnosis
 from scrubber.rules.documentation.inf017_missing_documentation import MissingDocumentation
@@ -58,7 +59,7 @@ REGISTRY: dict[str, type[Rule]] = _register([
     TimeUnitsMismatch, InfusionTooShort, AddonWithoutPrimary, Hierarchy,
     HydrationNotSeparatelyBillable, MueExceeded, Modifier, MissingDiagnosis, InvalidDiagnosis,
     InvalidCode, DrugUnitsMismatch, MissingDocumentation, NdcFormat, JwJzModifier,
-    FacilityOnlyCode,
+    FacilityOnlyCode, NcciPtp,
 ])
 
 

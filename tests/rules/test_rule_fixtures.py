@@ -1,7 +1,8 @@
 """Every rule's YAML fixture: inline rows and the exact findings they must raise.
 
 ``pytest -k INF003`` runs one rule's cases. A case's optional ``config`` mapping gives the
-options it runs under (``setting: professional``, ``initial_per_day: true``...).
+options it runs under (``setting: professional``, ``initial_per_day: true``...); reference
+files in it (``ncci: [ncci/ptp.txt]``) are named relative to the fixtures folder.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def test_rule_fixture(rule, name, case):
     assert REGISTRY[rule].name == name
     frame = pd.DataFrame(case["rows"], dtype=object)
     # a case may set config options (a payer profile's or the setting the rule needs)
-    findings = scrub(frame, Config(select=(rule,), **case.get("config", {}))).findings
+    findings = scrub(frame, Config(select=(rule,), **_options(case))).findings
     assert all(f.rule == rule and f.name == name for f in findings)
     assert sorted(f.row for f in findings) == sorted(e["row"] for e in case["expect"])
     for expected in case["expect"]:
@@ -45,6 +46,20 @@ def test_rule_fixture(rule, name, case):
                 actual = getattr(finding, key)
                 actual = actual.value if key == "severity" else actual
                 assert actual == expected[key], (key, finding)
+
+
+#: options that name reference files.
+_FILES = ("mue", "hcpcs", "asp")
+
+
+def _options(case):
+    options = dict(case.get("config", {}))
+    for key in _FILES:
+        if key in options:
+            options[key] = str(FIXTURES / options[key])
+    if "ncci" in options:
+        options["ncci"] = tuple(str(FIXTURES / path) for path in options["ncci"])
+    return options
 
 
 def _matching(findings, expected):
