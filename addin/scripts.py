@@ -29,7 +29,7 @@ from addin.settings import SETTINGS_SHEET, default_rows, read_settings
 from scrubber import ConfigError, InputError, scrub_grid
 from scrubber.fields import FINDINGS_HEADER, STATUS_HEADER
 from scrubber.mark.plan import ISSUES_HEADERS, ISSUES_SHEET, issues_sheet_name, plan_marks
-from scrubber.suggest import compare_grid, suggest_grid
+from scrubber.suggest import differences, suggest_grid
 
 SUGGESTED_SHEET = "Suggested Codes"
 _SUGGESTED_TITLE = "Suggested codes (infusion-scrubber)"
@@ -127,7 +127,6 @@ def run_suggest(book) -> None:
         result = suggest_grid(values, prepared.config, sheet=sheet.name, source=sheet.name)
     except InputError as exc:
         raise ScrubError(f"sheet '{sheet.name}': {exc.problem}") from None
-    differences = compare_grid(values, result)
     rows: list[list[object]] = [
         [_SUGGESTED_TITLE, f"sheet '{sheet.name}', {prepared.config.setting} setting", None,
          None, None, None],
@@ -137,13 +136,16 @@ def run_suggest(book) -> None:
             rows.append([text_cell(encounter.encounter), line.code, line.units,
                          " ".join(line.modifiers), ", ".join(str(r) for r in line.rows),
                          text_cell(line.reason)])
+        if encounter.problem:
+            rows.append([text_cell(encounter.encounter), None, None, None, None,
+                         text_cell(f"cannot be coded: {encounter.problem}")])
         for note in encounter.notes:
             rows.append([text_cell(encounter.encounter), None, None, None, None,
                          text_cell(f"not billed: {note}")])
     rows += [[None] * 6, ["Where the bill differs", None, None, None, None, None],
              ["Encounter", "Code", "Billed units", "Suggested units", "Difference", None]]
     rows += [[text_cell(d.encounter), d.code, d.billed, d.suggested, d.status, None]
-             for d in differences] or [["none: every administration code is billed as "
+             for d in differences(result)] or [["none: every administration code is billed as "
                                         "suggested", None, None, None, None, None]]
     target = _owned_sheet(book, SUGGESTED_SHEET, lambda s: _title(s) == _SUGGESTED_TITLE)
     target.range((1, 1)).value = rows

@@ -181,20 +181,34 @@ def suggest_codes(
     config_path: ConfigOpt = None,
     payer: PayerOpt = None,
     setting: SettingOpt = None,
+    diff: Annotated[bool, typer.Option("--diff", help="Only the encounters whose bill "
+                                                      "differs from the documentation or that "
+                                                      "cannot be coded; exit 1 if any.")] = False,
 ) -> None:
-    """Print the administration lines (code, units, modifiers, reason) the documentation
-    supports, encounter by encounter."""
-    from scrubber.render.suggestions import SUGGEST_RENDERERS
+    """Print the administration lines (date, code, units, modifiers, reason) the
+    documentation supports, encounter by encounter; on a charge export, beside what was
+    billed. Exit status: 0, or with --diff 1 when an encounter differs or cannot be coded;
+    2 a usage or input error."""
+    from scrubber.render import fit_width
+    from scrubber.render.suggestions import suggestions_json, suggestions_text
     from scrubber.suggest import suggest
 
-    if fmt not in SUGGEST_RENDERERS:
+    if fmt not in ("text", "json"):
         raise _fail(f"unknown --format '{fmt}'; use text or json")
     config = _config(config_path, payer, setting, None, None)
     try:
         result = suggest(file, config, sheet=sheet)
     except InputError as exc:
         raise _fail(str(exc)) from None
-    sys.stdout.write(SUGGEST_RENDERERS[fmt](result))
+    if diff and not result.billed:
+        raise _fail(f"{file}: --diff compares billed administration codes with the "
+                    f"documentation, and this sheet bills none (an administration log?)")
+    if fmt == "json":
+        sys.stdout.write(suggestions_json(result, diff))
+    else:
+        sys.stdout.write(suggestions_text(result, diff, fit_width(sys.stdout)))
+    if diff and any(e.differs for e in result.encounters):
+        raise typer.Exit(1)
 
 
 @app.command("drug")

@@ -9,12 +9,12 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pandas as pd
 
-from scrubber.codes import ADMINISTRATION
+from scrubber.billed import Compared, billed_codes, billed_lines, compare, uncodable, with_verdicts
 from scrubber.coding import CodedLine, code_encounter
 from scrubber.coding.frame import administrations, kind_of
 from scrubber.config import Config
@@ -26,29 +26,62 @@ from scrubber.times import duration_minutes, parse_times
 
 @dataclass(frozen=True)
 class EncounterSuggestion:
-    """The coded lines of one encounter; ``notes`` say what was left unbilled and why."""
+    """The coded lines of one encounter; ``notes`` say what was left unbilled and why.
+
+    Attributes:
+        billed: the charge export's administration lines (None for an administration log).
+        problem: why the encounter cannot be coded ("" when it can); ``lines`` is empty then.
+    """
 
     encounter: str
     setting: str
     lines: tuple[CodedLine, ...]
     notes: tuple[str, ...] = ()
+    billed: tuple[CodedLine, ...] | None = None
+    problem: str = ""
+
+    def compared(self) -> list[Compared]:
+        """The billed and the supported lines side by side (empty for a log, or an
+        encounter that cannot be coded)."""
+        if self.billed is None or self.problem:
+            return []
+        return compare(self.billed, self.lines)
+
+    @property
+    def differs(self) -> bool:
+        """It cannot be coded, or what was billed is not what the documentation supports."""
+        return bool(self.problem) or any(c.status for c in self.compared())
 
     def to_dict(self) -> dict[str, object]:
-        return {"encounter": self.encounter, "setting": self.setting,
-                "lines": [line.to_dict() for line in self.lines]}
+        out: dict[str, object] = {"encounter": self.encounter, "setting": self.setting,
+                                  "lines": [line.to_dict() for line in self.lines]}
+        if self.billed is not None:
+            out["billed"] = [line.to_dict() for line in self.billed]
+        problem = [f"cannot be coded: {self.problem}"] if self.problem else []
+        out["notes"] = [*problem, *self.notes]
+        return out
 
 
 @dataclass(frozen=True)
 class SuggestResult:
-    """Suggestions for every encounter of one sheet, in sheet order."""
+    """Suggestions for every encounter of one sheet, in sheet order.
+
+    Attributes:
+        billed: the sheet is a charge export: its encounters carry their billed lines.
+    """
 
     path: str
     sheet: str
     encounters: tuple[EncounterSuggestion, ...]
+    billed: bool = False
 
     def to_dict(self) -> dict[str, object]:
         """The JSON report: ``{"encounters": [...]}``."""
         return {"encounters": [e.to_dict() for e in self.encounters]}
+
+    def differing(self) -> SuggestResult:
+        """Only the encounters that differ from the bill or cannot be coded."""
+        return replace(self, encounters=tuple(e for e in self.encounters if e.differs))
 
 
 def suggest(source: str | Path | pd.DataFrame, config: Config | None = None, *,
@@ -89,6 +122,7 @@ class Difference:
     code: str
     billed: int
     suggested: int
+    date: str = ""
 
     @property
     def status(self) -> str:
@@ -99,31 +133,17 @@ class Difference:
         return "units differ"
 
 
-def compare_grid(rows: Sequence[Sequence[object]], result: SuggestResult
-                 ) -> list[Difference]:
-    """Where a charge sheet's administration codes (code and units per encounter) differ
-    from the suggestion for the same rows (``result`` from :func:`suggest_grid` on them)."""
-    grid = [list(r) if isinstance(r, (list, tuple)) else [r] for r in rows]
-    lines = canonical_frame(table_from_grids("<grid>", {"Sheet1": grid}))
-    admin = lines[lines["code"].isin(ADMINISTRATION)]
-    billed = admin.groupby(["encounter", "code"])["units"].sum()
-    out = []
-    for encounter in result.encounters:
-        suggested: dict[str, int] = {}
-        for line in encounter.lines:
-            suggested[line.code] = suggested.get(line.code, 0) + line.units
-        have = billed.loc[encounter.encounter] if encounter.encounter in \
-            billed.index.get_level_values(0) else pd.Series(dtype="float64")
-        for code in dict.fromkeys([*suggested, *have.index]):
-            units = int(have.get(code, 0))
-            if units != suggested.get(code, 0):
-                out.append(Difference(encounter.encounter, code, units,
-                                      suggested.get(code, 0)))
-    return out
+def differences(result: SuggestResult) -> list[Difference]:
+    """Where a charge sheet's administration lines differ from the suggestion, per
+    encounter, date and code (the add-in's table; :meth:`EncounterSuggestion.compared` has
+    the lines themselves)."""
+    return [Difference(e.encounter, c.code, c.billed_units, c.supported_units, c.date)
+            for e in result.encounters for c in e.compared() if c.status]
 
 
 def suggest_table(table: Table, config: Config) -> SuggestResult:
-    """Code the encounters of a table that has been read."""
+    """Code the encounters of a table that has been read: every encounter of the sheet, in
+    sheet order; one that cannot be coded is listed with the reason."""
     present = set(column_map(table))
     needed = {"drug", "route", "start", "stop"} if "code" not in present else {"code"}
     if "encounter" not in present and not {"patient", "service_date"} <= present:
@@ -135,13 +155,28 @@ def suggest_table(table: Table, config: Config) -> SuggestResult:
                                        f"{', '.join(missing)}; headers seen on row "
                                        f"{table.header_row}: {seen}")
     lines = canonical_frame(table, max_midnight_gap=config.midnight_max_gap_minutes)
+    export = bool(billed_codes(lines).any())
+    billed = billed_lines(lines) if export else {}
+    problems = uncodable(lines, export)
+    coded = administrations(lines, config.drug_kinds)
     options = config.options()
     out = []
-    for encounter, (admins, place) in administrations(lines, config.drug_kinds).items():
-        coded = code_encounter(admins, options, place)
-        out.append(EncounterSuggestion(encounter, config.setting, tuple(coded.lines),
-                                       tuple(coded.notes)))
-    return SuggestResult(table.source, table.sheet, tuple(out))
+    for encounter in pd.unique(lines["encounter"].astype(str)):
+        has = billed.get(encounter, ()) if export else None
+        problem = problems.get(encounter, "")
+        if problem:
+            has = has and tuple(replace(line, reason="; ".join(filter(None, (
+                "not compared: the encounter cannot be coded", line.reason)))) for line in has)
+            out.append(EncounterSuggestion(encounter, config.setting, (), (), has, problem))
+            continue
+        admins, place = coded.get(encounter, ([], ""))
+        coding = code_encounter(admins, options, place)
+        notes = coding.notes if admins else ["no administration documented"]
+        if has is not None:
+            has = with_verdicts(has, compare(has, tuple(coding.lines)))
+        out.append(EncounterSuggestion(encounter, config.setting, tuple(coding.lines),
+                                       tuple(notes), has))
+    return SuggestResult(table.source, table.sheet, tuple(out), export)
 
 
 @dataclass(frozen=True)

@@ -15,10 +15,10 @@ import numpy as np
 import pandas as pd
 
 from scrubber.codes import (
-    ADMINISTRATION,
     CATALOGUE,
     DRUG_ADMINISTRATION,
     HOURLY_ADDON,
+    RANGE_PATTERN,
     SUBSEQUENT,
     only,
 )
@@ -106,10 +106,12 @@ def _folded(drug_kinds: Mapping[str, str]) -> dict[str, str]:
 
 def administration_rows(lines: pd.DataFrame) -> pd.Series:
     """Which rows are administrations: every row of a log (no administration codes); in a
-    charge export the rows of codes that give a drug or fluid, without hourly add-ons (a
-    timed 96361 is hydration)."""
+    charge export (any code inside 96360-96549, real or not) the rows of codes that give a
+    drug or fluid, without hourly add-ons (a timed 96361 is hydration)."""
     code = lines["code"]
-    if not code.isin(ADMINISTRATION).any():  # a log (its code column, if any, has J-codes)
+    # a log (its code column, if any, has J-codes); a charge export bills administration
+    # codes, some of them perhaps broken (96378)
+    if not code.str.match(RANGE_PATTERN).fillna(False).astype(bool).any():
         return pd.Series(True, index=lines.index)
     timed = ~lines["start_blank"] & ~lines["stop_blank"]
     addon = code.isin(HOURLY_ADDON) & ~(code.isin([_SECONDARY_HYDRATION]) & timed)
