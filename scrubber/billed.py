@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+import numpy as np
 import pandas as pd
 
 from scrubber.codes import ADMINISTRATION, CODE_PATTERN, DISTINCT_MODIFIERS, RANGE_PATTERN
@@ -46,14 +47,24 @@ def billed_lines(lines: pd.DataFrame) -> dict[str, tuple[CodedLine, ...]]:
                           "date": dates[billed.index], "code": billed["code"].astype(str),
                           "modifiers": modifiers, "units": billed["units"].fillna(0.0),
                           "unread": billed["units"].isna(), "row": billed.index})
+    # the groups are numbered once, and each group's rows are cut from one sorted array
+    keys = ["encounter", "date", "code", "modifiers"]
+    group = frame.groupby(keys, sort=False).ngroup().to_numpy()
+    order = np.argsort(group, kind="stable")
+    cuts = np.flatnonzero(np.diff(group[order])) + 1
+    rows = np.split(frame["row"].to_numpy()[order], cuts)
+    unread = np.split(frame["unread"].to_numpy()[order], cuts)
+    units = np.bincount(group, weights=frame["units"].to_numpy())
+    first = frame.iloc[order[np.r_[0, cuts]]]
     out: dict[str, list[CodedLine]] = {}
-    grouped = frame.groupby(["encounter", "date", "code", "modifiers"], sort=False)
-    for (encounter, date, code, mods), group in grouped:
-        unread = ", ".join(str(r) for r in group["row"][group["unread"]])
-        reason = f"row {unread}: {UNREADABLE}, counted as 0" if unread else ""
+    for n, (encounter, date, code, mods) in enumerate(zip(*(first[k] for k in keys),
+                                                          strict=True)):
+        bad = rows[n][unread[n]]
+        reason = f"row {', '.join(map(str, bad))}: {UNREADABLE}, counted as 0" \
+            if len(bad) else ""
         out.setdefault(encounter, []).append(CodedLine(
-            code, int(round(group["units"].sum())), tuple(m for m in mods.split(",") if m),
-            tuple(int(r) for r in group["row"]), reason, date))
+            code, int(round(units[n])), tuple(m for m in mods.split(",") if m),
+            tuple(int(r) for r in rows[n]), reason, date))
     return {e: tuple(sorted(ls, key=lambda line: line.date)) for e, ls in out.items()}
 
 
