@@ -14,9 +14,9 @@ import pandas as pd
 
 from scrubber.codes import CODE_PATTERN, DISTINCT_MODIFIERS
 from scrubber.distinct import per_value
-from scrubber.drugnames import BRAND_TO_GENERIC
 from scrubber.fields import FIELDS, map_headers
 from scrubber.io.reader import Table
+from scrubber.reference.identity import drug_identity
 from scrubber.strings import extract
 from scrubber.times import (
     PLACEHOLDER,
@@ -30,14 +30,6 @@ _LINE_EVIDENCE = ("code", "start", "stop", "drug", "route", "drug_code", "dose")
 #: fields parsed as times or dates (by scrubber.times) rather than kept as text.
 _PARSED_FIELDS = frozenset({"start", "stop", "start_date", "stop_date", "service_date",
                             "modifiers"})
-_DRUG_SYNONYMS = {
-    r"\b(?:normal saline|sodium chloride|nacl|ns)\b": "saline",
-    r"\b(?:lactated ringer'?s?|lr)\b": "ringer",
-    r"\b(?:d5w|dextrose)\b": "dextrose",
-}
-_DRUG_STOPWORDS = ("inj", "injection", "infusion", "solution", "premix", "intravenous",
-                   "sodium", "hydrochloride", "sulfate", "acetate", "succinate", "dose",
-                   "vial", "with", "each", "drip", "bolus", "push")
 _ROUTE_KINDS = (
     ("push", r"push|\bivp\b|bolus"),
     ("sc", r"subcut|subq|sub-q|\bs\.?c\b|\bsq\b"),
@@ -201,46 +193,11 @@ def route_kind(route: pd.Series) -> pd.Series:
     return pd.Series(kinds, index=route.index, dtype="string").mask(lambda s: s == "")
 
 
-def _drug_words(drug: pd.Series) -> pd.Series:
-    """Drug names lower-cased, synonyms folded and filler words blanked out."""
-    lower = drug.astype("string").str.lower()
-    for pattern, word in _DRUG_SYNONYMS.items():
-        lower = lower.str.replace(pattern, word, regex=True)
-    stop = "|".join(_DRUG_STOPWORDS)
-    return lower.str.replace(rf"\b(?:{stop})\b", " ", regex=True)
-
-
-def _generic(words: pd.Series) -> pd.Series:
-    """Brand-name words replaced by the generic name's word."""
-    return words.map(BRAND_TO_GENERIC).fillna(words).astype("string")
-
-
 @per_value
 def drug_key(drug: pd.Series) -> pd.Series:
-    """A matching key for drug names: the first significant word, synonyms folded.
-
-    "Infliximab-dyyb 400 mg", "Remicade" and "infliximab" all give "infliximab";
-    "Normal saline 0.9%" and "Sodium chloride 0.9%" give "saline".
-    """
-    return _generic(extract(_drug_words(drug), r"(?P<word>[a-z]{4,})")["word"].astype("string"))
-
-
-def drug_tokens(drug: pd.Series) -> pd.Series:
-    """Every significant word of each drug name, one per entry, indexed by row.
-
-    "Remicade (infliximab) 400 mg" gives "infliximab" twice and "Zofran" gives "ondansetron",
-    so either matches a drug line named the other way.
-    """
-    codes, names = pd.factorize(drug.astype("string").array)  # each distinct name once
-    words = _drug_words(pd.Series(names, dtype="string")).str.findall(r"[a-z]{4,}").explode()
-    words = _generic(words.dropna().astype("string"))
-    places = pd.Series(codes).groupby(codes).indices  # distinct name -> its rows' places
-    picks = [places.get(int(u), np.empty(0, dtype=np.intp)) for u in words.index]
-    counts = np.fromiter((len(p) for p in picks), dtype=np.intp, count=len(picks))
-    where = np.concatenate(picks) if picks else np.empty(0, dtype=np.intp)
-    order = np.argsort(where, kind="stable")  # rows in the column's order, words in the name's
-    tokens = np.repeat(words.to_numpy(dtype=object), counts)[order]
-    return pd.Series(tokens, index=drug.index[where[order]], dtype="string")
+    """Each drug name's identity (:func:`scrubber.reference.identity.drug_identity`: the drug
+    table entry it names, else the words that name a substance), once per distinct name."""
+    return drug_identity(drug)
 
 
 def _encounter(encounter: pd.Series, patient: pd.Series, service_date: pd.Series) -> pd.Series:

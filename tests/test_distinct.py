@@ -82,18 +82,22 @@ def test_extract_agrees_with_pandas(pattern: str) -> None:
                                       check_dtype=False)
 
 
-def test_drug_tokens_match_the_word_by_word_reading() -> None:
+def test_drug_mentions_match_the_name_by_name_reading() -> None:
+    from scrubber.reference.identity import drug_mentions, identify_one
+
     def plain(drug: pd.Series) -> pd.Series:
-        words = normalize._drug_words(drug).str.findall(r"[a-z]{4,}").explode()
-        return normalize._generic(words.dropna().astype("string"))
+        pairs = [(row, key) for row, text in drug.items() if not pd.isna(text)
+                 for key in identify_one(text).mentions]
+        return pd.Series([k for _, k in pairs], index=[r for r, _ in pairs], dtype="string")
 
     names = ["Remicade (infliximab) 400 mg", None, "Zofran", "normal saline", "x", "",
-             "zofran ondansetron", "Heparin 5000 units in NS", "LR bolus", "Ondansetron"]
+             "zofran ondansetron", "Heparin 5000 units in NS", "LR bolus", "Ondansetron",
+             "D5-1/2NS with 20 mEq KCl", "IVPB"]
     rng = np.random.default_rng(7)
     for size in (0, 1, 5, 40):
         drug = pd.Series([names[i] for i in rng.integers(0, len(names), size)],
                          index=rng.permutation(1000)[:size], dtype="string")
-        pd.testing.assert_series_equal(normalize.drug_tokens(drug), plain(drug),
+        pd.testing.assert_series_equal(drug_mentions(drug), plain(drug),
                                        check_index_type=False)
 
 

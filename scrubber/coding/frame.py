@@ -23,8 +23,8 @@ from scrubber.codes import (
     only,
 )
 from scrubber.coding.model import Administration
-from scrubber.normalize import drug_key, drug_tokens
 from scrubber.reference.drugs import DrugTable, drug_table
+from scrubber.reference.identity import drug_identity, drug_mentions, identify
 
 _ROUTE = {"push": "push", "sc": "sc", "im": "im", "intra-arterial": "ia", "infusion": "iv",
           "on-body": "sc"}
@@ -79,28 +79,28 @@ def _code_kind(code: pd.Series) -> pd.Series:
 
 def _table_kind(drug: pd.Series, drug_kinds: Mapping[str, str], drugs: DrugTable
                 ) -> pd.Series:
-    """The kind the drug table (with the config's overrides first) gives a drug name."""
-    kinds = {key: entry.kind for key, entry in drugs.names().items()}
-    kinds.update(_folded(drug_kinds))
-    return _first_match(drug, kinds).fillna("")
+    """The kind the drug table gives a drug name (the first entry it names: "D5-1/2NS with
+    20 mEq KCl" is a hydration fluid), the config's ``drug_kinds`` first (by any drug the
+    name names)."""
+    kinds = identify(drug, drugs)["code"].map({e.code: e.kind for e in drugs.entries})
+    overrides = _folded(drug_kinds, drugs)
+    if overrides:
+        named = drug_mentions(drug, drugs).map(overrides).dropna()
+        kinds = named.groupby(level=0).first().reindex(drug.index).fillna(kinds)
+    return kinds.astype("object").fillna("")
 
 
 def _hormonal(drug: pd.Series, drugs: DrugTable) -> pd.Series:
-    flags = {key: entry.hormonal for key, entry in drugs.names().items()}
-    return _first_match(drug, flags).fillna(False).astype(bool)
+    flags = {e.code: e.hormonal for e in drugs.entries}
+    return identify(drug, drugs)["code"].map(flags).astype("object").fillna(False).astype(bool)
 
 
-def _first_match(drug: pd.Series, by_key: Mapping[str, object]) -> pd.Series:
-    """The value of the first word of each drug name that ``by_key`` knows."""
-    found = drug_tokens(drug).map(by_key).dropna()
-    return found.groupby(level=0).first().reindex(drug.index).astype("object")
-
-
-def _folded(drug_kinds: Mapping[str, str]) -> dict[str, str]:
+def _folded(drug_kinds: Mapping[str, str], drugs: DrugTable) -> dict[str, str]:
+    """The config's drug names as identity keys -> kind."""
     if not drug_kinds:
         return {}
-    names = pd.Series(list(drug_kinds), dtype="string")
-    return {key: kind for key, kind in zip(drug_key(names), drug_kinds.values(), strict=True)
+    keys = drug_identity(pd.Series(list(drug_kinds), dtype="string"), drugs)
+    return {key: kind for key, kind in zip(keys, drug_kinds.values(), strict=True)
             if isinstance(key, str)}
 
 

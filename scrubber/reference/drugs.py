@@ -1,8 +1,9 @@
 """The shipped HCPCS drug table (``hcpcs_drugs.csv``): code, billing unit, kind, synonyms.
 
-The table's header comment names its source and quarter. Lookups fold names the way the
-canonical frame does (:func:`scrubber.normalize.drug_key`), so "Remicade", "infliximab" and
-"Infliximab-dyyb 400 mg" all find infliximab.
+The table's header comment names its source and quarter. Lookups fold names to the words
+that name a substance (:func:`scrubber.drugnames.reduce_name`), so "Remicade", "infliximab"
+and "Infliximab 400 mg" all find infliximab. Which drug a sheet's drug cell names is
+:mod:`scrubber.reference.identity`.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from functools import cache
 from importlib import resources
 
 import pandas as pd
+
+from scrubber.drugnames import reduce_name
 
 KINDS = ("chemotherapy", "therapeutic", "hydration")
 
@@ -87,7 +90,7 @@ class DrugTable:
         return _frame(self).copy()
 
     def names(self) -> dict[str, DrugEntry]:
-        """Every name and synonym, folded to its matching key -> its entry (first wins)."""
+        """Every name and synonym, reduced (:func:`reduce_name`) -> its entry (first wins)."""
         return _name_index(self)
 
     def biosimilars(self, code: str) -> tuple[DrugEntry, ...]:
@@ -142,18 +145,12 @@ def _frame(table: DrugTable) -> pd.DataFrame:
 
 @cache
 def _name_index(table: DrugTable) -> dict[str, DrugEntry]:
-    from scrubber.normalize import drug_key
-
-    names, entries = [], []
+    out: dict[str, DrugEntry] = {}
     for entry in table.entries:
         for name in (entry.name, *entry.synonyms):
-            names.append(name)
-            entries.append(entry)
-    keys = drug_key(pd.Series(names, dtype="string"))
-    out: dict[str, DrugEntry] = {}
-    for key, entry in zip(keys, entries, strict=True):
-        if isinstance(key, str):
-            out.setdefault(key, entry)
+            key = reduce_name(name)
+            if key:
+                out.setdefault(key, entry)
     return out
 
 
@@ -193,8 +190,6 @@ def drug_table() -> DrugTable:
 def find_drug(name_or_code: str, table: DrugTable | None = None) -> list[DrugEntry]:
     """Entries matching a code (current or deleted), a generic or brand name, in ``table``
     (the shipped table when None)."""
-    from scrubber.normalize import drug_key
-
     table = table or drug_table()
     text = " ".join(name_or_code.strip().split())
     code = text.upper()
@@ -207,11 +202,10 @@ def find_drug(name_or_code: str, table: DrugTable | None = None) -> list[DrugEnt
              if lower == e.name.lower() or lower in (s.lower() for s in e.synonyms)]
     if exact:
         return exact
-    key = drug_key(pd.Series([text], dtype="string")).iloc[0]
-    if not isinstance(key, str):
+    key = reduce_name(text)
+    if not key:
         return []
-    keys = drug_key(pd.Series([e.name for e in table.entries], dtype="string"))
-    found = [e for e, k in zip(table.entries, keys, strict=True) if k == key]
+    found = [e for e in table.entries if reduce_name(e.name) == key]
     return found or ([table.names()[key]] if key in table.names() else [])
 
 

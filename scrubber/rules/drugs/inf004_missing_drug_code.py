@@ -7,7 +7,7 @@ import pandas as pd
 
 from scrubber.codes import DRUG_ADMINISTRATION, DRUG_CODE_PATTERN, HYDRATION
 from scrubber.findings import Severity
-from scrubber.normalize import drug_tokens
+from scrubber.reference.identity import drug_mentions
 from scrubber.rules.base import Context, Rule, any_in_encounter, encounter_ids, hits
 
 
@@ -20,8 +20,10 @@ class MissingDrugCode(Rule):
     of the claim, and a payer may deny the administration without it (CMS Claims Processing
     Manual ch. 17 section 10; ch. 4 section 230.2). The drug code may sit on its own line in
     the encounter or in a Drug Code column on the administration line. Lines are matched by
-    drug name when both carry one (any significant word in common, so "Remicade (infliximab)
-    400 mg" matches "INFLIXIMAB-dyyb"); otherwise any drug line in the encounter counts.
+    drug identity when both carry a name (the drug table entry or substance each names, so
+    "Remicade (infliximab) 400 mg" matches "INFLIXIMAB-dyyb" and "Lasix" "Furosemide"; a
+    fluid with an additive matches a line of either part); otherwise any drug line in the
+    encounter counts.
     Hydration lines need their fluid line too (J7030...) unless ``hydration_needs_drug_code``
     is off. Codes that give no drug of their own (pump refill and maintenance 96521/96522,
     access device irrigation 96523) need none.
@@ -52,7 +54,7 @@ class MissingDrugCode(Rule):
         own_code = lines["drug_code"].str.match(DRUG_CODE_PATTERN).fillna(False)
         supply = code.str.match(DRUG_CODE_PATTERN).fillna(False) | (admin & own_code)
 
-        tokens = drug_tokens(lines["drug"])
+        tokens = drug_mentions(lines["drug"], ctx.reference.drugs)
         named = pd.Series(lines.index.isin(tokens.index), index=lines.index)
         token_pairs = pd.MultiIndex.from_arrays([encounter.loc[tokens.index], tokens])
         supply_pairs = token_pairs[supply.loc[tokens.index].to_numpy()]
