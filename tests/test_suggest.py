@@ -304,3 +304,15 @@ def test_unreadable_units_and_times(tmp_path):
     assert e2.problem == "row 3: the stop time cannot be read" and e2.lines == ()
     text = runner.invoke(app, ["suggest", str(path)]).stdout
     assert "  ! 2026-10-05  96372 x0  96372 x1   units differ (units cannot be read)" in text
+
+
+def test_a_log_row_with_an_unreadable_time_is_listed_with_the_reason(tmp_path):
+    path = tmp_path / "log.csv"
+    path.write_text(LOG + "A3,2026-10-05,Vancomycin,IV,,10:00,1o:45,,\n", encoding="utf-8")
+    result = runner.invoke(app, ["suggest", str(path), "-f", "json"])
+    a3 = json.loads(result.stdout)["encounters"][2]
+    assert (a3["encounter"], a3["lines"], a3["notes"]) == (
+        "A3", [], ["cannot be coded: row 6: the stop time cannot be read"])
+    assert "billed" not in a3
+    text = runner.invoke(app, ["suggest", str(path)]).stdout
+    assert "A3 (facility): cannot be coded: row 6: the stop time cannot be read\n" in text
