@@ -129,24 +129,27 @@ def run_suggest(book) -> None:
         raise ScrubError(f"sheet '{sheet.name}': {exc.problem}") from None
     rows: list[list[object]] = [
         [_SUGGESTED_TITLE, f"sheet '{sheet.name}', {prepared.config.setting} setting", None,
-         None, None, None],
-        ["Encounter", "Code", "Units", "Modifiers", "Rows", "Reason"]]
+         None, None, None, None],
+        ["Encounter", "Date", "Code", "Units", "Modifiers", "Rows", "Reason"]]
     for encounter in result.encounters:
+        name = text_cell(encounter.encounter)
         for line in encounter.lines:
-            rows.append([text_cell(encounter.encounter), line.code, line.units,
+            rows.append([name, line.date or None, line.code, line.units,
                          " ".join(line.modifiers), ", ".join(str(r) for r in line.rows),
                          text_cell(line.reason)])
-        if encounter.problem:
-            rows.append([text_cell(encounter.encounter), None, None, None, None,
-                         text_cell(f"cannot be coded: {encounter.problem}")])
-        for note in encounter.notes:
-            rows.append([text_cell(encounter.encounter), None, None, None, None,
-                         text_cell(f"not billed: {note}")])
-    rows += [[None] * 6, ["Where the bill differs", None, None, None, None, None],
-             ["Encounter", "Code", "Billed units", "Suggested units", "Difference", None]]
-    rows += [[text_cell(d.encounter), d.code, d.billed, d.suggested, d.status, None]
-             for d in differences(result)] or [["none: every administration code is billed as "
-                                        "suggested", None, None, None, None, None]]
+        notes = [f"cannot be coded: {encounter.problem}"] if encounter.problem else []
+        for note in notes + [f"not billed: {note}" for note in encounter.notes]:
+            rows.append([name, None, None, None, None, None, text_cell(note)])
+    rows += [[None] * 7, ["Where the bill differs", None, None, None, None, None, None],
+             ["Encounter", "Date", "Code", "Billed units", "Suggested units", "Difference",
+              None]]
+    rows += [[text_cell(d.encounter), d.date or None, d.code, d.billed, d.suggested, d.status,
+              None] for d in differences(result)]
+    rows += [[text_cell(e.encounter), None, None, None, None, "cannot be coded", None]
+             for e in result.encounters if e.problem]
+    if rows[-1][0] == "Encounter":
+        rows.append(["none: every administration code is billed as suggested", None, None,
+                     None, None, None, None])
     target = _owned_sheet(book, SUGGESTED_SHEET, lambda s: _title(s) == _SUGGESTED_TITLE)
     target.range((1, 1)).value = rows
     sheet.activate()

@@ -126,10 +126,12 @@ class Difference:
 
     @property
     def status(self) -> str:
+        """As ``scrubber suggest`` names it: missing from the bill, not supported, units
+        differ."""
         if not self.billed:
-            return "not billed"
+            return "missing from the bill"
         if not self.suggested:
-            return "billed, not supported"
+            return "not supported"
         return "units differ"
 
 

@@ -216,9 +216,9 @@ def test_suggest_codes_writes_the_engine_lines_and_the_differences() -> None:
             ["E1", "96366", 2, "", "", "IV", "Infliximab"]]
     after, _ = run("suggest_codes", payload({"Charges": rows}))
     sheet = values_of(after, "Suggested Codes")
-    codes = [(r[0], r[1], r[2]) for r in sheet[2:] if r[1] in ("96365", "96366")]
+    codes = [(r[0], r[2], r[3]) for r in sheet[2:] if r[2] in ("96365", "96366")]
     assert ("E1", "96365", 1) in codes and ("E1", "96366", 1) in codes
-    assert ["E1", "96366", 2, 1, "units differ"] in [r[:5] for r in sheet]
+    assert ["E1", "", "96366", 2, 1, "units differ"] in [r[:6] for r in sheet]
     again, actions = run("suggest_codes", after)
     assert not [a for a in actions if a["func"] == "addSheet"]
     assert values_of(again, "Suggested Codes") == sheet
@@ -280,3 +280,18 @@ def test_settings_words_in_any_case_and_errors_name_the_option() -> None:
     with pytest.raises(ScrubError, match="setting") as caught:
         run("scrub", payload({"Charges": rows, SETTINGS_SHEET: settings}))
     assert "payers.medicare" not in str(caught.value)
+
+
+def test_suggest_codes_dates_each_line_and_lists_what_cannot_be_coded() -> None:
+    rows = [["Encounter", "Date of Service", "CPT", "Units", "Start Time", "Stop Time",
+             "Route", "Drug"],
+            ["E1", "2026-10-05", "96374", 1, "10:00", "10:02", "IV push", "Ondansetron"],
+            ["E1", "2026-10-06", "96375", 1, "09:00", "09:02", "IV push", "Morphine"],
+            ["E2", "2026-10-05", "96378", 1, "10:00", "10:02", "IV push", "Ondansetron"]]
+    after, _ = run("suggest_codes", payload({"Charges": rows}))
+    sheet = values_of(after, "Suggested Codes")
+    assert sheet[1] == ["Encounter", "Date", "Code", "Units", "Modifiers", "Rows", "Reason"]
+    assert [r[:4] for r in sheet[2:4]] == [["E1", "2026-10-05", "96374", 1],
+                                           ["E1", "2026-10-06", "96375", 1]]
+    assert sheet[4][0] == "E2" and sheet[4][6].startswith("cannot be coded: row 4: 96378")
+    assert ["E2", "", "", "", "", "cannot be coded"] in [r[:6] for r in sheet]
