@@ -6,7 +6,6 @@ One bad file never stops the run: it becomes an :class:`InputError` with a one-l
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -137,9 +136,36 @@ def _without_clashes(paths: list[str], options: BatchOptions) -> tuple[list[str]
 
 def _run(paths: list[str], options: BatchOptions, jobs: int,
          phase: Phase | None = None) -> Iterator[Outcome]:
+    """Each path's outcome, in order. Worker processes get the options (the prepared run)
+    once each; a worker that dies costs only its own file (the pool replaces it)."""
     if jobs <= 1 or len(paths) <= 1:
         for path in paths:
             yield scrub_one(path, options, phase)
         return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        yield from pool.map(scrub_one, paths, [options] * len(paths), chunksize=4)
+    from scrubber.batchrun.pool import Failed, Pool
+
+    waiting: dict[int, Outcome] = {}
+    following = 0
+    with Pool(min(jobs, len(paths)), _keep, (options,), preload=("scrubber.batch",)) as pool:
+        for index, ok, value in pool.run(_scrub_kept, paths):
+            if not ok:
+                why = value.reason if isinstance(value, Failed) else "it failed"
+                value = (None, InputError(paths[index], f"could not be scrubbed: {why}"))
+            waiting[index] = value
+            while following in waiting:
+                yield waiting.pop(following)
+                following += 1
+
+
+_kept: BatchOptions | None = None
+
+
+def _keep(options: BatchOptions) -> None:
+    """A worker's initializer: the options every file of the run shares."""
+    global _kept
+    _kept = options
+
+
+def _scrub_kept(path: str) -> Outcome:
+    assert _kept is not None, "the worker was started without its options"
+    return scrub_one(path, _kept)

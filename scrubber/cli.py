@@ -44,6 +44,23 @@ NcciOpt = Annotated[list[Path] | None, typer.Option(help="CMS NCCI PTP edit file
                                                          "or workbook); repeat it for each "
                                                          "file of the quarter's table.")]
 
+SelectOpt = Annotated[list[str] | None, typer.Option(help="Only these rules (names or IDs, "
+                                                        "comma-separated).")]
+IgnoreOpt = Annotated[list[str] | None, typer.Option(help="Skip these rules.")]
+SheetOpt = Annotated[str | None, typer.Option(help="Sheet with the charge lines (found "
+                                                   "automatically otherwise).")]
+JobsOpt = Annotated[int | None, typer.Option(min=1, show_default=False,
+                                             help="Worker processes for many files "
+                                                  "[default: one per core].")]
+NoMarkOpt = Annotated[bool, typer.Option("--no-mark", help="Do not write marked copies.")]
+ExitZeroOpt = Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when there are "
+                                           "error findings (input errors still exit 2).")]
+QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Nothing on stderr but errors "
+                                        "(no progress, no 'wrote' lines, no notes).")]
+BaselineOpt = Annotated[Path | None, typer.Option(help="An earlier JSON report: its findings "
+                                                       "are reported as waived where they "
+                                                       "recur.")]
+
 app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
                   help="Catch billing errors in infusion and injection charge spreadsheets.")
 
@@ -82,14 +99,11 @@ def scrub(
                                                         ".csv, .txt or .xlsx.")] = None,
     out: Annotated[str | None, typer.Option(help="Marked copy path, or a folder for the "
                                                     "marked copies.")] = None,
-    no_mark: Annotated[bool, typer.Option("--no-mark", help="Do not write marked copies.")]
-    = False,
-    select: Annotated[list[str] | None, typer.Option(help="Only these rules (names or "
-                                                             "IDs, comma-separated).")] = None,
-    ignore: Annotated[list[str] | None, typer.Option(help="Skip these rules.")] = None,
-    sheet: Annotated[str | None, typer.Option(help="Sheet with the charge lines (found "
-                                                      "automatically otherwise).")] = None,
-    jobs: Annotated[int, typer.Option(min=1, help="Worker processes for many files.")] = 1,
+    no_mark: NoMarkOpt = False,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
+    sheet: SheetOpt = None,
+    jobs: JobsOpt = None,
     config_path: ConfigOpt = None,
     payer: PayerOpt = None,
     setting: SettingOpt = None,
@@ -97,14 +111,9 @@ def scrub(
     hcpcs: HcpcsOpt = None,
     asp: AspOpt = None,
     ncci: NcciOpt = None,
-    exit_zero: Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when there are "
-                                            "error findings (input errors still exit 2).")]
-    = False,
-    quiet: Annotated[bool, typer.Option("--quiet", "-q", help="Nothing on stderr but errors "
-                                        "(no progress, no 'wrote' lines, no notes).")] = False,
-    baseline: Annotated[Path | None, typer.Option(help="An earlier JSON report: its findings "
-                                                       "are reported as waived where they "
-                                                       "recur.")] = None,
+    exit_zero: ExitZeroOpt = False,
+    quiet: QuietOpt = False,
+    baseline: BaselineOpt = None,
 ) -> None:
     """Scrub charge exports, write marked copies and report the findings."""
     from scrubber.batch import BatchOptions, expand, scrub_many
@@ -130,7 +139,8 @@ def scrub(
         raise _fail(f"--report {report} is one of the inputs; give the report another name")
     options = BatchOptions(prepared, sheet, not no_mark, out, quiet=quiet)
     with RunProgress(len(paths), quiet=quiet) as progress:
-        result = scrub_many(paths, options, jobs, done=progress.done, phase=progress.phase)
+        result = scrub_many(paths, options, jobs or _cores(), done=progress.done,
+                            phase=progress.phase)
     for error in result.input_errors:
         _error_line(str(error))
     report_failed = report is not None and not _write_report(report, report_fmt, result)
@@ -169,6 +179,99 @@ def _write_report(report: Path, fmt: str, result: ScrubResult) -> bool:
         _error_line(f"{report}: the report could not be written ({exc.strerror or exc})")
         return False
     return True
+
+
+@app.command()
+def batch(
+    inputs: Annotated[list[str], typer.Argument(help="Workbooks (.xlsx, .xlsm), CSV files, "
+                                                     "folders of them (searched recursively) "
+                                                     "or glob patterns ('exports/*/*.xlsx').")],
+    out: Annotated[Path, typer.Option("--out", help="Folder for the marked copies and "
+                                                    "reports (mirroring the input folders), "
+                                                    "summary.json and summary.xlsx.")],
+    no_mark: NoMarkOpt = False,
+    select: SelectOpt = None,
+    ignore: IgnoreOpt = None,
+    sheet: SheetOpt = None,
+    jobs: JobsOpt = None,
+    config_path: ConfigOpt = None,
+    payer: PayerOpt = None,
+    setting: SettingOpt = None,
+    mue: MueOpt = None,
+    hcpcs: HcpcsOpt = None,
+    asp: AspOpt = None,
+    ncci: NcciOpt = None,
+    exit_zero: ExitZeroOpt = False,
+    quiet: QuietOpt = False,
+    baseline: BaselineOpt = None,
+    force: Annotated[bool, typer.Option("--force", help="Scrub every file again, even those "
+                                                        "unchanged since the last run into "
+                                                        "--out.")] = False,
+    scheduler: Annotated[str | None, typer.Option(help="Run on a Dask cluster: its scheduler's "
+                                                       "address (tcp://HOST:8786); needs the "
+                                                       "[dask] extra.")] = None,
+    dask_local: Annotated[int | None, typer.Option("--dask-local", min=1,
+                                                   help="Run on a local Dask cluster of N "
+                                                        "workers; needs the [dask] extra.")]
+    = None,
+) -> None:
+    """Scrub many exports into one folder, in parallel, with a summary (summary.json and
+    summary.xlsx); files unchanged since the last run there are skipped."""
+    if scheduler and dask_local:
+        raise _fail("give --scheduler or --dask-local, not both")
+    if (scheduler or dask_local) and importlib.util.find_spec("distributed") is None:
+        flag = "--scheduler" if scheduler else "--dask-local"
+        raise _fail(f"{flag} needs Dask, an optional extra: "
+                    f"pip install 'infusion-scrubber[dask]'")
+    if out.exists() and not out.is_dir():
+        raise _fail(f"--out {out} is a file; give a folder")
+    from scrubber.batchrun.backends import BackendError, cores
+    from scrubber.batchrun.progress import BatchProgress
+    from scrubber.batchrun.run import plan, run_batch
+    from scrubber.batchrun.work import WorkOptions
+    from scrubber.prepared import prepare
+
+    config = _config(config_path, payer, setting, mue, hcpcs, baseline, asp, ncci).with_rules(
+        split_names(select), split_names(ignore))
+    try:
+        prepared = prepare(config)  # rules and reference tables, once for every worker
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+    planned, files = plan(inputs, out, mark=not no_mark)
+    if not files:
+        raise _fail("no .xlsx, .xlsm or .csv files found in " + ", ".join(inputs))
+    with BatchProgress(len(planned), quiet=quiet) as progress:
+        try:
+            run = run_batch(inputs, out, WorkOptions(prepared, sheet, not no_mark),
+                            jobs=jobs or cores(), force=force, scheduler=scheduler,
+                            dask_local=dask_local, heard=progress.heard, planned=planned)
+        except BackendError as exc:
+            raise _fail(str(exc)) from None
+    for outcome in run.outcomes:
+        if outcome.reason:
+            _error_line(f"{outcome.path}: {outcome.reason}")
+        elif outcome.failed_rules:
+            _error_line(f"{outcome.path}: the {', '.join(outcome.failed_rules)} check could "
+                        f"not run on it (see its report)")
+    sys.stdout.write(_batch_lines(run.summary["totals"], run.json_path, run.xlsx_path))
+    code = run.exit_code
+    raise typer.Exit(0 if exit_zero and code == 1 else code)
+
+
+def _batch_lines(totals: dict[str, object], json_path: Path, xlsx_path: Path) -> str:
+    skipped = (f"{totals['skipped']:,} skipped as unchanged (--force redoes them)"
+               if totals["skipped"] else "none skipped")
+    return (f"{totals['files']:,} files: {totals['scrubbed']:,} scrubbed, {skipped}, "
+            f"{totals['failed']:,} failed\n"
+            f"{totals['rows']:,} lines, {totals['errors']:,} errors, "
+            f"{totals['warnings']:,} warnings\n"
+            f"summary: {json_path} and {xlsx_path}\n")
+
+
+def _cores() -> int:
+    from scrubber.batchrun.backends import cores
+
+    return cores()
 
 
 @app.command("suggest")
