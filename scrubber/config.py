@@ -52,6 +52,12 @@ class Config:
         required_documentation: fields an administration line must fill (drug, dose, route,
             ordering_provider, site; site only for infusions), where the sheet has them.
         payer: the payer profile these settings came from (reported, not used).
+        match: in a payer profile, case-insensitive pieces of text that pick the profile for
+            a line whose Payer (Insurance, Plan, Financial Class) cell contains one of them.
+        payers: profile name -> its settings, for the profiles that declare ``match``: each
+            line is checked under the profile its payer matches, else under these settings
+            (made by :func:`scrubber.config_file.config_from_table`; empty when ``--payer``
+            forces one profile).
         baseline: an earlier JSON report whose findings are waived where they recur
             (scrubber.waivers).
     """
@@ -76,6 +82,8 @@ class Config:
     required_documentation: tuple[str, ...] = ("drug", "dose", "route", "ordering_provider",
                                                "site")
     payer: str | None = None
+    match: tuple[str, ...] = ()
+    payers: Mapping[str, Config] = field(default_factory=dict)
     baseline: str | None = None
 
     def __post_init__(self) -> None:
@@ -98,6 +106,12 @@ class Config:
             if getattr(self, name) is not None and not isinstance(getattr(self, name), str):
                 raise ConfigError(f"option '{name}' must be text")
         object.__setattr__(self, "ncci", _paths("ncci", self.ncci))
+        object.__setattr__(self, "match", _match(self.match))
+        if not isinstance(self.payers, Mapping) or not all(
+                isinstance(c, Config) and c.match for c in self.payers.values()):
+            raise ConfigError("option 'payers' must map profile names to settings with a "
+                              "match list")
+        object.__setattr__(self, "payers", dict(self.payers))
         severities = {}
         for rule, level in dict(self.severity).items():
             try:
@@ -127,9 +141,11 @@ class Config:
                        initial_per_day=self.initial_per_day)
 
     def with_rules(self, select: Iterable[str] = (), ignore: Iterable[str] = ()) -> Config:
-        """A copy with command-line rule choices added."""
-        return replace(self, select=tuple(select) or self.select,
-                       ignore=self.ignore + tuple(ignore))
+        """A copy with command-line rule choices added (to every payer profile too)."""
+        select, ignore = tuple(select), tuple(ignore)
+        return replace(self, select=select or self.select, ignore=self.ignore + ignore,
+                       payers={name: profile.with_rules(select, ignore)
+                               for name, profile in self.payers.items()})
 
 
 def split_names(values: Iterable[str] | None) -> tuple[str, ...]:
@@ -148,6 +164,20 @@ def _paths(name: str, values: object) -> tuple[str, ...]:
             isinstance(v, (str, Path)) and str(v).strip() for v in values):
         raise ConfigError(f"option '{name}' must be a file or a list of files")
     return tuple(str(v) for v in values)
+
+
+def _match(values: object) -> tuple[str, ...]:
+    """Match texts, lower-cased: a list, or one text whose commas separate several (as the
+    add-in's settings sheet gives them)."""
+    if isinstance(values, str):
+        values = values.split(",")
+    if not isinstance(values, (list, tuple)) or not all(isinstance(v, str) for v in values):
+        raise ConfigError("option 'match' must be a list of texts, e.g. match = "
+                          "[\"medicare\", \"part b\"]")
+    texts = tuple(dict.fromkeys(v.strip().lower() for v in values))
+    if "" in texts:
+        raise ConfigError("option 'match' holds an empty text, which would match every payer")
+    return texts
 
 
 def _min_minutes(values: Mapping[str, object]) -> dict[str, float]:

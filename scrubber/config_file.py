@@ -20,12 +20,22 @@ profile chosen with ``--payer NAME`` (a ``[payers.NAME]`` table); then the comma
 
     [payers.commercial]
     min_minutes = { 96365 = 31 }
+
+    [payers.medicare]
+    match = ["medicare", "part b"]
+    jw_jz = true
+
+A profile with ``match`` also applies line by line: a line whose Payer (Insurance, Plan,
+Financial Class) cell contains one of its texts, in any case, is checked under it, and the
+other lines under the base settings (:mod:`scrubber.payers`). ``--payer NAME`` still forces
+one profile on every line.
 """
 
 from __future__ import annotations
 
 import tomllib
 from collections.abc import Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -100,14 +110,19 @@ def config_from_table(table: Mapping[str, Any], *, payer: str | None = None,
     profiles = settings.pop("payers", {})
     if not isinstance(profiles, dict):
         raise ConfigError(f"{where}'payers' must be a table of payer profiles")
+    if "match" in settings:
+        raise ConfigError(f"{where}option 'match' belongs in a [payers.NAME] profile: it says "
+                          f"which lines the profile checks")
     if payer is not None:
         if payer not in profiles:
             known = ", ".join(sorted(profiles)) or "none"
             raise ConfigError(f"{where}unknown payer '{payer}'; profiles: {known}")
         settings = _merge(settings, profiles[payer], f"{where}payers.{payer}")
         settings["payer"] = payer
-    settings.update({k: v for k, v in (overrides or {}).items() if v is not None})
+    given = {k: v for k, v in (overrides or {}).items() if v is not None}
+    settings.update(given)
     base = {k: v for k, v in table.items() if k != "payers"}
+    by_line: dict[str, Config] = {}
     try:
         # the options themselves first, so a bad one is named as itself and not as the
         # first payer profile that inherits it
@@ -115,12 +130,15 @@ def config_from_table(table: Mapping[str, Any], *, payer: str | None = None,
         _validate(config, "")
         for name, profile in profiles.items():  # every profile is checked, chosen or not
             try:
-                _validate(Config.from_mapping(_merge(base, profile, f"payers.{name}")), "")
+                merged = _merge(base, profile, f"payers.{name}")
+                _validate(Config.from_mapping(merged), "")
+                if payer is None and merged.get("match"):  # applied line by line
+                    by_line[name] = Config.from_mapping({**merged, **given, "payer": name})
             except (ConfigError, TypeError) as exc:
                 raise ConfigError(f"payers.{name}: {exc}") from None
     except (ConfigError, TypeError) as exc:
         raise ConfigError(f"{where}{exc}") from None
-    return config
+    return replace(config, payers=by_line) if by_line else config
 
 
 def _validate(config: Config, label: str) -> None:

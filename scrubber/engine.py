@@ -8,6 +8,7 @@ tables once.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -20,11 +21,12 @@ from scrubber.findings import Finding, Severity
 from scrubber.io.errors import InputError
 from scrubber.io.reader import Table, read_table, table_from_frame, table_from_grids
 from scrubber.normalize import canonical_frame, clean_text, column_map, split_totals
+from scrubber.payers import BASE, assign
 from scrubber.positions import column_letter, display_value
 from scrubber.prepared import Prepared, Profile, prepare
 from scrubber.result import FileResult, ScrubResult, SkippedRow
 from scrubber.rules import Rule, lookup
-from scrubber.rules.base import Context
+from scrubber.rules.base import Context, any_in_encounter, encounter_ids
 from scrubber.rules.precedence import resolve
 from scrubber.schema import schema_failures
 
@@ -98,28 +100,33 @@ def _result(file: FileResult, prepared: Prepared) -> ScrubResult:
 
 
 def scrub_table(table: Table, prepared: Prepared | Profile | Config) -> FileResult:
-    """Run the prepared rules over a table that has been read."""
-    profile = prepared if isinstance(prepared, Profile) else prepare(prepared).default
-    config, rules = profile.config, profile.rules
+    """Run the prepared rules over a table that has been read.
+
+    With payer profiles that declare ``match`` (and a Payer column), each line is judged
+    under its payer's profile (:mod:`scrubber.payers`): every profile's rules run over the
+    whole encounters that hold its lines, so a rule that reads the encounter sees all of it,
+    and only the findings on that profile's own lines are kept.
+    """
+    run = prepared if isinstance(prepared, Profile) else prepare(prepared)
+    profile = run if isinstance(run, Profile) else run.default
+    matching = {} if isinstance(run, Profile) else {
+        name: p for name, p in run.payers.items() if p.config.match}
+    config = profile.config
     table, skipped = split_totals(table)
     mapping = column_map(table)
-    _require_columns(table, frozenset(mapping), rules)
+    every_rule = {r.name: r for p in (profile, *matching.values()) for r in p.rules}
+    _require_columns(table, frozenset(mapping), list(every_rule.values()))
     lines = canonical_frame(table, max_midnight_gap=config.midnight_max_gap_minutes)
     cells = {name: pd.DataFrame({p: clean_text(table.data.loc[lines.index, p])
                                  for p in mapping[name]}, index=lines.index)
              for name in MULTI_FIELDS if name in mapping}
-    ctx = Context(config, frozenset(mapping), schema_failures(lines), profile.reference,
-                  mapping, cells)
-    findings: list[Finding] = []
-    failed: list[str] = []
-    grid, encounter_of = table.data.to_numpy(), lines["encounter"].to_numpy()
-    for rule in rules:
-        try:
-            findings.extend(_findings(rule, rule.check(lines, ctx), table, grid, lines,
-                                      encounter_of, mapping, config))
-        except Exception as exc:  # noqa: BLE001 - one rule's fault must not lose the file
-            failed.append(rule.name)
-            findings.append(_rule_failed(rule, exc, table, config))
+    sheet = _Sheet(table, mapping, cells, table.data.to_numpy())
+    payers: tuple[tuple[str, int], ...] = ()
+    notes: tuple[str, ...] = ()
+    if not matching:  # the usual run: one profile, no payer column read
+        findings, failed = _check(profile, lines, sheet)
+    else:
+        findings, failed, payers, notes = _check_by_payer(profile, matching, lines, sheet)
     findings = resolve(_merge_same_cell(findings))
     findings.sort(key=lambda f: f.sort_key)
     waive = lines["waive"].dropna()
@@ -128,7 +135,70 @@ def scrub_table(table: Table, prepared: Prepared | Profile | Config) -> FileResu
     return FileResult(table.source, table.sheet, table.header_row, len(lines), tuple(findings),
                       tuple(lines.index.tolist()),
                       tuple(SkippedRow(r, why) for r, why in skipped), tuple(failed),
-                      tuple(waived), tuple(problems))
+                      tuple(waived), tuple(problems), payer_profiles=payers,
+                      payer_warnings=notes)
+
+
+@dataclass(frozen=True)
+class _Sheet:
+    """What every profile's check reads of one sheet: the table, its column map, the cleaned
+    cells of multi-column fields (indexed like the lines) and the raw grid as an array."""
+
+    table: Table
+    mapping: dict[str, list[int]]
+    cells: dict[str, pd.DataFrame]
+    grid: np.ndarray
+
+
+def _check(profile: Profile, lines: pd.DataFrame, sheet: _Sheet) -> tuple[list[Finding],
+                                                                           list[str]]:
+    """One profile's rules over ``lines``: the findings and the rules that could not run."""
+    config, table = profile.config, sheet.table
+    cells = {name: frame if len(frame) == len(lines) else frame.loc[lines.index]
+             for name, frame in sheet.cells.items()}
+    ctx = Context(config, frozenset(sheet.mapping), schema_failures(lines), profile.reference,
+                  sheet.mapping, cells)
+    findings: list[Finding] = []
+    failed: list[str] = []
+    encounter_of = lines["encounter"].to_numpy()
+    for rule in profile.rules:
+        try:
+            findings.extend(_findings(rule, rule.check(lines, ctx), table, sheet.grid, lines,
+                                      encounter_of, sheet.mapping, config))
+        except Exception as exc:  # noqa: BLE001 - one rule's fault must not lose the file
+            failed.append(rule.name)
+            findings.append(_rule_failed(rule, exc, table, config))
+    return findings, failed
+
+
+def _check_by_payer(default: Profile, matching: dict[str, Profile], lines: pd.DataFrame,
+                    sheet: _Sheet) -> tuple[list[Finding], list[str],
+                                            tuple[tuple[str, int], ...], tuple[str, ...]]:
+    """Each line under its payer's profile (see :func:`scrub_table`); also the lines per
+    profile and the warnings about payer texts."""
+    if "payer" not in sheet.mapping:
+        note = ("no Payer column (Payer, Insurance, Plan or Financial Class): every line is "
+                "checked under the base settings")
+        findings, failed = _check(default, lines, sheet)
+        return findings, failed, ((BASE, len(lines)),), (note,)
+    assignment = assign(lines["payer"], {n: p.config.match for n, p in matching.items()})
+    ids = encounter_ids(lines)
+    frames: dict[float, pd.DataFrame] = {default.config.midnight_max_gap_minutes: lines}
+    findings: list[Finding] = []
+    failed: list[str] = []
+    for index, profile in enumerate((default, *matching.values()), start=-1):
+        own = assignment.profile == index
+        if not own.any():
+            continue
+        gap = profile.config.midnight_max_gap_minutes
+        if gap not in frames:  # a profile that reads midnight crossings its own way
+            frames[gap] = canonical_frame(sheet.table, max_midnight_gap=gap).loc[lines.index]
+        scope = any_in_encounter(own, ids)  # the whole encounters that hold its lines
+        found, broken = _check(profile, frames[gap][scope], sheet)
+        rows = set(lines.index[own].tolist())
+        findings += [f for f in found if f.row in rows or f.row == sheet.table.header_row]
+        failed += [name for name in broken if name not in failed]
+    return findings, failed, assignment.counts(), assignment.warnings
 
 
 #: fields without which a rule cannot judge anything; a missing column of any other field

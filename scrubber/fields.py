@@ -49,6 +49,10 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "primary": ("Primary", "Primary Reason", "Primary Service"),
     "place_of_service": ("Place of Service", "POS", "Place of Svc"),
     "ndc": ("NDC", "NDC Code", "National Drug Code", "NDC Number"),
+    # the line's payer: picks a [payers.NAME] profile by its match texts (scrubber.payers)
+    "payer": ("Payer", "Payer Name", "Primary Payer", "Payor", "Insurance", "Insurance Name",
+              "Primary Insurance", "Insurance Plan", "Plan", "Plan Name", "Health Plan",
+              "Financial Class", "Fin Class", "Financial Class Name"),
     # an analyst's waivers: rules accepted on this line (scrubber.waivers)
     "waive": ("Scrub Waive", "Waive", "Waiver", "Scrub Waiver", "Waived"),
 }

@@ -264,7 +264,7 @@ def canonical_frame(table: Table, *, max_midnight_gap: float = 720) -> pd.DataFr
         "site": text["site"],
         "kind": text["kind"], "purpose": text["purpose"], "method": text["method"],
         "primary": text["primary"], "place_of_service": text["place_of_service"],
-        "ndc": text["ndc"], "waive": text["waive"],
+        "ndc": text["ndc"], "waive": text["waive"], "payer": text["payer"],
     }, index=table.data.index)
     frame.index.name = "row"
     return frame

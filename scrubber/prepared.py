@@ -6,8 +6,10 @@ when a diagnosis rule is selected). The result is immutable and picklable: it is
 process, a Dask worker or the Excel add-in receives, so nothing is rebuilt per file and no
 rule reads a file behind the caller's back.
 
-A prepared run holds one :class:`Profile` per payer as well as the default, so a later check
-can judge each line under the profile its payer column names.
+A prepared run holds one :class:`Profile` per payer as well as the default, so the engine
+judges each line under the profile its payer column names (the config's ``payers``: the
+profiles that declare ``match``). Profiles that read the same reference files share one
+loaded copy.
 """
 
 from __future__ import annotations
@@ -61,21 +63,29 @@ class Prepared:
         return self.default.reference
 
 
-def prepare_profile(config: Config, tables: Mapping[str, pd.DataFrame] | None = None
-                    ) -> Profile:
-    """Resolve one configuration. ``tables`` may hold the ``mue``, ``hcpcs`` and ``asp``
-    tables already read (the Excel add-in reads them from sheets; no file is opened for them).
+def prepare_profile(config: Config, tables: Mapping[str, pd.DataFrame] | None = None,
+                    loaded: dict[tuple[object, ...], Reference] | None = None) -> Profile:
+    """Resolve one configuration. ``tables`` may hold the ``mue``, ``hcpcs``, ``asp`` and
+    ``ncci`` tables already read (the Excel add-in reads them from sheets; no file is opened
+    for them). ``loaded`` keeps the references made so far, by the files they read, so
+    profiles of one run share them.
 
     Raises:
         ConfigError: an unknown rule, or a reference file that cannot be read.
     """
     rules = tuple(selected_rules(config))
     tables = tables or {}
-    reference = load_reference(mue=config.mue, hcpcs=config.hcpcs, asp=config.asp,
-                               ncci=config.ncci,
-                               icd10=any(r.name in _DIAGNOSIS_RULES for r in rules),
-                               mue_table=tables.get("mue"), hcpcs_table=tables.get("hcpcs"),
-                               asp_table=tables.get("asp"), ncci_table=tables.get("ncci"))
+    icd10 = any(r.name in _DIAGNOSIS_RULES for r in rules)
+    key = (config.mue, config.hcpcs, config.asp, config.ncci, icd10)
+    reference = (loaded or {}).get(key)
+    if reference is None:
+        reference = load_reference(mue=config.mue, hcpcs=config.hcpcs, asp=config.asp,
+                                   ncci=config.ncci, icd10=icd10,
+                                   mue_table=tables.get("mue"),
+                                   hcpcs_table=tables.get("hcpcs"),
+                                   asp_table=tables.get("asp"), ncci_table=tables.get("ncci"))
+        if loaded is not None:
+            loaded[key] = reference
     return Profile(config, rules, reference,
                    Baseline.load(config.baseline) if config.baseline else None)
 
@@ -83,7 +93,8 @@ def prepare_profile(config: Config, tables: Mapping[str, pd.DataFrame] | None = 
 def prepare(config: Config | Prepared | None = None,
             payers: Mapping[str, Config] | None = None, *,
             tables: Mapping[str, pd.DataFrame] | None = None) -> Prepared:
-    """Resolve a configuration (the defaults when None) and any payer profiles once.
+    """Resolve a configuration (the defaults when None) and its payer profiles once (the
+    config's ``payers``, then any given here).
 
     A :class:`Prepared` passed in comes back unchanged, so callers may take either.
     ``tables`` holds MUE, HCPCS and ASP tables already read (``{"mue": ..., "hcpcs": ...,
@@ -98,6 +109,8 @@ def prepare(config: Config | Prepared | None = None,
             raise ValueError("payer profiles belong in the first prepare() call; this run "
                              "is already prepared")
         return config
-    default = prepare_profile(config or Config(), tables)
-    return Prepared(default, {name: prepare_profile(c, tables)
-                              for name, c in (payers or {}).items()})
+    config = config or Config()
+    loaded: dict[tuple[object, ...], Reference] = {}
+    default = prepare_profile(config, tables, loaded)
+    return Prepared(default, {name: prepare_profile(c, tables, loaded)
+                              for name, c in {**config.payers, **(payers or {})}.items()})

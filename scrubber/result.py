@@ -51,6 +51,11 @@ class FileResult:
     waiver_problems: tuple[str, ...] = ()
     #: flagged rows that the sheet hides (the marked copy lists them; it does not unhide).
     hidden_rows: tuple[int, ...] = ()
+    #: (profile, lines checked under it) when payer profiles applied line by line (the base
+    #: settings as scrubber.payers.BASE); empty otherwise.
+    payer_profiles: tuple[tuple[str, int], ...] = ()
+    #: payer texts that matched several profiles, or a sheet without a Payer column.
+    payer_warnings: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, object]:
         out = {"path": self.path, "sheet": self.sheet, "header_row": self.header_row,
@@ -61,6 +66,9 @@ class FileResult:
             out["waiver_problems"] = list(self.waiver_problems)
         if self.hidden_rows:
             out["hidden_flagged_rows"] = list(self.hidden_rows)
+        if self.payer_profiles:  # only where payer profiles applied line by line
+            out["lines_by_profile"] = dict(self.payer_profiles)
+            out["payer_warnings"] = list(self.payer_warnings)
         return out
 
 
@@ -105,6 +113,11 @@ class ScrubResult:
         hidden = sum(len(f.hidden_rows) for f in self.files)
         if hidden:
             out["hidden_flagged_rows"] = hidden
+        profiles: Counter[str] = Counter()
+        for file in self.files:
+            profiles.update(dict(file.payer_profiles))
+        if profiles:
+            out["lines_by_profile"] = dict(profiles)
         return out
 
     def to_dict(self) -> dict[str, object]:

@@ -138,6 +138,7 @@ def _file_lines(file: FileResult, width: int, layout: Layout, paint: Paint) -> l
               f"{layout.shown(waived.reason)}" for waived in file.waived]
     notes += [f"  waiver not understood: {layout.shown(problem)}"
               for problem in file.waiver_problems]
+    notes += [f"  warning: {layout.shown(warning)}" for warning in file.payer_warnings]
     if file.hidden_rows:
         rows = ", ".join(str(r) for r in file.hidden_rows)
         notes.append(f"  flagged but hidden in the sheet: row(s) {rows} (listed in the marked "
@@ -293,6 +294,9 @@ def _summary_table(result: ScrubResult, console: Console) -> Table:
         table.add_row(Text("skipped rows", style="bold"), str(summary["skipped_rows"]))
     table.add_row(Text("errors / warnings", style="bold"),
                   f"{summary['errors']} / {summary['warnings']}")
+    for profile, lines in summary.get("lines_by_profile", {}).items():
+        table.add_row(Text("lines under ", style="bold") + user_text(profile, "bold"),
+                      str(lines))
     if summary.get("waived"):
         table.add_row(Text("waived", style="bold"), str(summary["waived"]))
     if summary.get("hidden_flagged_rows"):
