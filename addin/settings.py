@@ -9,8 +9,9 @@ the ``payer`` row, exactly as ``[payers.NAME]`` in the file. Unknown options are
 name them (the core validates, as for a file).
 
 Reference files that xlwings Lite cannot read from disk are pasted into sheets: the
-``mue sheet`` and ``hcpcs sheet`` rows name them, and they are read with the same parsers as
-the files.
+``mue sheet``, ``hcpcs sheet`` and ``ncci sheet`` rows name them, and they are read with the
+same parsers as the files. A profile's ``payers.NAME.match`` row (``medicare, part b``)
+checks the lines whose Payer column names it under that profile, as ``match`` in the file.
 """
 
 from __future__ import annotations
@@ -23,11 +24,12 @@ from scrubber import ConfigError, Prepared, prepare
 from scrubber.config_file import config_from_table
 from scrubber.reference.hcpcs_file import hcpcs_from_grid
 from scrubber.reference.mue import mue_from_grid
+from scrubber.reference.ncci import ncci_from_grid
 
 SETTINGS_SHEET = "Scrubber Settings"
 HEADERS = ("Option", "Value", "What it does")
 #: sheet options (not config keys): the sheets that hold pasted reference tables.
-SHEET_OPTIONS = {"mue sheet": "mue", "hcpcs sheet": "hcpcs"}
+SHEET_OPTIONS = {"mue sheet": "mue", "hcpcs sheet": "hcpcs", "ncci sheet": "ncci"}
 DEFAULTS: tuple[tuple[str, object, str], ...] = (
     ("setting", "facility", "facility (hospital outpatient: the hierarchy picks the initial "
                             "service) or professional (office claim)"),
@@ -36,6 +38,9 @@ DEFAULTS: tuple[tuple[str, object, str], ...] = (
                         "MUE Values, Adjudication Indicator); empty: no MUE check of units"),
     ("hcpcs sheet", None, "name of a sheet holding the pasted CMS HCPCS file (HCPC, LONG "
                           "DESCRIPTION, TERM DT); empty: the shipped code list"),
+    ("ncci sheet", None, "name of a sheet holding pasted CMS NCCI PTP edits (Column 1, Column "
+                         "2, Effective Date, Deletion Date, Modifier); empty: no ncci-ptp "
+                         "check"),
     ("ignore", None, "rule names or IDs not to run, comma-separated (e.g. missing-diagnosis)"),
     ("payers.medicare.jw_jz", True, "the medicare profile: JW/JZ on single-dose drug lines"),
     ("payers.commercial.min_minutes.96365", 31, "a commercial profile that wants 31 minutes "
@@ -114,5 +119,6 @@ def _pasted(name: str, kind: str, sheets: Mapping[str, object]):
         raise ConfigError(f"sheet '{SETTINGS_SHEET}': the {kind} sheet '{name}' does not exist")
     rows = grid(sheets[name])
     label = f"sheet '{name}'"
-    return mue_from_grid(rows, label) if kind == "mue" else hcpcs_from_grid(rows, label)
+    readers = {"mue": mue_from_grid, "hcpcs": hcpcs_from_grid, "ncci": ncci_from_grid}
+    return readers[kind](rows, label)
 

@@ -221,3 +221,35 @@ def test_the_sample_config_declares_a_match_profile():
     text = render(scrub(pd.DataFrame(MIXED, columns=HEADERS, dtype=object),
                         config.with_rules(RULES)), "text")
     assert "lines under medicare" in text
+
+
+def test_batch_checks_each_line_under_its_payers_profile(tmp_path):
+    config = tmp_path / "scrubber.toml"
+    config.write_text(PROFILES, encoding="utf-8")
+    exports = tmp_path / "exports"
+    exports.mkdir()
+    pd.DataFrame(MIXED, columns=HEADERS).to_csv(exports / "mixed.csv", index=False)
+    out = tmp_path / "out"
+    result = CliRunner().invoke(app, ["batch", str(exports), "--out", str(out), "--config",
+                                      str(config), "--select", ",".join(RULES), "--jobs", "1",
+                                      "--quiet", "--no-mark"])
+    assert result.exit_code == 1, result.output
+    entry = json.loads((out / "summary.json").read_text(encoding="utf-8"))["files"][0]
+    report = json.loads((out / entry["report"]).read_text(encoding="utf-8"))["files"][0]
+    assert [(f["row"], f["name"]) for f in report["findings"]] == [
+        (3, "jw-jz-modifier"), (4, "infusion-too-short")]
+    assert report["lines_by_profile"] == {BASE: 2, "medicare": 2, "commercial": 3}
+
+
+def test_the_add_in_reads_pasted_ncci_edits():
+    from addin.settings import read_settings
+
+    rows = [["Option", "Value", "What it does"], ["ncci sheet", "PTP", ""],
+            ["select", "ncci-ptp", ""]]
+    pasted = [["CPT only copyright 2025 American Medical Association."],
+              ["Column 1", "Column 2", "Effective Date", "Deletion Date", "Modifier"],
+              ["96413", "96360", 20100101, "*", 0]]
+    prepared = read_settings(rows, {"PTP": pasted})
+    frame = pd.DataFrame([["E1", "2026-04-01", "96413"], ["E1", "2026-04-01", "96360"]],
+                         columns=["Encounter ID", "Date of Service", "CPT"], dtype=object)
+    assert _found(scrub(frame, prepared)) == [(3, "ncci-ptp")]
