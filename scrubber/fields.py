@@ -50,9 +50,11 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
     "place_of_service": ("Place of Service", "POS", "Place of Svc"),
     "ndc": ("NDC", "NDC Code", "National Drug Code", "NDC Number"),
     # the line's payer: picks a [payers.NAME] profile by its match texts (scrubber.payers)
-    "payer": ("Payer", "Payer Name", "Primary Payer", "Payor", "Insurance", "Insurance Name",
-              "Primary Insurance", "Insurance Plan", "Plan", "Plan Name", "Health Plan",
-              "Financial Class", "Fin Class", "Financial Class Name"),
+    "payer": ("Payer", "Payer Name", "Primary Payer", "Primary Payer Name", "Payor",
+              "Payor Name", "Primary Payor", "Payer/Plan", "Insurance", "Insurance Name",
+              "Primary Insurance", "Insurance Plan", "Insurance Carrier", "Insurance Company",
+              "Plan", "Plan Name", "Primary Plan", "Health Plan", "Financial Class",
+              "Fin Class", "Financial Class Name", "Payer Type", "Insurance Type"),
     # an analyst's waivers: rules accepted on this line (scrubber.waivers)
     "waive": ("Scrub Waive", "Waive", "Waiver", "Scrub Waiver", "Waived"),
 }

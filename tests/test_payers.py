@@ -253,3 +253,16 @@ def test_the_add_in_reads_pasted_ncci_edits():
     frame = pd.DataFrame([["E1", "2026-04-01", "96413"], ["E1", "2026-04-01", "96360"]],
                          columns=["Encounter ID", "Date of Service", "CPT"], dtype=object)
     assert _found(scrub(frame, prepared)) == [(3, "ncci-ptp")]
+
+
+def test_a_profile_that_reads_midnight_crossings_its_own_way(tmp_path):
+    # 23:30 to 00:45 crosses midnight for the base settings (up to 12 h), not for a profile
+    # that allows 60 minutes: its line alone is a stop before its start
+    text = '[payers.strict]\nmatch = ["strict"]\nmidnight_max_gap_minutes = 60\n'
+    path = tmp_path / "c.toml"
+    path.write_text(text, encoding="utf-8")
+    rows = [["E1", "2026-04-01", "96360", 1, None, "23:30", "00:45", "Strict plan"],
+            ["E2", "2026-04-01", "96360", 1, None, "23:30", "00:45", "Other plan"]]
+    config = load_config(path).with_rules(("stop-before-start",))
+    result = scrub(pd.DataFrame(rows, columns=HEADERS, dtype=object), config)
+    assert _found(result) == [(2, "stop-before-start")]
