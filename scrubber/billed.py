@@ -41,8 +41,9 @@ def billed_lines(lines: pd.DataFrame) -> dict[str, tuple[CodedLine, ...]]:
     billed = lines[billed_codes(lines)]
     if billed.empty:
         return {}
-    modifiers = billed["modifiers"].fillna("").map(
-        lambda text: ",".join(sorted(m for m in text.split(",") if m)))
+    modifiers = billed["modifiers"].fillna("")
+    modifiers = modifiers.map({text: ",".join(sorted(m for m in text.split(",") if m))
+                               for text in modifiers.unique()})  # a few distinct lists
     frame = pd.DataFrame({"encounter": billed["encounter"].astype(str),
                           "date": dates[billed.index], "code": billed["code"].astype(str),
                           "modifiers": modifiers, "units": billed["units"].fillna(0.0),
