@@ -15,7 +15,13 @@ from dataclasses import dataclass, replace
 import numpy as np
 import pandas as pd
 
-from scrubber.codes import ADMINISTRATION, CODE_PATTERN, DISTINCT_MODIFIERS, RANGE_PATTERN
+from scrubber.codes import (
+    ADMINISTRATION,
+    CODE_PATTERN,
+    DISTINCT_MODIFIERS,
+    DRUG_CODE_PATTERN,
+    RANGE_PATTERN,
+)
 from scrubber.coding import CodedLine
 from scrubber.coding.frame import administration_rows, start_date
 
@@ -77,7 +83,7 @@ def uncodable(lines: pd.DataFrame, export: bool) -> dict[str, str]:
     known. A start or stop that cannot be read on an administration row, or a stop before the
     start that is not a midnight crossing: the minutes that choose the code are not known.
     A charge export's encounter with drug or add-on lines but no administration row: there
-    is nothing to code from.
+    is nothing to code from (one with neither, an E/M visit, has nothing to code).
     """
     code = lines["code"]
     reasons = pd.Series("", index=lines.index, dtype=object)
@@ -103,9 +109,10 @@ def uncodable(lines: pd.DataFrame, export: bool) -> dict[str, str]:
     out = {}
     for row, text in flagged.items():
         out.setdefault(str(lines.at[row, "encounter"]), f"row {row}: {text}")
-    if export:  # encounters with codes but no administration row
+    if export:  # encounters with drug or administration lines but no administration row
         encounter = lines["encounter"].astype(str)
-        idle = ~encounter.isin(set(encounter[admin])) & code.notna()
+        given = billed_codes(lines) | _matches(code, DRUG_CODE_PATTERN)
+        idle = ~encounter.isin(set(encounter[admin])) & given
         billed = code[idle].groupby(encounter[idle], sort=False).agg(
             lambda c: ", ".join(sorted(set(c))))
         for name, codes in billed.items():

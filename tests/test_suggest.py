@@ -316,3 +316,22 @@ def test_a_log_row_with_an_unreadable_time_is_listed_with_the_reason(tmp_path):
     assert "billed" not in a3
     text = runner.invoke(app, ["suggest", str(path)]).stdout
     assert "A3 (facility): cannot be coded: row 6: the stop time cannot be read\n" in text
+
+
+def test_an_encounter_without_drug_or_administration_lines_has_nothing_to_code(tmp_path):
+    """An E/M visit in a charge export is listed, not flagged: nothing billed, nothing to
+    bill; an encounter with only a drug line cannot be coded (its administration?)."""
+    rows = ("Encounter ID,Date of Service,CPT,Units,Start Time,Stop Time,Route,Drug\n"
+            "E1,2026-10-05,96372,1,08:00,08:01,IM,Ceftriaxone\n"
+            "E2,2026-10-05,99283,1,,,,\n"
+            "E3,2026-10-05,J0696,4,,,IM,Ceftriaxone\n")
+    path = tmp_path / "visits.csv"
+    path.write_text(rows, encoding="utf-8")
+    e1, e2, e3 = suggest(path).encounters
+    assert (e2.encounter, e2.lines, e2.billed, e2.notes, e2.problem, e2.differs) == (
+        "E2", (), (), ("no administration documented",), "", False)
+    assert e3.problem.startswith("no administration row to code from (billed: J0696)")
+    result = runner.invoke(app, ["suggest", str(path), "--diff"])
+    assert result.exit_code == 1
+    assert [line.split(" (")[0] for line in result.stdout.splitlines()[1:]
+            if line[:1] == "E"] == ["E3"]
