@@ -116,6 +116,10 @@ def scrub(
     baseline: BaselineOpt = None,
 ) -> None:
     """Scrub charge exports, write marked copies and report the findings."""
+    from scrubber.io.workbook import prefetch
+
+    if jobs == 1 or len(files) == 1:
+        prefetch(files[0])  # its sheets are parsed on a thread while the engine is imported
     from scrubber.batch import BatchOptions, expand, scrub_many
     from scrubber.prepared import prepare
     from scrubber.render import fit_width, render
@@ -292,6 +296,9 @@ def suggest_codes(
     documentation supports, encounter by encounter; on a charge export, beside what was
     billed. Exit status: 0, or with --diff 1 when an encounter differs or cannot be coded;
     2 a usage or input error."""
+    from scrubber.io.workbook import prefetch
+
+    prefetch(file)  # its sheets are parsed on a thread while the engine is imported
     from scrubber.render import fit_width
     from scrubber.render.suggestions import suggestions_json, suggestions_text
     from scrubber.suggest import suggest

@@ -8,31 +8,26 @@ from __future__ import annotations
 
 import csv
 import io
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import pandas as pd
 
 from scrubber.fields import map_headers
 from scrubber.io.errors import InputError
-
-if TYPE_CHECKING:  # the compiled reader is imported when a workbook is opened
-    import python_calamine
+from scrubber.io.workbook import (
+    EXCEL_SUFFIXES,
+    calamine_call,
+    open_workbook,
+    take,
+)
 
 #: the header row is looked for within this many rows from the top of a sheet.
 HEADER_SEARCH_ROWS = 20
-#: a package that unpacks to more than this is refused (zip-bomb guard).
-MAX_UNPACKED_BYTES = 1 << 30
-EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 CSV_SUFFIXES = (".csv",)
 SUPPORTED_SUFFIXES = EXCEL_SUFFIXES + CSV_SUFFIXES
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
-_ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -75,23 +70,14 @@ def read_table(path: str | Path, sheet: str | None = None) -> Table:
     if suffix in CSV_SUFFIXES:
         grid = read_csv_grid(path)
         return table_from_grids(label, {path.stem[:31] or "Sheet1": grid}, sheet)
-    book = _open_excel(path)
-    loaded: dict[str, python_calamine.CalamineSheet] = {}
-
-    def opened(name: str) -> python_calamine.CalamineSheet:
-        # calamine parses a whole sheet when it is opened, even for its first rows: open each
-        # once, for the header search and the full read alike
-        if name not in loaded:
-            loaded[name] = _calamine(label, book.get_sheet_by_name, name)
-        return loaded[name]
-
-    heads = {name: _calamine(label, opened(name).to_python, skip_empty_area=False,
-                             nrows=HEADER_SEARCH_ROWS)
-             for name in _worksheet_names(label, book)}
+    book = take(path) or open_workbook(path)  # parsed ahead by the command line, or now
+    heads = {name: calamine_call(label, book.sheet(name).to_python, skip_empty_area=False,
+                                 nrows=HEADER_SEARCH_ROWS)
+             for name in book.names()}
 
     def load(name: str) -> list[list[object]]:
-        grid = _calamine(label, opened(name).to_python, skip_empty_area=False)
-        loaded.clear()  # the parsed sheets are no longer needed: free them before the frame
+        grid = calamine_call(label, book.sheet(name).to_python, skip_empty_area=False)
+        book.sheets.clear()  # the parsed sheets are no longer needed: free them before the frame
         return grid
 
     return table_from_grids(label, heads, sheet, load=load)
@@ -177,58 +163,6 @@ def _header_text(value: object) -> str:
 
 def _drop_empty_rows(data: pd.DataFrame) -> pd.DataFrame:
     return data.loc[data.notna().any(axis=1)]
-
-
-def _check_package(path: Path) -> None:
-    label = str(path)
-    with path.open("rb") as handle:
-        head = handle.read(8)
-    if head == _OLE_MAGIC:
-        if _ENCRYPTION_STREAM in path.read_bytes():
-            raise InputError(label, "the workbook is password-protected (encrypted); "
-                                    "save an unprotected copy and scrub that")
-        raise InputError(label, "this is an old-format (.xls) workbook with an .xlsx name; "
-                                "save it as .xlsx")
-    if not head.startswith(b"PK"):
-        raise InputError(label, "not an Excel workbook (the file is not an .xlsx package)")
-    try:
-        with zipfile.ZipFile(path) as package:
-            names = set(package.namelist())
-            unpacked = sum(info.file_size for info in package.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise InputError(label, "the workbook is damaged (its zip package cannot be read)") \
-            from None
-    if "xl/workbook.xml" not in names:
-        raise InputError(label, "not an Excel workbook (the package has no xl/workbook.xml)")
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise InputError(label, f"the workbook unpacks to {unpacked // 2**20} MiB, more than "
-                                f"the {MAX_UNPACKED_BYTES // 2**20} MiB limit")
-
-
-def _open_excel(path: Path) -> python_calamine.CalamineWorkbook:
-    import python_calamine  # only now: scrubbing a grid or DataFrame never loads it
-
-    _check_package(path)
-    return _calamine(str(path), python_calamine.CalamineWorkbook.from_path, str(path))
-
-
-def _worksheet_names(label: str, book: python_calamine.CalamineWorkbook) -> list[str]:
-    names = [m.name for m in book.sheets_metadata if str(m.typ).endswith("WorkSheet")]
-    if not names:
-        raise InputError(label, "the workbook has no worksheets")
-    return names
-
-
-def _calamine(label: str, call: Callable[..., T], *args: object, **kwargs: object) -> T:
-    """Run a calamine call; its many error types become one InputError.
-
-    The message carries only the error's type: calamine's own text can quote cell contents.
-    """
-    try:
-        return call(*args, **kwargs)
-    except Exception as exc:  # noqa: BLE001 - calamine raises several unrelated types
-        raise InputError(label, f"the workbook is damaged and cannot be read "
-                                f"({type(exc).__name__})") from None
 
 
 def read_csv_grid(path: Path) -> list[list[object]]:

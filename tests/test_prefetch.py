@@ -1,0 +1,59 @@
+"""The command line's head start: a workbook parsed on a thread while the engine imports.
+
+A prefetch may only save time: the reader must give the same table with or without it, read
+the file again when it changed since, and report a bad file in its own words.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from scrubber import InputError, scrub
+from scrubber.io import workbook
+from scrubber.io.reader import read_table
+from tests.conftest import ROWS, make_workbook
+
+
+def test_a_prefetched_workbook_is_read_as_without_it(tmp_path):
+    path = make_workbook(tmp_path / "t.xlsx")
+    plain = read_table(path)
+    workbook.prefetch(path)
+    parsed = workbook.take(path)
+    assert parsed is not None and set(parsed.sheets) == set(parsed.names())
+    workbook.prefetch(path)
+    ahead = read_table(path)  # takes the prefetched sheets
+    assert workbook.take(path) is None  # taken once
+    assert (ahead.sheet, ahead.header_row, ahead.headers) == (plain.sheet, plain.header_row,
+                                                             plain.headers)
+    assert ahead.data.equals(plain.data)
+
+
+def test_a_file_changed_after_its_prefetch_is_read_again(tmp_path):
+    path = make_workbook(tmp_path / "t.xlsx")
+    workbook.prefetch(path)  # parses the first version (a few milliseconds)
+    make_workbook(path, rows=ROWS[:1])
+    stat = path.stat()
+    os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 10**9))  # a later change time
+    assert len(read_table(path).data) == 1
+
+
+@pytest.mark.parametrize("content", [b"not a workbook", b"PK\x03\x04 broken"])
+def test_a_bad_file_gets_the_readers_own_message(tmp_path, content):
+    path = tmp_path / "bad.xlsx"
+    path.write_bytes(content)
+    workbook.prefetch(path)
+    with pytest.raises(InputError, match=r"bad\.xlsx: (not an Excel workbook|the workbook is "
+                                         r"damaged)"):
+        scrub(path)
+    assert workbook.take(path) is None
+
+
+def test_only_workbooks_are_prefetched(tmp_path):
+    path = tmp_path / "t.csv"
+    path.write_text("Encounter,CPT\nE1,96365\n")
+    workbook.prefetch(path)
+    workbook.prefetch(tmp_path / "missing.xlsx")
+    assert workbook.take(path) is None
+    assert workbook.take(tmp_path / "missing.xlsx") is None
