@@ -9,6 +9,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
 
+from scrubber import parallel
 from scrubber.config import Config
 from scrubber.engine import FileResult, ScrubResult, scrub
 from scrubber.io.errors import InputError
@@ -161,9 +162,11 @@ _kept: BatchOptions | None = None
 
 
 def _keep(options: BatchOptions) -> None:
-    """A worker's initializer: the options every file of the run shares."""
+    """A worker's initializer: the options every file of the run shares. A worker never
+    forks for a large file (scrubber.parallel): the other cores scrub other files."""
     global _kept
     _kept = options
+    parallel.disable()
 
 
 def _scrub_kept(path: str) -> Outcome:

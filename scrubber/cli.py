@@ -116,10 +116,12 @@ def scrub(
     baseline: BaselineOpt = None,
 ) -> None:
     """Scrub charge exports, write marked copies and report the findings."""
+    from scrubber import parallel
     from scrubber.io.workbook import prefetch
 
     if jobs == 1 or len(files) == 1:
         prefetch(files[0])  # its sheets are parsed on a thread while the engine is imported
+    parallel.enable()  # a large file's rules use both cores (Linux; not in batch workers)
     from scrubber.batch import BatchOptions, expand, scrub_many
     from scrubber.prepared import prepare
     from scrubber.render import fit_width, render

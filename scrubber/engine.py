@@ -14,7 +14,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scrubber import waivers
+from scrubber import parallel, waivers
 from scrubber.config import Config
 from scrubber.fields import MULTI_FIELDS
 from scrubber.findings import Finding, Severity
@@ -158,16 +158,27 @@ def _check(profile: Profile, lines: pd.DataFrame, sheet: _Sheet) -> tuple[list[F
              for name, frame in sheet.cells.items()}
     ctx = Context(config, frozenset(sheet.mapping), schema_failures(lines), profile.reference,
                   sheet.mapping, cells)
-    findings: list[Finding] = []
-    failed: list[str] = []
     encounter_of = lines["encounter"].to_numpy()
-    for rule in profile.rules:
-        try:
-            findings.extend(_findings(rule, rule.check(lines, ctx), table, sheet.grid, lines,
-                                      encounter_of, sheet.mapping, config))
-        except Exception as exc:  # noqa: BLE001 - one rule's fault must not lose the file
-            failed.append(rule.name)
-            findings.append(_rule_failed(rule, exc, table, config))
+    rules = profile.rules
+
+    def run(chosen: Sequence[Rule]) -> list[tuple[list[Finding], bool]]:
+        """Each chosen rule's findings, and whether it failed."""
+        out = []
+        for rule in chosen:
+            try:
+                out.append((_findings(rule, rule.check(lines, ctx), table, sheet.grid, lines,
+                                      encounter_of, sheet.mapping, config), False))
+            except Exception as exc:  # noqa: BLE001 - one rule's fault must not lose the file
+                out.append(([_rule_failed(rule, exc, table, config)], True))
+        return out
+
+    # every other rule runs in a forked copy on Linux for a large file (scrubber.parallel)
+    mine, theirs = parallel.both(lambda: run(rules[0::2]),
+                                 lambda: _packed(run(rules[1::2])), lines=len(lines))
+    ran: list[tuple[list[Finding], bool]] = [([], False)] * len(rules)
+    ran[0::2], ran[1::2] = mine, _unpacked(theirs)
+    findings = [f for found, _ in ran for f in found]
+    failed = [rule.name for rule, (_, broke) in zip(rules, ran, strict=True) if broke]
     return findings, failed
 
 
@@ -267,6 +278,18 @@ def _findings(rule: Rule, hits: pd.DataFrame, table: Table, cells: np.ndarray,
             else None,
             value=display_value(value), encounter=str(encounter)))
     return out
+
+
+def _packed(ran: list[tuple[list[Finding], bool]]) -> list[tuple[list[tuple], bool]]:
+    """Findings as plain tuples, which pickle several times faster than the records."""
+    return [([(f.rule, f.name, f.severity.value, f.message, f.suggestion, f.sheet, f.row,
+               f.column, f.column_letter, f.value, f.encounter) for f in found], broke)
+            for found, broke in ran]
+
+
+def _unpacked(ran: list[tuple[list[tuple], bool]]) -> list[tuple[list[Finding], bool]]:
+    return [([Finding(r, n, Severity(s), *rest) for r, n, s, *rest in found], broke)
+            for found, broke in ran]
 
 
 def _position(field_name: object, position: object, mapping: dict[str, list[int]]) -> int | None:

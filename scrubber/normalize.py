@@ -12,6 +12,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from scrubber import parallel
 from scrubber.codes import CODE_PATTERN, DISTINCT_MODIFIERS
 from scrubber.distinct import per_value
 from scrubber.fields import FIELDS, map_headers
@@ -216,25 +217,42 @@ def canonical_frame(table: Table, *, max_midnight_gap: float = 720) -> pd.DataFr
     """Build the canonical claim-line frame (see the module docstring)."""
     mapping = column_map(table)
     index = table.data.index
-    text = {f: clean_text(_field(table, mapping, f)) if mapping.get(f)
-            else pd.Series(pd.NA, index=index, dtype="string")  # an absent column
-            for f in FIELDS if f not in _PARSED_FIELDS}
-    start = parse_times(_field(table, mapping, "start"))
-    stop = parse_times(_field(table, mapping, "stop"))
+
+    def words() -> tuple[dict[str, pd.Series], dict[str, pd.DataFrame | pd.Series]]:
+        text = {f: clean_text(_field(table, mapping, f)) if mapping.get(f)
+                else pd.Series(pd.NA, index=index, dtype="string")  # an absent column
+                for f in FIELDS if f not in _PARSED_FIELDS}
+        return text, {"codes": _codes(text["code"]), "drug_code": _codes(text["drug_code"]),
+                      "units": _units(text["units"]), "route_kind": route_kind(text["route"]),
+                      "drug_key": drug_key(text["drug"])}
+
+    def clock() -> dict[str, pd.DataFrame | pd.Series]:
+        return {"start": parse_times(_field(table, mapping, "start")),
+                "stop": parse_times(_field(table, mapping, "stop")),
+                **{f: parse_dates(_field(table, mapping, f))
+                   for f in ("service_date", "start_date", "stop_date")},
+                "diagnosis": _joined(table, mapping, "diagnosis")}
+
+    # every step here is cell by cell, so the text and the clock (times, dates) are made on
+    # every row, side by side on a large sheet (scrubber.parallel), and the rows that are not
+    # lines are dropped after
+    (text, derived), parsed = parallel.both(words, clock, lines=len(index))
+    start, stop = parsed["start"], parsed["stop"]
     times = {"start": ~start["blank"], "stop": ~stop["blank"]}
     evidence = pd.concat([text[f].notna() if f in text else times[f] for f in _LINE_EVIDENCE],
                          axis=1).any(axis=1)
     if not evidence.all():  # notes and blank-coded rows are not lines
         keep = evidence[evidence].index
         text = {f: s.loc[keep] for f, s in text.items()}
-        start, stop = start.loc[keep], stop.loc[keep]
+        derived = {f: s.loc[keep] for f, s in derived.items()}
+        parsed = {f: s.loc[keep] for f, s in parsed.items()}
+        start, stop = parsed["start"], parsed["stop"]
         table = replace(table, data=table.data.loc[keep])
 
-    codes = _codes(text["code"])
-    dates = parse_dates(_field(table, mapping, "service_date"))
+    codes = derived["codes"]
+    dates = parsed["service_date"]
     for times, field in ((start, "start_date"), (stop, "stop_date")):
-        explicit = parse_dates(_field(table, mapping, field))["date"]
-        times["date"] = times["date"].fillna(explicit)
+        times["date"] = times["date"].fillna(parsed[field]["date"])
     span = duration_minutes(start, stop, max_midnight_gap=max_midnight_gap)
     modifiers = _modifiers(table, mapping, codes["mod"])
 
@@ -247,7 +265,7 @@ def canonical_frame(table: Table, *, max_midnight_gap: float = 720) -> pd.DataFr
         "code": codes["code"].astype("string"),
         "modifiers": modifiers,
         "distinct_modifier": has_modifier(modifiers, *DISTINCT_MODIFIERS),
-        **_units(text["units"]),
+        **derived["units"],
         "start": start["minutes"], "start_date": start["date"],
         "start_blank": start["blank"], "start_bad": start["bad"],
         "start_implausible": start["implausible"],
@@ -255,11 +273,11 @@ def canonical_frame(table: Table, *, max_midnight_gap: float = 720) -> pd.DataFr
         "stop_blank": stop["blank"], "stop_bad": stop["bad"],
         "stop_implausible": stop["implausible"],
         "duration": span["minutes"], "time_impossible": span["impossible"],
-        "route": text["route"], "route_kind": route_kind(text["route"]),
-        "drug": text["drug"], "drug_key": drug_key(text["drug"]),
-        "drug_code": _codes(text["drug_code"])["code"].astype("string"),
+        "route": text["route"], "route_kind": derived["route_kind"],
+        "drug": text["drug"], "drug_key": derived["drug_key"],
+        "drug_code": derived["drug_code"]["code"].astype("string"),
         "dose": text["dose"], "dose_unit": text["dose_unit"],
-        "diagnosis": _joined(table, mapping, "diagnosis"),
+        "diagnosis": parsed["diagnosis"],
         "ordering_provider": text["ordering_provider"],
         "site": text["site"],
         "kind": text["kind"], "purpose": text["purpose"], "method": text["method"],

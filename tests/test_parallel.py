@@ -1,0 +1,100 @@
+"""The second core (scrubber.parallel): a forked half gives what running it here gives.
+
+The fork is a speed-up only: its result must equal the serial one, and whatever goes wrong in
+the forked copy (an exception, a crash, no answer) must still give the right result.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from scrubber import Config, parallel, scrub
+from tests.test_odd_values import ISSUE_SHEET
+
+ROOT = Path(__file__).resolve().parent.parent
+linux = pytest.mark.skipif(not sys.platform.startswith("linux") or not hasattr(os, "fork"),
+                           reason="the halves only run in a forked copy on Linux")
+
+
+@pytest.fixture
+def forking(monkeypatch):
+    """Fork for any size of work (the engine only forks for large sheets)."""
+    monkeypatch.setattr(parallel, "MIN_LINES", 0)
+    monkeypatch.delenv(parallel.ENV, raising=False)
+    parallel.enable()
+    yield
+    parallel.enable(False)
+
+
+@linux
+def test_the_other_half_runs_in_a_forked_copy(forking):
+    here, there = parallel.both(os.getpid, os.getpid, lines=1)
+    assert here == os.getpid() and there != here
+
+
+def test_off_unless_asked_and_for_small_work(monkeypatch):
+    parallel.enable(False)
+    assert parallel.both(os.getpid, os.getpid, lines=10**9) == (os.getpid(), os.getpid())
+    parallel.enable()
+    try:
+        assert not parallel.active(parallel.MIN_LINES - 1)
+        monkeypatch.setenv(parallel.ENV, "0")
+        assert not parallel.active(10**9)
+    finally:
+        parallel.enable(False)
+
+
+@linux
+def test_an_exception_in_the_forked_half_is_raised_as_if_it_ran_here(forking):
+    def there():
+        raise ValueError("bad half")
+
+    with pytest.raises(ValueError, match="bad half"):
+        parallel.both(lambda: 1, there, lines=1)
+
+
+@linux
+def test_a_forked_copy_that_dies_costs_time_not_the_result(forking):
+    parent = os.getpid()
+
+    def there():
+        if os.getpid() != parent:
+            os.kill(os.getpid(), signal.SIGKILL)  # the copy crashes
+        return "ran here"
+
+    assert parallel.both(lambda: 1, there, lines=1) == (1, "ran here")
+
+
+@linux
+def test_a_forked_copy_that_does_not_answer_is_stopped(forking, monkeypatch):
+    monkeypatch.setattr(parallel, "MIN_WAIT", 0.5)
+    parent = os.getpid()
+
+    def there():
+        if os.getpid() != parent:
+            time.sleep(60)
+        return "ran here"
+
+    started = time.monotonic()
+    assert parallel.both(lambda: 1, there, lines=1) == (1, "ran here")
+    assert time.monotonic() - started < 30
+
+
+@linux
+@pytest.mark.parametrize(("source", "clean"), [(ROOT / "samples" / "infusion_export.xlsx", False),
+                                               (ROOT / "samples" / "clean_export.xlsx", True),
+                                               (pd.DataFrame(ISSUE_SHEET), False)])
+def test_findings_are_the_same_with_the_rules_and_columns_split(forking, source, clean):
+    split = scrub(source, Config())
+    parallel.enable(False)
+    serial = scrub(source, Config())
+    assert split == serial
+    assert split.files[0].line_rows == serial.files[0].line_rows
+    assert split.files[0].rows and bool(split.files[0].findings) is not clean
