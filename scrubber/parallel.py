@@ -39,6 +39,10 @@ B = TypeVar("B")
 
 #: a file shorter than this runs its halves one after the other: a fork costs ~20 ms.
 MIN_LINES = 20_000
+#: nor a file longer than this: the forked copy shares the parent's memory only until either
+#: writes to it (every Python object it reads gets its reference count written), so on a
+#: million-line sheet the two copies together would pass the 2 GB the tool promises.
+MAX_LINES = 400_000
 #: how long to wait for the forked half once ours is done, as a multiple of ours (at least
 #: :data:`MIN_WAIT` seconds) before running it here instead.
 WAIT_FACTOR = 10
@@ -61,7 +65,7 @@ def disable() -> None:
 
 def active(lines: int) -> bool:
     """Whether work on this many lines is split."""
-    return (_enabled and lines >= MIN_LINES and hasattr(os, "fork")
+    return (_enabled and MIN_LINES <= lines <= MAX_LINES and hasattr(os, "fork")
             and sys.platform.startswith("linux") and (os.cpu_count() or 1) > 1
             and os.environ.get(ENV, "1") != "0")
 

@@ -45,8 +45,11 @@ def test_off_unless_asked_and_for_small_work(monkeypatch):
     parallel.enable()
     try:
         assert not parallel.active(parallel.MIN_LINES - 1)
+        assert not parallel.active(parallel.MAX_LINES + 1)  # two copies would pass 2 GB
+        if sys.platform.startswith("linux") and (os.cpu_count() or 1) > 1:
+            assert parallel.active(parallel.MIN_LINES)
         monkeypatch.setenv(parallel.ENV, "0")
-        assert not parallel.active(10**9)
+        assert not parallel.active(parallel.MIN_LINES)
     finally:
         parallel.enable(False)
 
