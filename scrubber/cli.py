@@ -117,12 +117,13 @@ def scrub(
 ) -> None:
     """Scrub charge exports, write marked copies and report the findings."""
     from scrubber import parallel
-    from scrubber.io.workbook import prefetch
+    from scrubber.io.workbook import prefetch, while_waiting
 
     if jobs == 1 or len(files) == 1:
         prefetch(files[0])  # its sheets are parsed on a thread while the engine is imported
     parallel.enable()  # a large file's rules use both cores (Linux; not in batch workers)
     from scrubber.batch import BatchOptions, expand, scrub_many
+    from scrubber.engine import warm_up
     from scrubber.prepared import prepare
     from scrubber.render import fit_width, render
     from scrubber.render.progress import RunProgress
@@ -136,6 +137,7 @@ def scrub(
         prepared = prepare(config)  # rules and reference tables, once for every file
     except ConfigError as exc:
         raise _fail(str(exc)) from None
+    while_waiting(lambda: warm_up(prepared))  # while the first workbook's sheets are parsed
     paths = expand(files)
     if not paths:
         raise _fail("no .xlsx, .xlsm or .csv files found in " + ", ".join(files))

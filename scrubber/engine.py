@@ -7,6 +7,7 @@ tables once.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,6 +98,27 @@ def _shifted(table: Table, rows: int, columns: int) -> Table:
 
 def _result(file: FileResult, prepared: Prepared) -> ScrubResult:
     return ScrubResult((file,), reference=prepared.reference.quarter)
+
+
+def warm_up(prepared: Prepared | Config | None = None) -> None:
+    """Load now what the first scrub would load on first use: pandera's validation backends
+    (which import hypothesis's strategies when it is installed), the pandas and pyarrow
+    modules loaded on first use and, when a diagnosis rule runs, the ICD-10-CM code set.
+
+    The command line does this while the input's sheets are parsed (see
+    :func:`scrubber.io.workbook.while_waiting`), where it costs nothing: on a large export
+    that wait is longer than this (about half a second).
+    """
+    import pandas.core.reshape.reshape  # noqa: F401 - loaded by the first stack()
+    import pyarrow.pandas_compat  # noqa: F401 - loaded by the first Arrow-backed frame
+
+    from scrubber.reference.icd10 import code_set
+    from scrubber.schema import CHARGE_LINES
+
+    with contextlib.suppress(Exception):  # an empty frame fails the schema: that is the point
+        CHARGE_LINES.validate(pd.DataFrame(), lazy=True)
+    if prepare(prepared).reference.icd10 is not None:
+        code_set()
 
 
 def scrub_table(table: Table, prepared: Prepared | Profile | Config) -> FileResult:

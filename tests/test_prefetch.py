@@ -7,6 +7,8 @@ the file again when it changed since, and report a bad file in its own words.
 from __future__ import annotations
 
 import os
+import threading
+import time
 
 import pytest
 
@@ -57,3 +59,45 @@ def test_only_workbooks_are_prefetched(tmp_path):
     workbook.prefetch(tmp_path / "missing.xlsx")
     assert workbook.take(path) is None
     assert workbook.take(tmp_path / "missing.xlsx") is None
+
+
+def test_work_is_done_while_waiting_for_a_parse_and_only_once(tmp_path, monkeypatch):
+    path = make_workbook(tmp_path / "t.xlsx")
+    parse, started = workbook._parse, threading.Event()
+
+    def slow_parse(path, job):
+        started.set()
+        time.sleep(0.5)  # a large sheet
+        parse(path, job)
+
+    monkeypatch.setattr(workbook, "_parse", slow_parse)
+    done = []
+    workbook.while_waiting(lambda: done.append(True))
+    workbook.prefetch(path)
+    started.wait()
+    assert workbook.take(path) is not None and done == [True]
+    workbook.prefetch(path)
+    started.wait()
+    workbook.take(path)
+    assert done == [True]  # once
+
+
+def test_no_work_while_waiting_when_the_parse_is_done(tmp_path):
+    path = make_workbook(tmp_path / "t.xlsx")
+    workbook.prefetch(path)
+    workbook.take(path)  # a parse that is over
+    workbook.prefetch(path)
+    time.sleep(0.3)
+    done = []
+    workbook.while_waiting(lambda: done.append(True))
+    assert workbook.take(path) is not None and done == []
+    workbook._while_waiting.clear()  # leave no hook to later tests
+
+
+def test_warming_up_loads_what_the_first_scrub_loads():
+    from scrubber.engine import warm_up
+    from scrubber.reference.icd10 import code_set
+
+    code_set.cache_clear()
+    warm_up()
+    assert code_set.cache_info().currsize == 1

@@ -119,6 +119,13 @@ class _Prefetch:
 
 _pending: dict[str, _Prefetch] = {}
 _lock = threading.Lock()
+_while_waiting: list[Callable[[], None]] = []
+
+
+def while_waiting(work: Callable[[], None]) -> None:
+    """Have the first :func:`take` that must wait for its parse do ``work`` meanwhile (once):
+    work the run needs anyway, such as loading what the first scrub loads on first use."""
+    _while_waiting[:] = [work]
 
 
 def prefetch(path: str | Path) -> None:
@@ -146,6 +153,8 @@ def take(path: str | Path) -> Workbook | None:
         job = _pending.pop(str(path), None)
     if job is None or job.thread is None:
         return None
+    if job.thread.is_alive() and _while_waiting:
+        _while_waiting.pop()()  # the parse runs without the interpreter lock meanwhile
     job.thread.join()
     if job.workbook is None or _key(Path(path)) != job.key:
         return None
