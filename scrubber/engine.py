@@ -21,7 +21,7 @@ from scrubber.fields import MULTI_FIELDS
 from scrubber.findings import Finding, Severity
 from scrubber.io.errors import InputError
 from scrubber.io.reader import Table, read_table, table_from_frame, table_from_grids
-from scrubber.normalize import canonical_frame, clean_text, column_map, split_totals
+from scrubber.normalize import canonical_frame, cleaned_column, column_map, split_totals
 from scrubber.payers import BASE, assign
 from scrubber.positions import column_letter, display_value
 from scrubber.prepared import Prepared, Profile, prepare
@@ -139,7 +139,7 @@ def scrub_table(table: Table, prepared: Prepared | Profile | Config) -> FileResu
     every_rule = {r.name: r for p in (profile, *matching.values()) for r in p.rules}
     _require_columns(table, frozenset(mapping), list(every_rule.values()))
     lines = canonical_frame(table, max_midnight_gap=config.midnight_max_gap_minutes)
-    cells = {name: pd.DataFrame({p: clean_text(table.data.loc[lines.index, p])
+    cells = {name: pd.DataFrame({p: cleaned_column(table, p).loc[lines.index]
                                  for p in mapping[name]}, index=lines.index)
              for name in MULTI_FIELDS if name in mapping}
     sheet = _Sheet(table, mapping, cells, table.data.to_numpy())

@@ -28,9 +28,10 @@ from scrubber.times import (
 
 #: rows with no code and none of these are notes or totals, not charge lines.
 _LINE_EVIDENCE = ("code", "start", "stop", "drug", "route", "drug_code", "dose")
-#: fields parsed as times or dates (by scrubber.times) rather than kept as text.
+#: fields parsed as times or dates (by scrubber.times), or joined from several columns,
+#: rather than kept as the text of one cell.
 _PARSED_FIELDS = frozenset({"start", "stop", "start_date", "stop_date", "service_date",
-                            "modifiers"})
+                            "modifiers", "diagnosis"})
 _ROUTE_KINDS = (
     ("push", r"push|\bivp\b|bolus"),
     ("sc", r"subcut|subq|sub-q|\bs\.?c\b|\bsq\b"),
@@ -72,6 +73,8 @@ def split_totals(table: Table) -> tuple[Table, list[tuple[int, str]]]:
     mapping = column_map(table)
 
     def cells(field: str, rows: pd.Index | None = None) -> pd.Series:
+        if rows is None and mapping.get(field):
+            return cleaned_column(table, mapping[field][0])
         column = _field(table, mapping, field)
         return clean_text(column if rows is None else column.loc[rows])
 
@@ -103,6 +106,22 @@ def split_totals(table: Table) -> tuple[Table, list[tuple[int, str]]]:
         "totals row (numbers only under the data)")
     skipped = [(int(r), str(reasons.at[r])) for r in candidates.index[totals]]
     return replace(table, data=data.drop(index=candidates.index[totals])), skipped
+
+
+def cleaned_column(table: Table, position: int) -> pd.Series:
+    """:func:`clean_text` of one column of the table, made once per table (and the tables
+    made from it by dropping rows: the cells of the rows left are picked)."""
+    found = table.cleaned.get(position)
+    index = table.data.index
+    if found is not None:
+        if found.index is index or found.index.equals(index):
+            return found
+        if len(found) > len(index) and index.isin(found.index).all():
+            return found.loc[index]
+    fresh = clean_text(table.data[position])
+    if found is None or len(fresh) > len(found):  # keep the one with the most rows
+        table.cleaned[position] = fresh
+    return fresh
 
 
 @per_value
@@ -148,7 +167,7 @@ def _modifiers(table: Table, mapping: dict[str, list[int]], extra: pd.Series) ->
     """All modifier cells (and any modifier typed into the code cell) as 'XS,59'."""
     joined = extra.astype("string").fillna("")
     for position in mapping.get("modifiers", []):
-        joined = joined + "," + clean_text(table.data[position]).fillna("")
+        joined = joined + "," + cleaned_column(table, position).fillna("")
     tokens = joined.str.upper().str.replace(r"[^0-9A-Z]+", ",", regex=True).str.strip(",")
     return tokens.mask(tokens == "").astype("string")
 
@@ -157,7 +176,7 @@ def _joined(table: Table, mapping: dict[str, list[int]], field: str) -> pd.Serie
     """Every column of a multi-column field (Diagnosis 1..4) joined with ',' (<NA> if none)."""
     joined = pd.Series("", index=table.data.index, dtype="string")
     for position in mapping.get(field, []):
-        joined = joined + "," + clean_text(table.data[position]).fillna("")
+        joined = joined + "," + cleaned_column(table, position).fillna("")
     joined = joined.str.strip(",")
     return joined.mask(_nothing_listed(joined))
 
@@ -219,9 +238,11 @@ def canonical_frame(table: Table, *, max_midnight_gap: float = 720) -> pd.DataFr
     index = table.data.index
 
     def words() -> tuple[dict[str, pd.Series], dict[str, pd.DataFrame | pd.Series]]:
-        text = {f: clean_text(_field(table, mapping, f)) if mapping.get(f)
+        text = {f: cleaned_column(table, mapping[f][0]) if mapping.get(f)
                 else pd.Series(pd.NA, index=index, dtype="string")  # an absent column
                 for f in FIELDS if f not in _PARSED_FIELDS}
+        for position in mapping.get("modifiers", []):  # on every row, for the rules too
+            cleaned_column(table, position)
         return text, {"codes": _codes(text["code"]), "drug_code": _codes(text["drug_code"]),
                       "units": _units(text["units"]), "route_kind": route_kind(text["route"]),
                       "drug_key": drug_key(text["drug"])}
@@ -231,12 +252,16 @@ def canonical_frame(table: Table, *, max_midnight_gap: float = 720) -> pd.DataFr
                 "stop": parse_times(_field(table, mapping, "stop")),
                 **{f: parse_dates(_field(table, mapping, f))
                    for f in ("service_date", "start_date", "stop_date")},
-                "diagnosis": _joined(table, mapping, "diagnosis")}
+                "diagnosis": _joined(table, mapping, "diagnosis"),
+                # the diagnosis cells cleaned there, for the rules (a forked copy's own
+                # table.cleaned is not this one's)
+                "cleaned": {p: table.cleaned[p] for p in mapping.get("diagnosis", [])}}
 
     # every step here is cell by cell, so the text and the clock (times, dates) are made on
     # every row, side by side on a large sheet (scrubber.parallel), and the rows that are not
     # lines are dropped after
     (text, derived), parsed = parallel.both(words, clock, lines=len(index))
+    table.cleaned.update(parsed.pop("cleaned"))
     start, stop = parsed["start"], parsed["stop"]
     times = {"start": ~start["blank"], "stop": ~stop["blank"]}
     evidence = pd.concat([text[f].notna() if f in text else times[f] for f in _LINE_EVIDENCE],

@@ -9,7 +9,7 @@ import pytest
 
 from scrubber import Config, InputError, scrub
 from scrubber.fields import SYNONYMS, field_for_header
-from scrubber.io.reader import read_table
+from scrubber.io.reader import read_table, table_from_frame
 from tests.conftest import HEADERS, ROWS, make_workbook
 
 
@@ -178,3 +178,20 @@ def test_no_encounter_nor_patient_and_date(tmp_path):
     path = make_workbook(tmp_path / "t.xlsx", headers=["CPT", "Start", "Stop"],
                          rows=[["96365", "10:00", "11:00"]])
     _expect(path, "encounter (or patient + date of service)")
+
+
+def test_a_columns_cleaned_cells_are_made_once_and_picked_for_fewer_rows():
+    from dataclasses import replace
+
+    from scrubber.normalize import clean_text, cleaned_column
+
+    frame = pd.DataFrame({"Encounter": [" E1 ", "N/A", "E2", 7.0], "CPT": ["96365"] * 4})
+    table = table_from_frame(frame)
+    whole = cleaned_column(table, 0)
+    assert whole.equals(clean_text(table.data[0]))
+    assert cleaned_column(table, 0) is whole  # made once
+    fewer = replace(table, data=table.data.iloc[[0, 2]])
+    assert cleaned_column(fewer, 0).tolist() == ["E1", "E2"]
+    assert table.cleaned[0] is whole
+    more = replace(fewer, data=pd.concat([table.data, table.data.iloc[[0]].set_axis([9])]))
+    assert cleaned_column(more, 0).fillna("-").tolist() == ["E1", "-", "E2", "7", "E1"]

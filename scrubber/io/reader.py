@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -47,6 +47,9 @@ class Table:
     header_row: int
     headers: list[str]
     data: pd.DataFrame
+    #: column position -> its cells as cleaned text (scrubber.normalize.cleaned_column), made
+    #: once per scrub; kept by the tables made from this one, whose rows may be fewer.
+    cleaned: dict[int, pd.Series] = field(default_factory=dict, compare=False, repr=False)
 
 
 def read_table(path: str | Path, sheet: str | None = None) -> Table:
