@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 
 from scrubber import Config, parallel, scrub
+from scrubber.mark.zipio import Deflated
 from tests.test_odd_values import ISSUE_SHEET
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -101,3 +102,19 @@ def test_findings_are_the_same_with_the_rules_and_columns_split(forking, source,
     assert split == serial
     assert split.files[0].line_rows == serial.files[0].line_rows
     assert split.files[0].rows and bool(split.files[0].findings) is not clean
+
+
+@linux
+def test_the_marked_copy_is_the_same_with_its_issues_sheet_made_beside(forking, tmp_path,
+                                                                        monkeypatch):
+    from scrubber.mark import mark_copy, package
+
+    made = []
+    monkeypatch.setattr(package, "Deflated", lambda *a: made.append(a) or Deflated(*a))
+    source = ROOT / "samples" / "infusion_export.xlsx"
+    result = scrub(source, Config()).files[0]
+    split, _ = mark_copy(result, source, tmp_path / "split.xlsx", quiet=True)
+    assert made  # the Issues sheet came from the forked copy
+    parallel.enable(False)
+    serial, _ = mark_copy(result, source, tmp_path / "serial.xlsx", quiet=True)
+    assert split.read_bytes() == serial.read_bytes()

@@ -29,13 +29,21 @@ from html import unescape
 from pathlib import PurePosixPath
 from xml.sax.saxutils import escape
 
+from scrubber import parallel
 from scrubber.mark.issues_sheet import issues_sheet_parts
 from scrubber.mark.marker import Marker
 from scrubber.mark.ooxml import MAX_COLUMN, Edit, Record, Unsupported, xml_text
 from scrubber.mark.plan import MarkPlan, column_index, issues_sheet_name
 from scrubber.mark.sheet_stream import max_column, stream_sheet
 from scrubber.mark.styles import Styles
-from scrubber.mark.zipio import DeflatedPart, copy_member, put, write_deflated
+from scrubber.mark.zipio import (
+    Deflated,
+    DeflatedPart,
+    copy_member,
+    deflate,
+    put,
+    write_deflated,
+)
 from scrubber.positions import column_letter
 
 __all__ = ["Unsupported", "write_package_copy", "xml_text"]
@@ -78,16 +86,31 @@ def write_package_copy(plan: MarkPlan, source: str, temp: str) -> set[int]:
             record = Record(sheet_part, status, last_column, styles.xf_base, styles.fill_base,
                             {}, "", "", False)
             marker = Marker(plan, status, styles, record)
-            stream_sheet(package, sheet_part, marker, old, parts.stream(sheet_part, worker))
+
+            def sheet() -> None:
+                stream_sheet(package, sheet_part, marker, old, parts.stream(sheet_part, worker))
+
+            # the Issues sheet of a large file is made in a forked copy meanwhile (Linux,
+            # command line: scrubber.parallel), as if the sheet hid no flagged row (the usual
+            # case; otherwise it is made again here, with its Row Hidden column)
+            made = None
+            if parallel.active(len(plan.rows)):
+                _, made = parallel.both(sheet, lambda: deflate(issues_sheet_parts(plan, set())),
+                                        lines=len(plan.rows))
+            else:
+                sheet()
             record.issues_name = _issues_name(parts)
             record.issues_part = old.issues_part if old else _new_sheet_part(package.namelist())
             _add_issues_sheet(parts, record)
             _grow_tables(parts, sheet_part, plan, status, record)
             parts.put("xl/styles.xml", styles.text(record))
             _store_record(parts, record)
-            issues = parts.stream(record.issues_part, worker)
-            for piece in issues_sheet_parts(plan, marker.hidden):  # never the sheet whole
-                issues.write(piece.encode("utf-8"))
+            if made is None or marker.hidden:
+                issues = parts.stream(record.issues_part, worker)
+                for piece in issues_sheet_parts(plan, marker.hidden):  # never the sheet whole
+                    issues.write(piece.encode("utf-8"))
+            else:
+                parts.deflated(record.issues_part, Deflated(*made))
             _write(package, temp, parts, source)
         finally:
             parts.close()
@@ -102,13 +125,17 @@ class _Parts:
         self.package = package
         self.names = set(package.namelist())
         self.changed: dict[str, str] = {}
-        self.streamed: dict[str, DeflatedPart] = {}
+        self.streamed: dict[str, DeflatedPart | Deflated] = {}
         self.removed: set[str] = set()
 
     def stream(self, name: str, worker: ThreadPoolExecutor) -> DeflatedPart:
         self.streamed[name] = DeflatedPart(worker)
         self.removed.discard(name)
         return self.streamed[name]
+
+    def deflated(self, name: str, part: Deflated) -> None:
+        self.streamed[name] = part
+        self.removed.discard(name)
 
     def close(self) -> None:
         for part in self.streamed.values():

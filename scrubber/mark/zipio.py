@@ -9,12 +9,13 @@ zipfile has no call that copies a member's compressed bytes, so :func:`copy_memb
 
 from __future__ import annotations
 
+import io
 import struct
 import tempfile
 import zipfile
 import zlib
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import BinaryIO
 
@@ -54,7 +55,8 @@ def copy_member(source: BinaryIO, info: zipfile.ZipInfo, out: zipfile.ZipFile,
     _write_raw(out, target, info.CRC, info.file_size, info.compress_size, data())
 
 
-def write_deflated(out: zipfile.ZipFile, target: zipfile.ZipInfo, part: DeflatedPart) -> None:
+def write_deflated(out: zipfile.ZipFile, target: zipfile.ZipInfo,
+                   part: DeflatedPart | Deflated) -> None:
     """Put a part compressed by :class:`DeflatedPart` into ``out`` as ``target``."""
     part.finish()
     part.file.seek(0)
@@ -141,6 +143,36 @@ class DeflatedPart:
         packed = self._compressor.compress(data)
         self.file.write(packed)
         self.compressed_size += len(packed)
+
+
+class Deflated:
+    """A part compressed whole elsewhere (in a forked copy of the writer: see
+    :func:`deflate`), ready for :func:`write_deflated` like a :class:`DeflatedPart`."""
+
+    def __init__(self, crc: int, size: int, data: bytes) -> None:
+        self.crc, self.size, self.compressed_size = crc, size, len(data)
+        self.file = io.BytesIO(data)
+
+    def finish(self) -> None:
+        """Nothing left to compress."""
+
+    def close(self) -> None:
+        self.file.close()
+
+
+def deflate(pieces: Iterable[str]) -> tuple[int, int, bytes]:
+    """Text pieces encoded and compressed as one part: (CRC, size, compressed bytes); what
+    :class:`Deflated` takes (a tuple, so it travels between processes as plain data)."""
+    compressor = zlib.compressobj(FAST, zlib.DEFLATED, -15)
+    crc = size = 0
+    out = []
+    for piece in pieces:
+        data = piece.encode("utf-8")
+        crc = zlib.crc32(data, crc)
+        size += len(data)
+        out.append(compressor.compress(data))
+    out.append(compressor.flush())
+    return crc, size, b"".join(out)
 
 
 def read_ahead(stream: BinaryIO, worker: ThreadPoolExecutor) -> Iterator[bytes]:
