@@ -29,6 +29,7 @@ from scrubber.result import FileResult, ScrubResult, SkippedRow
 from scrubber.rules import Rule, lookup
 from scrubber.rules.base import Context, any_in_encounter, encounter_ids
 from scrubber.rules.precedence import resolve
+from scrubber.rules.schema.base import SchemaRule
 from scrubber.schema import schema_failures
 
 
@@ -178,8 +179,8 @@ def _check(profile: Profile, lines: pd.DataFrame, sheet: _Sheet) -> tuple[list[F
     config, table = profile.config, sheet.table
     cells = {name: frame if len(frame) == len(lines) else frame.loc[lines.index]
              for name, frame in sheet.cells.items()}
-    ctx = Context(config, frozenset(sheet.mapping), schema_failures(lines), profile.reference,
-                  sheet.mapping, cells)
+    ctx = Context(config, frozenset(sheet.mapping), lambda: schema_failures(lines),
+                  profile.reference, sheet.mapping, cells)
     encounter_of = lines["encounter"].to_numpy()
     rules = profile.rules
 
@@ -316,14 +317,27 @@ _RULE_COST = {"invalid-diagnosis": 16, "drug-units-mismatch": 9, "missing-drug-c
               "missing-documentation": 2, "addon-without-primary": 2}
 
 
+#: the pandera validation that the schema rules share (made by whichever half runs them)
+_SCHEMA_COST = 8
+
+
 def _halves(rules: Sequence[Rule]) -> tuple[list[int], list[int]]:
-    """The rules' positions in two halves of about equal cost, heaviest placed first."""
+    """The rules' positions in two halves of about equal cost, heaviest placed first; the
+    schema rules stay together, so the schema is validated once."""
+    schema = [i for i, rule in enumerate(rules) if isinstance(rule, SchemaRule)]
+    units = ([schema] if schema else []) + [
+        [i] for i, rule in enumerate(rules) if not isinstance(rule, SchemaRule)]
+
+    def cost(unit: list[int]) -> int:
+        return sum(_RULE_COST.get(rules[i].name, 1) for i in unit) + (
+            _SCHEMA_COST if unit is schema else 0)
+
     halves: tuple[list[int], list[int]] = ([], [])
     load = [0, 0]
-    for i in sorted(range(len(rules)), key=lambda i: -_RULE_COST.get(rules[i].name, 1)):
+    for unit in sorted(units, key=cost, reverse=True):
         lighter = 0 if load[0] <= load[1] else 1
-        halves[lighter].append(i)
-        load[lighter] += _RULE_COST.get(rules[i].name, 1)
+        halves[lighter].extend(unit)
+        load[lighter] += cost(unit)
     return halves
 
 

@@ -16,8 +16,9 @@ rows in Python.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import ClassVar
 
 import numpy as np
@@ -37,8 +38,9 @@ class Context:
     Attributes:
         config: the validated configuration.
         present: canonical fields the sheet has a column for.
-        schema_failures: what the pandera schema rejected, one row per failing cell, with the
-            columns ``check`` (the schema check's name) and ``field``, indexed by row.
+        schema: what the pandera schema rejected, or how to find out (a call made the
+            first time :attr:`schema_failures` is read: only the schema rules read it, so a
+            run without them never validates).
         reference: the reference tables of the prepared run (drug table, MUE, HCPCS,
             ICD-10-CM).
         columns: canonical field -> the 0-based positions of its columns in the sheet.
@@ -48,13 +50,19 @@ class Context:
 
     config: Config
     present: frozenset[str]
-    schema_failures: pd.DataFrame
+    schema: pd.DataFrame | Callable[[], pd.DataFrame]
     reference: Reference
     columns: Mapping[str, list[int]] = field(default_factory=dict)
     cells: Mapping[str, pd.DataFrame] = field(default_factory=dict)
 
     def has(self, *fields: str) -> bool:
         return all(f in self.present for f in fields)
+
+    @cached_property
+    def schema_failures(self) -> pd.DataFrame:
+        """What the pandera schema rejected, one row per failing cell, with the columns
+        ``check`` (the schema check's name) and ``field``, indexed by row."""
+        return self.schema() if callable(self.schema) else self.schema
 
     def field_cells(self, name: str, index: pd.Index) -> pd.DataFrame:
         """The cells of a multi-column field, one column per sheet position (empty frame
