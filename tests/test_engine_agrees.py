@@ -14,7 +14,6 @@ import os
 from functools import cache
 
 import pandas as pd
-import pytest
 from hypothesis import HealthCheck, Phase, assume, given, settings
 from hypothesis import strategies as st
 
@@ -125,9 +124,9 @@ _PHASES = tuple(Phase) if os.environ.get("SHRINK") else (Phase.explicit, Phase.g
 def test_no_coding_rule_flags_what_the_engine_coded(batch, style, data):
     setting, encs = batch
     codings = [e.code(Config(setting=setting)) for e in encs]
-    # A known gap left to issue 11 ("every documented minute billed"): a third drug running
-    # at once gets no line (96368 is once per encounter), so the sheet cannot show the rules
-    # the minutes the engine took off hydration; see the strict xfail below.
+    # A third drug that ran only beside infusions already billed gets no line (96368 is once
+    # per encounter; its minutes are billed as the others'), so the sheet cannot show the
+    # rules the few minutes the engine took off hydration beside it.
     assume(not any("further concurrent infusion" in note for c in codings for note in c.notes))
     size = sum(len(charge_rows(e, c, style)) for e, c in zip(encs, codings, strict=True))
     order = data.draw(st.one_of(st.none(), st.permutations(range(size))), label="row order")
@@ -229,14 +228,33 @@ def test_two_intra_arterial_infusions_through_one_artery():
                             _given("Fluorouracil", 665, 725, site="R femoral artery")))
 
 
-@pytest.mark.xfail(strict=True, reason="issue 11: the engine bills nothing for a third "
-                   "concurrent drug, so its minutes vanish from the sheet")
-def test_a_further_concurrent_infusion_the_engine_does_not_bill():
-    """Three drugs at once, then hydration: the engine bills one 96368 and nothing for the
-    third drug (vancomycin, alone 11:40-12:40), yet counts no hydration beside it (96361 x1
-    for 12:40-14:00); the sheet has no line for vancomycin, so time-units-mismatch counts
-    hydration from 11:40 (96361 x2)."""
+def test_a_further_concurrent_infusion_beside_billed_ones():
+    """Three drugs at once, then hydration: at 53e112c the engine billed one 96368 and
+    nothing for vancomycin (alone 11:40-12:40), yet counted no hydration beside it (96361 x1
+    for 12:40-14:00); the sheet had no line for vancomycin, so time-units-mismatch counted
+    hydration from 11:40 (96361 x2). Now vancomycin, the longest, is the initial (96365 +
+    96366 x1), infliximab the concurrent 96368, and ceftriaxone ran only beside them."""
     _check("facility", _one(_given("Infliximab", 600, 700),
                             _given("Ceftriaxone", 610, 690),
                             _given("Vancomycin", 620, 760),
                             _given("Normal saline 0.9%", 600, 840)))
+
+
+def test_a_further_concurrent_infusion_with_minutes_of_its_own():
+    """96368 is once per encounter: a third drug that ran an hour after the others stopped
+    bills those minutes as a sequential infusion, and time-units-mismatch counts the same
+    minutes (only the ones no earlier line ran beside)."""
+    _check("facility", _one(_given("Vancomycin", 600, 740),
+                            _given("Infliximab", 610, 700),
+                            _given("Ceftriaxone", 690, 800)))
+
+
+def test_an_overlapping_infusion_with_hours_of_its_own():
+    """Vancomycin 10:00-19:00 and infliximab 18:00-01:00: infliximab ran six hours alone,
+    more than 96368's one unit covers, so it is sequential (96367 + 96366 x5 for its 360 min
+    alone), and time-units-mismatch agrees."""
+    batch = _one(_given("Vancomycin", 600, 1140), _given("Infliximab", 1080, 1500))
+    coded = batch[0].code(Config(setting="facility"))
+    assert sorted((line.code, line.units) for line in coded.lines) == [
+        ("96365", 1), ("96366", 13), ("96367", 1)]
+    _check("facility", batch)

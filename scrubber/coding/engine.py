@@ -6,14 +6,37 @@ Manual ch. XI, CPT guidance as CMS and the MACs quote it):
 * one initial service per encounter and access site; the facility picks it by hierarchy
   (chemotherapy > therapeutic > hydration, infusion > push), the professional setting takes
   the administration marked primary, else the hierarchy; a second site's initial carries XS;
+  among infusions of one rank the one with the most minutes is the initial, then the
+  earliest (see "every minute counted");
 * every other IV service through the same access is subsequent: sequential 96367 / 96417,
   concurrent 96368 (once per encounter), pushes 96375 / 96376 / 96411, hydration 96361;
+* a push of a drug already given in the encounter, as a push or an infusion, is 96376
+  (facility only) when more than ``repeat_push_minutes`` (30) after its last reported
+  administration: a push's time, an infusion's stop (a push while the infusion still runs
+  is not reported); in the professional setting, or for chemotherapy, it is not reported
+  (96375 and 96411 are for a new drug) (ASCO J Oncol Pract 2009;5(5):252; DOMAIN.md);
 * hourly add-ons only for more than 30 minutes past each hour;
 * SC/IM injections (96372, 96401, 96402), SC infusion (96369-96371), intra-arterial
   (96373, 96420, 96422-96425), the chemotherapy pump (96416) and the on-body injector (96377)
   stand outside the IV hierarchy (the SC and intra-arterial initials 96369 and 96422 are
   initials of their own access);
 * hydration minutes that run beside an IV or intra-arterial drug infusion do not count.
+
+Every minute counted (issue 11 item 2; DOMAIN.md 96368: no documented minute is dropped).
+When two infusions overlap through one access, the one with more time is the initial service
+with its hourly add-on units (96366, 96415), and the other is concurrent (96368) when they
+overlap, sequential (96367, 96417) when they do not. Drug A 06:00-07:30 beside drug B
+07:00-16:00 is B 96365 + 96366 x8 and A 96368: B's hours alone are billed (Medlearn,
+"Pharmacy question for the week of January 31, 2022", bills the same 96365 + 96366 x8 and
+deducts the overlap from A, billing A's 60 minutes alone as 96367; the issue's rule, followed
+here, makes A the concurrent infusion, whose one unit covers its 60 minutes). Each later
+infusion counts only the minutes no infusion billed before it ran beside it ("its own"), so
+no minute is billed twice: an overlapping infusion that ran more than 90 minutes on its own
+(more than one unit covers) is sequential for those minutes, and so is one that cannot be
+96368 (reported once per encounter; or no 96365, 96366, 96413, 96415 or 96416 to report it
+with) when it ran more than a push's 15 minutes on its own; one whose minutes all ran beside
+billed infusions gets no line (a note says why). Time-units-mismatch (INF006) counts the
+same minutes (:func:`scrubber.rules.coding.timeline.own_minutes`).
 
 Every code and its relations come from the catalogue (:mod:`scrubber.codes`).
 """
@@ -31,7 +54,13 @@ from scrubber.coding.services import (
     initial_code,
     merge_repeats,
 )
-from scrubber.coding.timing import addon_hours, overlaps, secondary_hydration_units
+from scrubber.coding.timing import (
+    addon_hours,
+    overlaps,
+    secondary_hydration_units,
+    subtract,
+    total,
+)
 
 _CONCURRENT = only(kind="concurrent")  # 96368
 _REPEAT_PUSH = only(kind="repeat push")  # 96376
@@ -59,6 +88,20 @@ def _subsequent(family: str, kind: str) -> str:
     """The subsequent code of a service's initial: 96367/96417 for infusions, 96375/96411 for
     pushes, 96361 for hydration."""
     return SUBSEQUENT[initial_code(family, kind) or ""]
+def _initial_order(service: Service) -> tuple[int, float, tuple[float, int]]:
+    """How initial services are chosen: the highest in the hierarchy; among infusions of
+    one rank the one with the most minutes (so it carries its hourly add-ons and another
+    drug's overlap is the concurrent one: no documented hour is dropped); then the
+    earliest."""
+    longest = -(service.minutes or 0) if service.family == "infusion" else 0
+    return -service.rank, longest, service.order
+
+
+def _drug(service: Service) -> str:
+    """The service's drug identity (its name when it has none), for same-drug rules."""
+    return service.first.drug_key or service.label
+
+
 #: places of service where the facility, not the physician, bills administration codes.
 FACILITY_PLACES = frozenset({"19", "21", "22", "23", "24", "26"})
 
@@ -91,6 +134,9 @@ def code_encounter(admins: list[Administration], options: Options | None = None,
     _assign_groups(services, options)
     services = merge_repeats(services)
     coder = _Coder(options, notes)
+    for service in services:
+        if service.family == "infusion":
+            coder.infused.setdefault(_drug(service), []).extend(service.intervals)
     for day in sorted({s.group[1] for s in services}):
         coder.code_day([s for s in services if s.group[1] == day])
     return EncounterCoding(_aggregate(coder.lines), notes)
@@ -118,7 +164,10 @@ class _Coder:
         self.concurrent_done = False
         self.sc_initial_done = False
         self.sc_extra_done = False
-        self.last_push: dict[str, float | None] = {}
+        #: per drug: the times of its reported pushes, and its infusions' intervals (the
+        #: encounter's, known before any push is coded)
+        self.pushed: dict[str, list[float | None]] = {}
+        self.infused: dict[str, list[tuple[float, float]]] = {}
 
     def code_day(self, services: list[Service]) -> None:
         iv = [s for s in services if s.family in ("infusion", "push")]
@@ -135,8 +184,7 @@ class _Coder:
         for service in iv + ([hydration] if hydration else []):
             groups.setdefault(service.group[0], []).append(service)
         initials = {site: self._initial(group, drugs_given) for site, group in groups.items()}
-        ranked = sorted((s for s in initials.values() if s is not None),
-                        key=lambda s: (-s.rank, s.order))
+        ranked = sorted((s for s in initials.values() if s is not None), key=_initial_order)
         main = ranked[0] if ranked else None
         for site, group in groups.items():
             self._code_group(group, initials[site], main, drugs_given)
@@ -159,22 +207,24 @@ class _Coder:
                 self.notes.append(f"{service.label} is marked the primary reason, but another "
                                   f"service's add-on code cannot be reported with its initial "
                                   f"code (CPT), so the hierarchy chooses the initial")
-        return min(candidates, key=lambda s: (-s.rank, s.order))
+        return min(candidates, key=_initial_order)
 
     def _code_group(self, group: list[Service], initial: Service | None, main: Service | None,
                     drugs_given: bool) -> None:
         coded_infusions: list[Service] = []
         if initial is not None:
             modifiers = () if initial is main else ("XS",)
-            self._code_initial(initial, modifiers, len(group) > 1)
+            tied = any(s is not initial and s.family == "infusion" and s.rank == initial.rank
+                       for s in group) and initial.family == "infusion"
+            self._code_initial(initial, modifiers, len(group) > 1, tied)
             if initial.family == "infusion":
                 coded_infusions.append(initial)
         for service in sorted(group, key=lambda s: s.order):
             if service is initial:
                 continue
             if service.family == "infusion":
-                self._code_subsequent_infusion(service, coded_infusions)
-                coded_infusions.append(service)
+                if self._code_subsequent_infusion(service, coded_infusions):
+                    coded_infusions.append(service)
             elif service.family == "push":
                 self._code_subsequent_push(service)
             else:
@@ -189,16 +239,19 @@ class _Coder:
     def _why(self, service: Service) -> str:
         return f"{service.describe()}{f' ({service.note})' if service.note else ''}"
 
-    def _code_initial(self, service: Service, modifiers: tuple[str, ...], others: bool) -> None:
+    def _code_initial(self, service: Service, modifiers: tuple[str, ...], others: bool,
+                      tied: bool = False) -> None:
         code = initial_code(service.family, service.kind) or ""
         addon = CATALOGUE[code].hourly_addon
         if self.options.setting == "professional" and any(a.primary for a in service.admins):
             chosen = "the primary reason for the encounter"
         else:
             chosen = "the highest service in the hierarchy" if others else "the only IV service"
+            if tied:
+                chosen = "the longest of the highest services in the hierarchy"
         where = f", second access site {service.first.site}" if modifiers else ""
         if service.family == "push":
-            self.last_push[service.first.drug_key] = service.start
+            self.pushed.setdefault(_drug(service), []).append(service.start)
             self._emit(code, 1, service, f"{self._why(service)}: initial service ({chosen}"
                                          f"{where}): {code}", modifiers)
             return
@@ -212,39 +265,63 @@ class _Coder:
         if addon:
             self._emit(addon, hours, service, text)
 
-    def _code_subsequent_infusion(self, service: Service, coded: list[Service]) -> None:
-        concurrent = [s for s in coded if overlaps(service.intervals[0], s.intervals)]
-        chemo = service.kind == "chemotherapy"
-        if concurrent and not chemo and not self._has_primary_of(_CONCURRENT):
-            # CPT reports 96368 only with an initial or hourly infusion code (96365, 96366,
-            # 96413, 96415, 96416); after a push initial the new drug is billed as a
-            # sequential infusion instead, so its minutes are not lost
-            self.notes.append(f"{self._why(service)}: runs at the same time as "
-                              f"{concurrent[0].label}, but {_CONCURRENT} needs one of "
-                              f"{', '.join(CATALOGUE[_CONCURRENT].primaries)} on the claim: "
-                              f"billed as a sequential infusion")
-            concurrent = []
-        if concurrent and not chemo:
-            if self.concurrent_done:
+    def _code_subsequent_infusion(self, service: Service, coded: list[Service]) -> bool:
+        """Code an infusion after the initial service; False when it is not billed.
+
+        ``coded`` are the access's infusions billed so far. An infusion that runs at the same
+        time as one of them is concurrent (96368, once per encounter, with 96365, 96366,
+        96413, 96415 or 96416 on the claim); otherwise sequential (96367, 96417) for its
+        first hour and the hourly add-on past it. No documented minute is dropped: the
+        minutes it ran with no billed infusion beside it ("its own") are billed as a
+        sequential infusion when 96368 cannot be (once per encounter, or no primary for it)
+        or cannot cover them (more than 90 min: the first unit covers up to 90).
+        """
+        own = subtract(service.intervals, [i for s in coded for i in s.intervals])
+        alone = total(own)
+        beside = [s for s in coded if any(overlaps(i, s.intervals) for i in service.intervals)]
+        why = ""
+        if beside and service.kind != "chemotherapy":
+            other = beside[0].label
+            if not self._has_primary_of(_CONCURRENT):
+                # CPT reports 96368 only with an initial or hourly infusion code (96365,
+                # 96366, 96413, 96415, 96416); after a push initial the new drug is billed as
+                # a sequential infusion instead, so its minutes are not lost
+                self.notes.append(f"{self._why(service)}: runs at the same time as {other}, "
+                                  f"but {_CONCURRENT} needs one of "
+                                  f"{', '.join(CATALOGUE[_CONCURRENT].primaries)} on the "
+                                  f"claim: billed as a sequential infusion")
+            elif addon_hours(alone) and not self.concurrent_done:
+                why = (f"runs at the same time as {other} but {int(round(alone))} min on its "
+                       f"own, more than {_CONCURRENT}'s one unit covers: sequential, so its "
+                       f"hours alone count")
+            elif self.concurrent_done and alone <= self.options.push_max_minutes:
                 self.notes.append(f"{self._why(service)}: a further concurrent infusion; "
-                                  f"{_CONCURRENT} is reported once per encounter")
-                return
-            self.concurrent_done = True
-            self._emit(_CONCURRENT, 1, service,
-                       f"{self._why(service)}: runs at the same time as {concurrent[0].label} "
-                       f"through the same access: {_CONCURRENT} (concurrent, once per "
-                       f"encounter)")
-            return
+                                  f"{_CONCURRENT} is reported once per encounter and its "
+                                  f"minutes ran beside infusions already billed")
+                return False
+            elif self.concurrent_done:
+                why = (f"a further concurrent infusion ({_CONCURRENT} is reported once per "
+                       f"encounter) that ran {int(round(alone))} min on its own: sequential "
+                       f"for those minutes")
+            else:
+                self.concurrent_done = True
+                self._emit(_CONCURRENT, 1, service,
+                           f"{self._why(service)}: runs at the same time as {other} through "
+                           f"the same access: {_CONCURRENT} (concurrent, once per encounter)")
+                return True
         code = _subsequent("infusion", service.kind)
         addon = CATALOGUE[code].hourly_addon or ""
-        minutes = service.minutes or 0
+        minutes = alone if beside else service.minutes or 0
         hours = addon_hours(minutes)
-        text = (f"{self._why(service)}: sequential infusion of a new drug: {code} for the "
-                f"first hour")
+        text = (f"{self._why(service)}: {why or 'sequential infusion of a new drug'}: {code} "
+                f"for the first hour")
+        if beside and not why:
+            text += f" ({int(round(minutes))} min outside {beside[0].label})"
         if hours:
             text += f", {addon} x{hours} for the {int(round(minutes - 60))} min past it"
         self._emit(code, 1, service, text)
         self._emit(addon, hours, service, text)
+        return True
 
     def _has_primary_of(self, addon: str) -> bool:
         """Whether a line already coded is one the add-on may be reported with."""
@@ -252,37 +329,55 @@ class _Coder:
         return any(line.code in allowed for line in self.lines)
 
     def _code_subsequent_push(self, service: Service) -> None:
-        key = service.first.drug_key or service.label
+        key = _drug(service)
         chemo = service.kind == "chemotherapy"
-        if key not in self.last_push:
-            self.last_push[key] = service.start
+        given, last, what_last = self._last_given(key, service.start)
+        if not given:
+            self.pushed.setdefault(key, []).append(service.start)
             code = _subsequent("push", service.kind)
             what = "chemotherapy push of another drug" if chemo else \
                 "IV push of a new drug after the initial service"
             self._emit(code, 1, service, f"{self._why(service)}: {what}: {code}")
             return
-        last, now = self.last_push[key], service.start
+        again = (f"repeat push of the same drug (given before as "
+                 f"{'an infusion' if what_last == 'infusion' else 'a push'})")
         if chemo or self.options.setting != "facility":
             why = (f"{_subsequent('push', service.kind)} is for another drug" if chemo
                    else f"{_REPEAT_PUSH} is facility only")
-            self.notes.append(f"{self._why(service)}: repeat push of the same drug; "
-                              f"not reported ({why})")
+            self.notes.append(f"{self._why(service)}: {again}; not reported ({why})")
             return
-        if last is None or now is None:
-            self.notes.append(f"{self._why(service)}: repeat push of the same drug without "
-                              f"times; {_REPEAT_PUSH} cannot be verified")
+        if last is None:
+            self.notes.append(f"{self._why(service)}: {again} without times; {_REPEAT_PUSH} "
+                              f"cannot be verified")
             return
-        gap = now - last
+        gap = service.start - last if service.start is not None else 0
         if gap <= self.options.repeat_push_minutes:
-            self.notes.append(f"{self._why(service)}: same drug pushed again {int(round(gap))} "
-                              f"min after its last reported push; {_REPEAT_PUSH} needs "
-                              f"more than "
+            when = (f"{int(round(gap))} min after" if gap >= 0
+                    else "while it was still running as")
+            self.notes.append(f"{self._why(service)}: same drug pushed again {when} its last "
+                              f"reported {what_last}; {_REPEAT_PUSH} needs more than "
                               f"{int(self.options.repeat_push_minutes)} min")
             return
-        self.last_push[key] = now
+        self.pushed.setdefault(key, []).append(service.start)
         self._emit(_REPEAT_PUSH, 1, service, f"{self._why(service)}: same drug pushed again "
                                              f"{int(round(gap))} min after its last reported "
-                                             f"push: {_REPEAT_PUSH}")
+                                             f"{what_last}: {_REPEAT_PUSH}")
+
+    def _last_given(self, key: str, now: float | None
+                    ) -> tuple[bool, float | None, str]:
+        """Whether the drug was given before a push at ``now`` (as a reported push, or an
+        infusion that started earlier), when its last administration ended (None when a time
+        is unknown) and what that was ("push" or "infusion")."""
+        ends = [(stop, "infusion") for start, stop in self.infused.get(key, ())
+                if now is None or start < now]
+        ends += [(at, "push") for at in self.pushed.get(key, ())
+                 if now is None or at is None or at <= now]
+        if not ends:
+            return False, None, ""
+        if now is None or any(at is None for at, _ in ends):
+            return True, None, "push"
+        last, what = max(ends, key=lambda e: (e[0], e[1] == "infusion"))
+        return True, last, what
 
     def _code_secondary_hydration(self, service: Service) -> None:
         minutes = service.minutes or 0

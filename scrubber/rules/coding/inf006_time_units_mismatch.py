@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from scrubber.codes import CATALOGUE, HOURLY_EXTENDS, HYDRATION, INITIAL
+from scrubber.codes import CATALOGUE, HOURLY_EXTENDS, HYDRATION, INITIAL, only
 from scrubber.findings import Severity
 from scrubber.rules.base import Context, Rule, combine, hits
 from scrubber.rules.coding.common import (
@@ -17,11 +17,15 @@ from scrubber.rules.coding.common import (
     encounter_any,
     encounter_ids,
 )
-from scrubber.rules.coding.timeline import hydration_minutes
+from scrubber.rules.coding.timeline import hydration_minutes, own_minutes
 
 #: drug each-additional-hour add-on -> the timed lines whose minutes it extends (hydration's
 #: hours are counted apart: its minutes beside a drug infusion do not count).
 _FAMILIES = {addon: lines for addon, lines in HOURLY_EXTENDS.items() if addon not in HYDRATION}
+#: a concurrent infusion's hours alone count too (96368 covers up to 90 minutes of its own,
+#: as the coding engine bills it; past that the engine bills it as sequential).
+_CONCURRENT = only(kind="concurrent")
+_FAMILIES[CATALOGUE[CATALOGUE[_CONCURRENT].as_initial].hourly_addon] += (_CONCURRENT,)
 #: initial infusions billed once, whatever their length.
 _ONCE = frozenset(c for c in INITIAL if CATALOGUE[c].delivery == "infusion")
 
@@ -46,6 +50,15 @@ class TimeUnitsMismatch(Rule):
     for that add-on are incomplete is left to missing-time. Initial infusions (96360,
     96365, 96369, 96413, 96422) are billed x1; more goes on the add-on.
 
+    Infusions that overlap through one access (the Site column; a line without one shares
+    the encounter's first site) are counted as the coding engine bills them, so no minute
+    counts twice and none is dropped: the initial line keeps all its minutes, every other
+    line (96367, 96368, 96417, in order of start) only the minutes no line before it ran
+    beside it. Drug A 06:00-07:30 beside drug B 07:00-16:00 is B 96365 + 96366 x8 and A 96368
+    (Medlearn, "Pharmacy question for the week of January 31, 2022", bills the same hours);
+    a concurrent 96368 line that ran alone for more than 90 minutes supports 96366 hours for
+    that time.
+
     Failing example:
 
         | Encounter ID | CPT   | Units | Start Time | Stop Time |
@@ -68,12 +81,14 @@ class TimeUnitsMismatch(Rule):
         ids, codes = encounter_ids(lines), Codes(lines["code"])
         code, units = lines["code"], lines["units"]
         pushed = documented_push(lines, ctx.config.push_max_minutes).to_numpy()
+        own = own_minutes(lines, ids, ctx.config.push_max_minutes, ctx.config.initial_per_day)
+        minutes = own.fillna(lines["duration"])
         parts = []
         for addon, primaries in _FAMILIES.items():
             is_addon, primary = codes.carry(addon), codes.carry(*primaries) & ~pushed
             if is_addon.any() or primary.any():
                 parts.append(_compare(lines, ids, addon, is_addon,
-                                      *_drug_minutes(lines, ids, primary),
+                                      *_drug_minutes(minutes, ids, primary),
                                       "the documented minutes of " + "/".join(primaries)))
         per = hydration_minutes(lines, ctx.config, ids)
         if not per.empty:
@@ -93,16 +108,16 @@ class TimeUnitsMismatch(Rule):
         return combine(*parts)
 
 
-def _drug_minutes(lines: pd.DataFrame, ids: np.ndarray,
+def _drug_minutes(minutes: pd.Series, ids: np.ndarray,
                   primary: np.ndarray) -> tuple[pd.Series, np.ndarray, np.ndarray]:
-    """Per encounter, the units the documented minutes of its ``primary`` lines support and
-    whether a time is missing; per line, whether it supports units."""
-    each = _hours(lines["duration"][primary])
-    unknown = encounter_any(primary & lines["duration"].isna().to_numpy(), ids)
+    """Per encounter, the units the ``minutes`` of its ``primary`` lines support and whether
+    a time is missing; per line, whether it supports units."""
+    each = _hours(minutes[primary])
+    unknown = encounter_any(primary & minutes.isna().to_numpy(), ids)
     # whole units: any order of adding them up gives the same total
     expected = pd.Series(np.bincount(ids[primary], weights=each.fillna(0).to_numpy(),
                                      minlength=len(unknown)))
-    carriers = np.zeros(len(lines), dtype=bool)
+    carriers = np.zeros(len(minutes), dtype=bool)
     carriers[np.flatnonzero(primary)[each.to_numpy() > 0]] = True
     return expected, unknown, carriers
 

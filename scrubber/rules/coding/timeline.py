@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from scrubber.codes import CATALOGUE, HYDRATION
+from scrubber.codes import CATALOGUE, HYDRATION, INITIAL
 from scrubber.coding.frame import PURPOSE_PATTERNS, day_number
 from scrubber.coding.timing import subtract
 from scrubber.config import Config
@@ -27,6 +27,12 @@ DRUG_INFUSION = frozenset(
     c.code for c in CATALOGUE.values()
     if c.family != "hydration" and c.delivery == "infusion" and c.kind != "prolonged pump"
     and c.method in ("iv infusion", "intra-arterial"))
+#: timed IV drug infusion lines through one access, each billing its own minutes: the
+#: initials 96365 and 96413, sequential 96367 and 96417, concurrent 96368.
+IV_TIMED = frozenset(c.code for c in CATALOGUE.values()
+                     if c.method == "iv infusion" and c.family != "hydration"
+                     and c.delivery == "infusion" and c.kind != "prolonged pump"
+                     and not c.hourly)
 _NOT_BILLABLE = "|".join(pattern for _, pattern in PURPOSE_PATTERNS)
 #: the columns hydration_minutes reads.
 _READ = ["code", "purpose", "drug", "route_kind", "start", "start_date", "service_date",
@@ -141,3 +147,47 @@ def _longest_pieces(hyd: pd.DataFrame, drug: pd.DataFrame) -> pd.Series:
                           zip(cut["start"], cut["stop"], strict=True))
         out[encounter] = max((b - a for a, b in pieces), default=0.0)
     return pd.Series(out, dtype=float)
+
+
+def own_minutes(lines: pd.DataFrame, ids: np.ndarray, push_max_minutes: float,
+                per_day: bool = False) -> pd.Series:
+    """Minutes each timed IV drug infusion line (:data:`IV_TIMED`, not a documented push)
+    ran with no infusion billed before it beside it, through the same access, as the coding
+    engine counts them: the initial line (96365, 96413) first, then the others by start
+    (then row); the access is the Site text (a line without one shares the encounter's
+    first-started site); with ``per_day`` each day on its own. An infusion alone, or after
+    the others stopped, keeps all its minutes. NaN where the line has no times; indexed like
+    the lines asked about."""
+    timed = lines["code"].isin(IV_TIMED) & ~documented_push(lines, push_max_minutes)
+    out = lines["duration"].where(timed)
+    timed &= out.notna()
+    counts = np.bincount(ids[timed.to_numpy()], minlength=ids.max(initial=0) + 1)
+    several = timed.to_numpy() & (counts[np.maximum(ids, 0)] > 1) & (ids >= 0)
+    if not several.any():  # the usual encounter: one infusion, all its minutes its own
+        return out
+    rows = lines.index[several]
+    span = clock(lines, ids).loc[rows]
+    site = lines.loc[rows, "site"].astype("string").str.strip().str.lower() \
+        if "site" in lines else pd.Series(pd.NA, index=rows, dtype="string")
+    first_site = site.dropna().groupby(span["encounter"][site.notna()]).first() \
+        if site.notna().any() else pd.Series(dtype="string")
+    site = site.fillna(span["encounter"].map(first_site).astype("string")).fillna("")
+    group = pd.factorize(pd.MultiIndex.from_arrays(
+        [span["encounter"], site, span["day"] if per_day else np.zeros(len(rows))]))[0]
+    late = ~lines.loc[rows, "code"].isin(INITIAL).to_numpy()  # not an initial: after one
+    spans = pd.DataFrame({"group": group, "late": late, "start": span["start"].to_numpy(),
+                          "stop": span["stop"].to_numpy(), "row": np.asarray(rows)})
+    pairs = spans.reset_index(names="line").merge(
+        spans, on="group", suffixes=("", "_b"))
+    before = (pairs["late_b"] < pairs["late"]) | (
+        (pairs["late_b"] == pairs["late"])
+        & ((pairs["start_b"] < pairs["start"])
+           | ((pairs["start_b"] == pairs["start"]) & (pairs["row_b"] < pairs["row"]))))
+    cut = pd.DataFrame({"encounter": pairs["line"],
+                        "start": np.maximum(pairs["start"], pairs["start_b"]),
+                        "stop": np.minimum(pairs["stop"], pairs["stop_b"])})[before]
+    cut = blocks(cut[cut["stop"] > cut["start"]])
+    shared = (cut["stop"] - cut["start"]).groupby(cut["encounter"]).sum()
+    shared = shared.reindex(range(len(rows)), fill_value=0.0).to_numpy()
+    out.loc[rows] = lines.loc[rows, "duration"].to_numpy() - shared
+    return out
