@@ -6,8 +6,8 @@ Manual ch. XI, CPT guidance as CMS and the MACs quote it):
 * one initial service per encounter and access site; the facility picks it by hierarchy
   (chemotherapy > therapeutic > hydration, infusion > push), the professional setting takes
   the administration marked primary, else the hierarchy; a second site's initial carries XS;
-  among infusions of one rank the one with the most minutes is the initial, then the
-  earliest (see "every minute counted");
+  of the highest services the earliest, or, when infusions of that rank overlap it, the
+  one of them with the most minutes (see "every minute counted");
 * every other IV service through the same access is subsequent: sequential 96367 / 96417,
   concurrent 96368 (once per encounter), pushes 96375 / 96376 / 96411, hydration 96361;
 * a push of a drug already given in the encounter, as a push or an infusion, is 96376
@@ -88,13 +88,25 @@ def _subsequent(family: str, kind: str) -> str:
     """The subsequent code of a service's initial: 96367/96417 for infusions, 96375/96411 for
     pushes, 96361 for hydration."""
     return SUBSEQUENT[initial_code(family, kind) or ""]
-def _initial_order(service: Service) -> tuple[int, float, tuple[float, int]]:
-    """How initial services are chosen: the highest in the hierarchy; among infusions of
-    one rank the one with the most minutes (so it carries its hourly add-ons and another
-    drug's overlap is the concurrent one: no documented hour is dropped); then the
-    earliest."""
-    longest = -(service.minutes or 0) if service.family == "infusion" else 0
-    return -service.rank, longest, service.order
+def _highest(candidates: list[Service]) -> Service:
+    """The facility's initial service: the highest in the hierarchy, the earliest of those;
+    when that is an infusion that overlaps others of its rank, the one of them with the most
+    minutes (it carries its hourly add-ons and the other is the concurrent one, so no
+    documented hour is dropped)."""
+    first = min(candidates, key=lambda s: (-s.rank, s.order))
+    if first.family != "infusion":
+        return first
+    rivals = [s for s in candidates if s.family == "infusion" and s.rank == first.rank
+              and (s is first or any(overlaps(i, first.intervals) for i in s.intervals))]
+    return min(rivals, key=lambda s: (-(s.minutes or 0), s.order))
+
+
+def _coding_order(service: Service) -> tuple[float, int, float, int]:
+    """The order services after the initial are coded in: by start; at one start the higher
+    service in the hierarchy, then the longer, then the row (so a later infusion's minutes
+    alone do not depend on the order of the sheet's rows)."""
+    start, row = service.order
+    return start, -service.rank, -(service.minutes or 0), row
 
 
 def _drug(service: Service) -> str:
@@ -184,7 +196,8 @@ class _Coder:
         for service in iv + ([hydration] if hydration else []):
             groups.setdefault(service.group[0], []).append(service)
         initials = {site: self._initial(group, drugs_given) for site, group in groups.items()}
-        ranked = sorted((s for s in initials.values() if s is not None), key=_initial_order)
+        ranked = sorted((s for s in initials.values() if s is not None),
+                        key=lambda s: (-s.rank, s.order))
         main = ranked[0] if ranked else None
         for site, group in groups.items():
             self._code_group(group, initials[site], main, drugs_given)
@@ -207,19 +220,20 @@ class _Coder:
                 self.notes.append(f"{service.label} is marked the primary reason, but another "
                                   f"service's add-on code cannot be reported with its initial "
                                   f"code (CPT), so the hierarchy chooses the initial")
-        return min(candidates, key=_initial_order)
+        return _highest(candidates)
 
     def _code_group(self, group: list[Service], initial: Service | None, main: Service | None,
                     drugs_given: bool) -> None:
         coded_infusions: list[Service] = []
         if initial is not None:
             modifiers = () if initial is main else ("XS",)
-            tied = any(s is not initial and s.family == "infusion" and s.rank == initial.rank
-                       for s in group) and initial.family == "infusion"
+            tied = initial.family == "infusion" and any(
+                s.family == "infusion" and s.rank == initial.rank and s.order < initial.order
+                and any(overlaps(i, initial.intervals) for i in s.intervals) for s in group)
             self._code_initial(initial, modifiers, len(group) > 1, tied)
             if initial.family == "infusion":
                 coded_infusions.append(initial)
-        for service in sorted(group, key=lambda s: s.order):
+        for service in sorted(group, key=_coding_order):
             if service is initial:
                 continue
             if service.family == "infusion":
@@ -248,7 +262,8 @@ class _Coder:
         else:
             chosen = "the highest service in the hierarchy" if others else "the only IV service"
             if tied:
-                chosen = "the longest of the highest services in the hierarchy"
+                chosen = ("the highest service in the hierarchy, the longest of the infusions "
+                          "that overlap")
         where = f", second access site {service.first.site}" if modifiers else ""
         if service.family == "push":
             self.pushed.setdefault(_drug(service), []).append(service.start)

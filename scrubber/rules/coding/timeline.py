@@ -9,7 +9,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from scrubber.codes import CATALOGUE, HYDRATION, INITIAL
+from scrubber.codes import CATALOGUE, HYDRATION, INITIAL, RANK
 from scrubber.coding.frame import PURPOSE_PATTERNS, day_number
 from scrubber.coding.timing import subtract
 from scrubber.config import Config
@@ -153,11 +153,11 @@ def own_minutes(lines: pd.DataFrame, ids: np.ndarray, push_max_minutes: float,
                 per_day: bool = False) -> pd.Series:
     """Minutes each timed IV drug infusion line (:data:`IV_TIMED`, not a documented push)
     ran with no infusion billed before it beside it, through the same access, as the coding
-    engine counts them: the initial line (96365, 96413) first, then the others by start
-    (then row); the access is the Site text (a line without one shares the encounter's
-    first-started site); with ``per_day`` each day on its own. An infusion alone, or after
-    the others stopped, keeps all its minutes. NaN where the line has no times; indexed like
-    the lines asked about."""
+    engine counts them: the initial line (96365, 96413) first, then the others by start (at
+    one start the higher service in the hierarchy, then the longer, then the row). The access
+    is the Site text (a line without one shares the encounter's first-started site); with
+    ``per_day`` each day on its own. An infusion alone, or after the others stopped, keeps
+    all its minutes. NaN where the line has no times; indexed like the lines."""
     timed = lines["code"].isin(IV_TIMED) & ~documented_push(lines, push_max_minutes)
     out = lines["duration"].where(timed)
     timed &= out.notna()
@@ -174,15 +174,18 @@ def own_minutes(lines: pd.DataFrame, ids: np.ndarray, push_max_minutes: float,
     site = site.fillna(span["encounter"].map(first_site).astype("string")).fillna("")
     group = pd.factorize(pd.MultiIndex.from_arrays(
         [span["encounter"], site, span["day"] if per_day else np.zeros(len(rows))]))[0]
-    late = ~lines.loc[rows, "code"].isin(INITIAL).to_numpy()  # not an initial: after one
-    spans = pd.DataFrame({"group": group, "late": late, "start": span["start"].to_numpy(),
-                          "stop": span["stop"].to_numpy(), "row": np.asarray(rows)})
-    pairs = spans.reset_index(names="line").merge(
-        spans, on="group", suffixes=("", "_b"))
-    before = (pairs["late_b"] < pairs["late"]) | (
-        (pairs["late_b"] == pairs["late"])
-        & ((pairs["start_b"] < pairs["start"])
-           | ((pairs["start_b"] == pairs["start"]) & (pairs["row_b"] < pairs["row"]))))
+    code = lines.loc[rows, "code"]
+    late = ~code.isin(INITIAL).to_numpy()  # not an initial: counted after one
+    duration = lines.loc[rows, "duration"].to_numpy()
+    # the engine's order: the initial, then by start; at one start the higher service, then
+    # the longer, then the row
+    place = np.empty(len(rows), dtype=np.int64)
+    place[np.lexsort((np.asarray(rows), -duration, -code.map(RANK).fillna(0).to_numpy(),
+                      span["start"].to_numpy(), late))] = np.arange(len(rows))
+    spans = pd.DataFrame({"group": group, "place": place, "start": span["start"].to_numpy(),
+                          "stop": span["stop"].to_numpy()})
+    pairs = spans.reset_index(names="line").merge(spans, on="group", suffixes=("", "_b"))
+    before = pairs["place_b"] < pairs["place"]
     cut = pd.DataFrame({"encounter": pairs["line"],
                         "start": np.maximum(pairs["start"], pairs["start_b"]),
                         "stop": np.minimum(pairs["stop"], pairs["stop_b"])})[before]
