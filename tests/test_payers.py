@@ -266,3 +266,14 @@ def test_a_profile_that_reads_midnight_crossings_its_own_way(tmp_path):
     config = load_config(path).with_rules(("stop-before-start",))
     result = scrub(pd.DataFrame(rows, columns=HEADERS, dtype=object), config)
     assert _found(result) == [(2, "stop-before-start")]
+
+
+def test_the_excel_report_counts_lines_per_profile(tmp_path):
+    from scrubber.render import render_report
+
+    result = scrub(pd.DataFrame(MIXED, columns=HEADERS, dtype=object), _config(tmp_path))
+    path = tmp_path / "report.xlsx"
+    path.write_bytes(render_report(result, "xlsx"))
+    sheet = openpyxl.load_workbook(path)["Summary"]
+    cells = {row[0]: row[1] for row in sheet.iter_rows(values_only=True) if row and row[0]}
+    assert (cells["Lines under medicare"], cells[f"Lines under {BASE}"]) == (2, 2)

@@ -156,7 +156,10 @@ def _summary_sheet(book: Workbook, result: ScrubResult) -> None:
     summary = result.summary()
     totals = [("Files", summary["files"]), ("Lines", summary["rows"]),
               ("Skipped rows", summary["skipped_rows"]), ("Errors", summary["errors"]),
-              ("Warnings", summary["warnings"]), ("Scrubber version", __version__),
+              ("Warnings", summary["warnings"]),
+              *((f"Lines under {name}", lines)
+                for name, lines in summary.get("lines_by_profile", {}).items()),
+              ("Scrubber version", __version__),
               *((f"Reference: {key}", value) for key, value in result.reference.items())]
     for label, value in totals:
         sheet.append([_cell(sheet, label, bold=True), _cell(sheet, value)])
