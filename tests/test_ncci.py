@@ -185,18 +185,27 @@ def test_a_prepared_run_carries_the_table_to_workers(tmp_path):
     assert [f.row for f in scrub(SHEET, again).findings] == [3, 7]
 
 
-def test_a_coding_rule_on_the_same_cell_speaks_instead(tmp_path):
+def test_the_edit_speaks_for_a_cell_a_coding_rule_also_judges(tmp_path):
     # 96360 beside 96365: hierarchy (bill 96361) and an indicator-1 PTP edit both judge the
-    # 96360 code cell; one finding, the coding rule's
+    # 96360 code cell; one finding, the edit's, whose suggestion names 96361 too
     path = _text(tmp_path, rows=[["96365", "96360", "", "20100101", "*", "1", "x"]])
     frame = pd.DataFrame([["E1", "2026-04-01", "96360", "1", "09:00", "10:00"],
                           ["E1", "2026-04-01", "96365", "1", "10:00", "10:50"]],
                          columns=["Encounter ID", "Date of Service", "CPT", "Units",
                                   "Start Time", "Stop Time"], dtype=object)
     both = scrub(frame, Config(select=("hierarchy", "ncci-ptp"), ncci=str(path))).findings
-    assert [(f.row, f.name) for f in both] == [(2, "hierarchy")]
-    alone = scrub(frame, Config(select=("ncci-ptp",), ncci=str(path))).findings
-    assert [(f.row, f.name) for f in alone] == [(2, "ncci-ptp")]
+    assert [(f.row, f.name) for f in both] == [(2, "ncci-ptp")]
+    assert both[0].suggestion.endswith("if it was a later service of the encounter, bill "
+                                       "96361 instead")
+    alone = scrub(frame, Config(select=("hierarchy",), ncci=str(path))).findings
+    assert [(f.row, f.name) for f in alone] == [(2, "hierarchy")]
+    # a code that does not exist is the deeper fault: invalid-code speaks
+    path = _text(tmp_path, "deleted.txt", rows=[["96413", "J9265", "", "20100101", "*", "0",
+                                                 "x"]])
+    frame = pd.DataFrame([["E1", "2026-04-01", "96413"], ["E1", "2026-04-01", "J9265"]],
+                         columns=["Encounter ID", "Date of Service", "CPT"], dtype=object)
+    found = scrub(frame, Config(select=("invalid-code", "ncci-ptp"), ncci=str(path))).findings
+    assert [(f.row, f.name) for f in found] == [(3, "invalid-code")]
 
 
 def test_a_large_table_is_joined_not_looped(tmp_path):

@@ -6,9 +6,11 @@ limit (mue-exceeded) and the time arithmetic (time-units-mismatch); 96360 billed
 initial beside a 96365 is both the wrong initial by rank (hierarchy) and a second initial
 (duplicate-initial); 96376 on a professional claim without a primary is both
 facility-only (facility-only-code) and an add-on without its primary (addon-without-primary),
-and the fix is to drop it; a code that an NCCI PTP edit bundles into another is often also
-what a coding rule reports on that code cell (96360 beside 96365 is a hierarchy fault, a
-second initial a duplicate-initial one), and the coding rule names the fix. When two *selected*
+and the fix is to drop it; a code that the user's NCCI PTP edits bundle into another is
+often also what a coding rule reports on that code cell (96360 beside 96365 is a hierarchy
+fault, a second initial a duplicate-initial one): ncci-ptp names the edit the payer applies
+and the subsequent code, so it speaks, below invalid-code and facility-only-code (a code
+that does not exist or is not billed at all). When two *selected*
 rules of one group report the same cell (sheet, row, column), only the first-listed rule's
 finding is kept; with only the lower rule selected, it reports. Any new overlap goes here,
 and ``scrubber rule NAME`` shows it.
@@ -30,13 +32,14 @@ PRECEDENCE: tuple[tuple[str, ...], ...] = (
     # unreadable units: the count cannot be judged, so only the format is reported
     ("units-format", "time-units-mismatch"),
     ("units-format", "drug-units-mismatch"),
-    # an NCCI PTP pair on a code cell that a coding rule judges: the coding rule's finding
-    # names the specific fix (the right code, or dropping the line), the edit only the pair
+    # an NCCI PTP pair on a code cell that a coding rule judges: the edit the payer runs
+    # (with the subsequent code as its fix) speaks for the pair; a code that does not exist
+    # or is never billed is the deeper fault
     ("invalid-code", "ncci-ptp"),
-    ("hierarchy", "ncci-ptp"),
-    ("duplicate-initial", "ncci-ptp"),
-    ("hydration-not-separately-billable", "ncci-ptp"),
     ("facility-only-code", "ncci-ptp"),
+    ("ncci-ptp", "hierarchy"),
+    ("ncci-ptp", "duplicate-initial"),
+    ("ncci-ptp", "hydration-not-separately-billable"),
 )
 
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scrubber.codes import NCCI_MODIFIERS
+from scrubber.codes import NCCI_MODIFIERS, SUBSEQUENT
 from scrubber.findings import Severity
 from scrubber.normalize import has_modifier
 from scrubber.reference.ncci import NO_DELETION, code_numbers, code_text
@@ -38,9 +38,12 @@ class NcciPtp(Rule):
     effective date up to the day before its deletion date (the deletion date is the first
     day it no longer applies). A line without a date is paired only with the undated lines
     of its encounter, and only under edits that have no deletion date. The modifier is read
-    on the column-2 line, as CMS asks. Where a coding rule reports the same code cell
-    (invalid-code, hierarchy, duplicate-initial, hydration-not-separately-billable,
-    facility-only-code), its more specific finding is kept instead.
+    on the column-2 line, as CMS asks. When the column-2 code is an initial administration
+    code (96360, 96365, 96374, 96409, 96413), the suggestion also names its subsequent code
+    (96361, 96367, 96375, 96411, 96417), the usual fix. On a code cell that hierarchy,
+    duplicate-initial or hydration-not-separately-billable also reports, this finding is kept
+    (it names the edit the payer applies, and that fix); invalid-code and facility-only-code
+    outrank it (a code that does not exist or is not billed at all).
 
     The examples assume a (synthetic) edit with 96365 in column 1, 36000 in column 2 and
     modifier indicator 1.
@@ -132,6 +135,9 @@ def _texts(lines: pd.DataFrame, pairs: pd.DataFrame) -> pd.DataFrame:
         "Remove " + code + "; or, if it was a separate and distinct service (another site or "
         "encounter), append the modifier that documents it (XS, XE, XP, XU or 59)"),
         index=rows)
+    later = code.map(SUBSEQUENT).astype("string")  # an initial code's subsequent code
+    suggestion = suggestion.where(later.isna(), suggestion + "; if it was a later service "
+                                  "of the encounter, bill " + later + " instead")
     return hits(pd.Series(True, index=rows), "code", message, suggestion)
 
 
