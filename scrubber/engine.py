@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from scrubber import parallel, waivers
+from scrubber import collector, parallel, waivers
 from scrubber.config import Config
 from scrubber.fields import MULTI_FIELDS
 from scrubber.findings import Finding, Severity
@@ -49,11 +49,12 @@ def scrub(source: str | Path | pd.DataFrame, config: Config | Prepared | None = 
         ConfigError: the config names an unknown rule or an unreadable reference file.
     """
     prepared = prepare(config)
-    if isinstance(source, pd.DataFrame):
-        table = table_from_frame(source, sheet=sheet or "Sheet1", header_row=header_row)
-    else:
-        table = read_table(source, sheet)
-    return _result(scrub_table(table, prepared), prepared)
+    with collector.paused():  # millions of objects that live until the file is done
+        if isinstance(source, pd.DataFrame):
+            table = table_from_frame(source, sheet=sheet or "Sheet1", header_row=header_row)
+        else:
+            table = read_table(source, sheet)
+        return _result(scrub_table(table, prepared), prepared)
 
 
 def scrub_grid(rows: Sequence[Sequence[object]], config: Config | Prepared | None = None, *,
@@ -72,9 +73,10 @@ def scrub_grid(rows: Sequence[Sequence[object]], config: Config | Prepared | Non
     prepared = prepare(config)
     if first_row < 1 or first_column < 1:
         raise ValueError("first_row and first_column are 1-based worksheet positions")
-    table = _shifted(table_from_grids(source, {sheet: _rows(rows)}), first_row - 1,
-                     first_column - 1)
-    return _result(scrub_table(table, prepared), prepared)
+    with collector.paused():
+        table = _shifted(table_from_grids(source, {sheet: _rows(rows)}), first_row - 1,
+                         first_column - 1)
+        return _result(scrub_table(table, prepared), prepared)
 
 
 def _rows(rows: Sequence[object]) -> list[list[object]]:

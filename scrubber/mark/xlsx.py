@@ -10,15 +10,13 @@ renamed into place.
 
 from __future__ import annotations
 
-import gc
 import os
 import sys
 import tempfile
 import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
+from scrubber import collector
 from scrubber.io.errors import InputError
 from scrubber.mark import package
 from scrubber.mark.csv_book import write_typed_workbook
@@ -74,31 +72,13 @@ def mark_copy(result: FileResult, source: str | Path, target: str | Path, *,
                                     dir=target.parent)
     os.close(handle)
     try:
-        with _collector_paused():
+        with collector.paused():  # the plan makes a mark per line
             hidden = _write(plan_marks(result), source, temp, quiet)
         os.replace(temp, target)
     finally:
         if os.path.exists(temp):
             os.unlink(temp)
     return target, tuple(sorted(hidden))
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """The cycle collector paused while the copy is written.
-
-    The plan makes a mark per line and the writer many small lists; each thousand new
-    objects would start a collection that walks everything the run holds (the scrubbed
-    frame's, the findings), which took about 40% of making the plan. Nothing written here
-    makes reference cycles, and the collector is back on (if it was) when the copy is done.
-    """
-    was_on = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_on:
-            gc.enable()
 
 
 def _write(plan: MarkPlan, source: Path, temp: str, quiet: bool) -> set[int]:
