@@ -563,5 +563,31 @@ def addin_install(
 
 
 def main() -> None:
-    """Console-script entry point."""
-    app()
+    """Console-script entry point.
+
+    When the command is done, the process ends without tearing the interpreter down: after a
+    large file that teardown (freeing every module's and cache's objects one by one) took
+    0.3-0.9 s of a run that had nothing left to do. Output is flushed and exit handlers run
+    first (temporary files and folders are removed there), as mypy's command line does.
+    """
+    try:
+        app()
+        code: object = 0
+    except SystemExit as exc:
+        code = exc.code
+    if isinstance(code, str):  # SystemExit("message"): print it, exit 1, as Python does
+        sys.stderr.write(code + "\n")
+        code = 1
+    _hard_exit(code if isinstance(code, int) else 0 if code is None else 1)
+
+
+def _hard_exit(code: int) -> None:
+    import atexit
+
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe (| head) or stream: nothing to keep
+            pass
+    atexit._run_exitfuncs()  # noqa: SLF001 - what interpreter shutdown would run
+    os._exit(code)

@@ -137,6 +137,23 @@ def test_python_dash_m_and_console_script_agree(workbook):
     assert module.stderr == ""
 
 
+def test_the_process_ends_without_teardown_but_with_its_output_and_code(workbook, tmp_path):
+    """main() ends the process with os._exit after flushing and running exit handlers: the
+    exit codes, the whole output and the handlers' clean-up must survive it."""
+    args = [sys.executable, "-m", "scrubber", "scrub", str(workbook), "--no-mark"]
+    full = subprocess.run(args, capture_output=True, text=True, check=False)
+    assert full.returncode == 1 and full.stdout.rstrip().endswith("┘")  # the summary table
+    missing = subprocess.run([*args[:4], str(tmp_path / "none.xlsx")], capture_output=True,
+                             text=True, check=False)
+    assert missing.returncode == 2 and "file not found" in missing.stderr
+    cut = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    cut.stdout.read(10)
+    cut.stdout.close()  # as `| head` does
+    assert cut.wait() == 1
+    errors = cut.stderr.read()
+    assert b"Traceback" not in errors and b"Exception ignored" not in errors
+
+
 def test_unwritable_marked_copy_keeps_the_findings(workbook, tmp_path):
     blocker = tmp_path / "not-a-folder"
     blocker.write_text("a file where the output folder should be")
