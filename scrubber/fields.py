@@ -54,7 +54,8 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
               "Payor Name", "Primary Payor", "Payer/Plan", "Insurance", "Insurance Name",
               "Primary Insurance", "Insurance Plan", "Insurance Carrier", "Insurance Company",
               "Plan", "Plan Name", "Primary Plan", "Health Plan", "Financial Class",
-              "Fin Class", "Financial Class Name", "Payer Type", "Insurance Type"),
+              "Fin Class", "Financial Class Name", "Payer Type", "Insurance Type", "Ins Plan",
+              "Ins Name", "Primary Ins"),
     # an analyst's waivers: rules accepted on this line (scrubber.waivers)
     "waive": ("Scrub Waive", "Waive", "Waiver", "Scrub Waiver", "Waived"),
 }

@@ -97,7 +97,7 @@ def test_a_sheet_without_a_payer_column_is_checked_under_the_base_settings(tmp_p
 
 
 @pytest.mark.parametrize("header", ["Insurance", "Plan", "Financial Class", "Primary Payer",
-                                    "payor"])
+                                    "Ins. Plan", "payor", "Payer/Plan"])
 def test_the_payer_column_goes_by_several_names(tmp_path, header):
     frame = pd.DataFrame(MIXED[:2], columns=[*HEADERS[:-1], header], dtype=object)
     assert _found(scrub(frame, _config(tmp_path))) == [(3, "jw-jz-modifier")]
