@@ -248,3 +248,23 @@ def test_column_1_texts_with_few_and_many_codes():
     text = _column1_texts(many, np.array([0, 1]))
     assert text[0] == "10000" and text[1].split(", ")[:2] == ["10001", "10002"]
     assert len(text[1].split(", ")) == 69
+
+
+def test_a_workbook_may_hold_a_notice_sheet_and_several_sheets_of_edits(tmp_path):
+    path = tmp_path / "ptp.xlsx"
+    book = openpyxl.Workbook()
+    book.active.title = "Disclaimer"
+    book.active.append([NOTICE])
+    for name, rows in (("Edits 1", EDITS[:2]), ("Edits 2", EDITS[2:])):
+        sheet = book.create_sheet(name)
+        sheet.append(HEADER)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    assert _edits(load_ncci([path])) == EXPECTED
+    empty = tmp_path / "empty.xlsx"
+    book = openpyxl.Workbook()
+    book.active.append([NOTICE])
+    book.save(empty)
+    with pytest.raises(ConfigError, match="empty.xlsx: no header row with Column 1"):
+        load_ncci([empty])

@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from scrubber.config import ConfigError
-from scrubber.reference.cms_files import load_cached, read_grid
+from scrubber.reference.cms_files import load_cached
 
 LABEL = "NCCI PTP file"
 #: the deletion date of an edit that has none (still in force).
@@ -93,7 +93,7 @@ def code_text(numbers: np.ndarray) -> list[str]:
 
 
 def ncci_from_grid(grid: list[list[object]], path: str) -> pd.DataFrame:
-    """The PTP edits from rows of cells (a workbook's first sheet, or a table pasted into a
+    """The PTP edits from rows of cells (a workbook's sheet, or a table pasted into a
     workbook); ``path`` names it in messages.
 
     Raises:
@@ -113,7 +113,7 @@ def ncci_from_grid(grid: list[list[object]], path: str) -> pd.DataFrame:
 def _parse(path: str, label: str) -> pd.DataFrame:
     source = Path(path)
     if source.suffix.lower() in _WORKBOOK:
-        return ncci_from_grid(read_grid(source, label), path)
+        return _workbook(source, label)
     text = _text(source, label)
     head = csv.reader(io.StringIO(text), delimiter=_delimiter(text))
     rows, ends = [], []
@@ -135,6 +135,26 @@ def _parse(path: str, label: str) -> pd.DataFrame:
     columns = tuple(p if p in used else None for p in columns)
     return _table([frame[p] if p is not None else [None] * len(frame) for p in columns],
                   path)
+
+
+def _workbook(path: Path, label: str) -> pd.DataFrame:
+    """Every sheet that holds PTP edits (a notice or a disclaimer sheet may come first)."""
+    try:
+        import python_calamine
+
+        book = python_calamine.CalamineWorkbook.from_path(str(path))
+        grids = [book.get_sheet_by_name(name).to_python() for name in book.sheet_names]
+    except Exception as exc:  # noqa: BLE001 - any reader failure is one clear message
+        raise ConfigError(f"{label} {path}: cannot be read ({type(exc).__name__})") from None
+    found, problem = [], None
+    for grid in grids:
+        try:
+            found.append(ncci_from_grid(grid, str(path)))
+        except ConfigError as exc:
+            problem = problem or exc
+    if not found:
+        raise problem or ConfigError(f"{label} {path}: the workbook has no sheets")
+    return pd.concat(found, ignore_index=True) if len(found) > 1 else found[0]
 
 
 def _text(path: Path, label: str) -> str:
