@@ -233,7 +233,11 @@ def batch(
                     f"pip install 'infusion-scrubber[dask]'")
     if out.exists() and not out.is_dir():
         raise _fail(f"--out {out} is a file; give a folder")
-    from scrubber.batchrun.backends import BackendError, cores
+    from scrubber.batchrun.backends import PRELOAD, BackendError, cores
+    from scrubber.batchrun.pool import warm
+
+    if not (scheduler or dask_local):
+        warm(PRELOAD)  # the workers' imports overlap the run's preparing
     from scrubber.batchrun.progress import BatchProgress
     from scrubber.batchrun.run import plan, run_batch
     from scrubber.batchrun.work import WorkOptions

@@ -44,6 +44,16 @@ def _context(preload: Sequence[str]) -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+def warm(preload: Sequence[str] = ()) -> None:
+    """Start the workers' server process now, so that it imports ``preload`` while the caller
+    does its own preparing (the imports take about a second; workers come after)."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        from multiprocessing import forkserver
+
+        _context(preload)
+        forkserver.ensure_running()
+
+
 def _serve(conn: Connection, initializer: Callable[..., object] | None,
            initargs: tuple[object, ...]) -> None:
     """A worker: run the initializer, then each task sent until None."""
