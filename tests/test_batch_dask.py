@@ -50,3 +50,16 @@ def test_dask_local_flag(exports, tmp_path):  # noqa: F811
     assert _results(summary) == _results(local.summary)
     assert all(line.startswith("error: ") for line in done.stderr.splitlines()), done.stderr
     assert len(done.stderr.splitlines()) == 3
+
+
+def test_an_unreachable_scheduler_is_one_line(tmp_path):
+    from typer.testing import CliRunner
+
+    from scrubber.cli import app
+
+    result = CliRunner().invoke(app, ["batch", str(ROOT / "samples" / "clean_export.xlsx"),
+                                      "--out", str(tmp_path / "out"), "--scheduler",
+                                      "tcp://127.0.0.1:9"])
+    assert result.exit_code == 2
+    assert result.stderr == ("error: could not reach the Dask scheduler at tcp://127.0.0.1:9 "
+                             "(OSError)\n")

@@ -80,7 +80,7 @@ class DaskBackend:
                 cluster = LocalCluster(n_workers=self.local, threads_per_worker=1,
                                        processes=True, host="127.0.0.1",
                                        dashboard_address=None)
-            client = Client(cluster if cluster is not None else self.scheduler, timeout=30)
+            client = Client(cluster if cluster is not None else self.scheduler, timeout=10)
         except (OSError, TimeoutError, ValueError) as exc:
             if cluster is not None:
                 cluster.close()
