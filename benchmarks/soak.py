@@ -97,21 +97,25 @@ def run(folder: Path, out: Path, jobs: int | None) -> tuple[float, list[tuple[in
     """The batch in a fresh process; samples of (files done, {worker pid: RSS MB})."""
     argv = [sys.executable, "-m", "scrubber", "batch", str(folder / "exports"), "--out",
             str(out), "--force"] + (["--jobs", str(jobs)] if jobs else [])
-    log = open(out.with_suffix(".log"), "w+", encoding="utf-8")
+    log = open(out.with_suffix(".log"), "w", encoding="utf-8")
+    # read through a handle of its own: seeking the child's would move where it writes
+    reader = open(out.with_suffix(".log"), encoding="utf-8")
     start = time.perf_counter()
     proc = subprocess.Popen(argv, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
                             stdout=subprocess.PIPE, stderr=log, text=True)
     samples = []
     while proc.poll() is None:
         time.sleep(0.5)
-        log.seek(0)
-        done = sum(1 for line in log if line.startswith("["))
+        reader.seek(0)
+        done = sum(1 for line in reader if line.startswith("["))
         workers = {}
         for child in _children(proc.pid):  # the forkserver and, under it, the workers
             for worker in _children(child):
                 workers[worker] = _rss(worker)
         samples.append((done, {"parent": _rss(proc.pid), **workers}))
     took = time.perf_counter() - start
+    log.close()
+    reader.close()
     return took, samples, proc.stdout.read()
 
 
@@ -141,10 +145,11 @@ def main() -> None:
     late = [s for d, s in samples if d >= 4 * fifth]
     peak = lambda ss, key: max((s[key] for s in ss if key in s), default=0.0)  # noqa: E731
     workers = sorted({k for _, s in samples for k in s if k != "parent"})
+    parent = peak([s for _, s in samples], "parent")
     early_max = max((peak(early, w) for w in workers), default=0.0)
     late_max = max((peak(late, w) for w in workers), default=0.0)
     print(f"worker RSS, highest over the first fifth of files: {early_max:.0f} MB; over the "
-          f"last fifth: {late_max:.0f} MB; parent peak {peak(samples, 'parent'):.0f} MB; "
+          f"last fifth: {late_max:.0f} MB; parent peak {parent:.0f} MB; "
           f"{len(workers)} worker processes seen")
     # every good file's result equals its single-file result
     from scrubber import scrub
