@@ -265,17 +265,17 @@ def batch(
         elif outcome.failed_rules:
             _error_line(f"{outcome.path}: the {', '.join(outcome.failed_rules)} check could "
                         f"not run on it (see its report)")
-    sys.stdout.write(_batch_lines(run.summary["totals"], run.json_path, run.xlsx_path))
+    sys.stdout.write(_batch_lines(run.summary, run.json_path, run.xlsx_path))
     code = run.exit_code
     raise typer.Exit(0 if exit_zero and code == 1 else code)
 
 
-def _batch_lines(totals: dict[str, object], json_path: Path, xlsx_path: Path) -> str:
-    skipped = (f"{totals['skipped']:,} skipped as unchanged (--force redoes them)"
-               if totals["skipped"] else "none skipped")
-    return (f"{totals['files']:,} files: {totals['scrubbed']:,} scrubbed, {skipped}, "
-            f"{totals['failed']:,} failed\n"
-            f"{totals['rows']:,} lines, {totals['errors']:,} errors, "
+def _batch_lines(summary: dict, json_path: Path, xlsx_path: Path) -> str:
+    totals, skipped = summary["totals"], summary["run"]["skipped"]
+    again = (f"{skipped:,} unchanged since the last run into this folder, skipped (their "
+             f"results are that run's; --force redoes them)\n" if skipped else "")
+    return (f"{totals['files']:,} files: {totals['ok']:,} ok, {totals['failed']:,} failed\n"
+            f"{again}{totals['rows']:,} lines, {totals['errors']:,} errors, "
             f"{totals['warnings']:,} warnings\n"
             f"summary: {json_path} and {xlsx_path}\n")
 

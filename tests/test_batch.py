@@ -101,13 +101,14 @@ def test_bad_files_never_stop_the_batch(exports, tmp_path):
     assert not (out / "clinic-b" / "notes.scrubbed.xlsx").exists()
     assert {k: v for k, v in _hashes(exports).items() if not k.startswith("scrubbed")} == before
     totals = summary["totals"]
-    assert (totals["files"], totals["failed"], totals["scrubbed"], totals["exit_code"]) == (
+    assert (totals["files"], totals["failed"], totals["ok"], totals["exit_code"]) == (
         7, 3, 4, 2)
     assert totals["rows"] == sum(_single(exports / n)["rows"] for n in GOOD)
     # stderr is not a terminal: one line per file, then the error lines
     progress = [line for line in done.stderr.splitlines() if line.startswith("[")]
     assert len(progress) == 7 and progress[-1].startswith("[7/7] ")
-    assert "7 files: 4 scrubbed, none skipped, 3 failed" in done.stdout
+    assert done.stdout.splitlines()[0] == "7 files: 4 ok, 3 failed"
+    assert "skipped" not in done.stdout
     # a second run finds the same inputs (not the outputs now inside the input folder)
     again = _batch(str(exports), "--out", str(out), "--jobs", "2", "--quiet")
     assert again.returncode == 2
@@ -119,34 +120,37 @@ def _options(**changes) -> WorkOptions:
     return WorkOptions(prepare(Config(**changes)))
 
 
-def _entries(summary: dict) -> dict[str, dict]:
-    return {e["path"]: {k: v for k, v in e.items() if k != "skipped"} for e in summary["files"]}
 
 
 def test_rerun_skips_unchanged_files_and_force_redoes_them(exports, tmp_path):
     out = tmp_path / "out"
     inputs = [str(exports / "clinic-a"), str(exports / "clinic-b" / "clean.xlsx")]
     first = run_batch(inputs, out, _options(), jobs=2)
-    assert first.skipped == 0 and first.summary["totals"]["scrubbed"] == 3
+    assert first.skipped == 0 and first.summary["run"]["scrubbed"] == 3
     second = run_batch(inputs, out, _options(), jobs=2)
-    assert second.skipped == 3
-    assert [e["skipped"] for e in second.summary["files"]] == [False, True, True, True]
-    assert _entries(second.summary) == _entries(first.summary)  # the corrupt file is redone
-    assert second.summary["totals"] | {"skipped": 0, "scrubbed": 3} == first.summary["totals"]
+    assert second.skipped == 3 and second.summary["run"]["scrubbed"] == 0
+    paths = [e["path"] for e in first.summary["files"]]
+    assert second.summary["run"]["skipped_files"] == paths[1:]  # the corrupt file is redone
+    # a re-run's results are the first run's
+    assert second.summary["files"] == first.summary["files"]
+    assert second.summary["totals"] == first.summary["totals"]
     # a changed file, a deleted output and another config each bring work back
     make_workbook(exports / "clinic-a" / "export.xlsx", title_rows=3)
     (out / "clinic-a" / "late" / "infusion.scrubbed.xlsx").unlink()
     third = run_batch(inputs, out, _options(), jobs=2)
-    assert [e["skipped"] for e in third.summary["files"]] == [False, False, False, True]
+    assert third.summary["run"]["skipped_files"] == [paths[3]]
     assert (out / "clinic-a" / "late" / "infusion.scrubbed.xlsx").is_file()
     assert run_batch(inputs, out, _options(setting="professional"), jobs=1).skipped == 0
     assert run_batch(inputs, out, _options(setting="professional"), jobs=1).skipped == 3
     assert run_batch(inputs, out, _options(setting="professional"), jobs=1,
                      force=True).skipped == 0
     done = _batch(*inputs, "--out", str(out), "--setting", "professional", "--quiet")
-    assert "3 skipped as unchanged (--force redoes them)" in done.stdout
+    assert done.stdout.splitlines()[:2] == [
+        "4 files: 3 ok, 1 failed", "3 unchanged since the last run into this folder, skipped "
+        "(their results are that run's; --force redoes them)"]
     forced = _batch(*inputs, "--out", str(out), "--setting", "professional", "--force")
-    assert "4 files: 3 scrubbed, none skipped, 1 failed" in forced.stdout
+    assert "skipped" not in forced.stdout
+    assert json.loads((out / "summary.json").read_text())["run"]["scrubbed"] == 3
 
 
 def test_a_worker_that_dies_costs_only_its_file(exports, tmp_path):
@@ -187,6 +191,9 @@ def test_globs_mirror_folders_and_skip_the_output_folder(exports, tmp_path):
     assert not any("out" in Path(p.path).relative_to(exports).parts for p in planned)
     assert all(p.marked is None for p in planned)
     assert planned[0].report == str(out.resolve() / "clinic-a" / "corrupt.scrubbed.json")
+    planned, count = plan([str(out / "old" / "copy.xlsx")], out, mark=True)
+    assert count == 0
+    assert planned[0].reason == "is inside the --out folder; outputs are never read as inputs"
 
 
 def test_two_inputs_with_one_output_name_are_reported(tmp_path):

@@ -44,7 +44,6 @@ def collect(inputs: list[str], out: str | Path) -> list[str | InputError]:
     place."""
     out = Path(out).resolve()
     files: list[str | InputError] = []
-    problems = files
     seen: set[Path] = set()
 
     def add(found: str, explicit: bool) -> None:
@@ -53,8 +52,8 @@ def collect(inputs: list[str], out: str | Path) -> list[str | InputError]:
             return
         if _inside(resolved, out):
             if explicit:
-                problems.append(InputError(found, "is inside the --out folder; outputs are "
-                                                  "never read as inputs"))
+                files.append(InputError(found, "is inside the --out folder; outputs are "
+                                               "never read as inputs"))
             return
         seen.add(resolved)
         files.append(found)
@@ -73,7 +72,7 @@ def collect(inputs: list[str], out: str | Path) -> list[str | InputError]:
                 elif _wanted(Path(match)):
                     add(match, False)
             if not matches:
-                problems.append(InputError(given, "no file matches this pattern"))
+                files.append(InputError(given, "no file matches this pattern"))
         else:
             add(given, True)  # a missing or unreadable file is the reader's to report
     return files

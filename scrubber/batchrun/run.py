@@ -44,7 +44,7 @@ class BatchRun:
 
     @property
     def skipped(self) -> int:
-        return int(self.summary["totals"]["skipped"])
+        return int(self.summary["run"]["skipped"])
 
     def input_errors(self) -> list[InputError]:
         return [InputError(o.path, o.reason) for o in self.outcomes if o.reason]

@@ -2,10 +2,11 @@
 
 Per file (in input order): path, status (``ok`` or ``failed``), rows, errors, warnings, counts
 by rule, the failure reason, where its marked copy and report went (relative to the output
-folder), and whether it was skipped as unchanged. Totals: files, scrubbed, skipped, failed,
-rows, errors, warnings, and per rule (ID, name, errors, warnings, findings, files). Then the
-config the run used and the reference data. Timings are kept out of the per-file entries and
-totals, so two runs of one batch (in a pool or on a cluster) give equal ones.
+folder). Totals: files, ok, failed, rows, errors, warnings, per rule (ID, name, errors,
+warnings, findings, files) and the exit code. Then the config the run used and the reference
+data. What belongs to one run (timings, the backend, the files skipped as unchanged) is kept
+under ``run``, out of the per-file entries and totals, so every run of one batch (in a pool,
+on a cluster, a re-run that skips) gives equal ones.
 """
 
 from __future__ import annotations
@@ -41,7 +42,6 @@ def file_entry(outcome: Outcome, out: Path) -> dict[str, object]:
         "failed_rules": list(outcome.failed_rules),
         "marked_copy": _relative(outcome.marked, out),
         "report": _relative(outcome.report, out),
-        "skipped": outcome.skipped,
     }
 
 
@@ -72,8 +72,7 @@ def rule_totals(outcomes: Sequence[Outcome]) -> list[dict[str, object]]:
 def totals(outcomes: Sequence[Outcome]) -> dict[str, object]:
     return {
         "files": len(outcomes),
-        "scrubbed": sum(o.ok and not o.skipped for o in outcomes),
-        "skipped": sum(o.skipped for o in outcomes),
+        "ok": sum(o.ok for o in outcomes),
         "failed": sum(not o.ok for o in outcomes),
         "rows": sum(o.rows or 0 for o in outcomes),
         "errors": sum(o.errors for o in outcomes),
@@ -100,7 +99,11 @@ def config_used(prepared: Prepared) -> dict[str, object]:
 def summary(outcomes: Sequence[Outcome], out: Path, prepared: Prepared, *,
             inputs: Sequence[str], run: dict[str, object]) -> dict[str, object]:
     """``summary.json``: version, inputs, per-file entries, totals, config, reference, and the
-    run's own facts (backend, workers, seconds) under ``run``."""
+    run's own facts under ``run``: backend, workers, seconds, and which files were skipped as
+    unchanged (their entries are the last run's: a re-run's results equal a fresh run's)."""
+    skipped = [o.path for o in outcomes if o.skipped]
+    run = {**run, "scrubbed": sum(o.ok and not o.skipped for o in outcomes),
+           "skipped": len(skipped), "skipped_files": skipped}
     return {
         "version": __version__,
         "inputs": list(inputs),

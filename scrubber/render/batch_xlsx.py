@@ -201,10 +201,12 @@ def render_summary_xlsx(summary: dict[str, object]) -> bytes:
         rule_rows.append(_row(number, [r["rule"], r["name"], r["errors"], r["warnings"],
                                        r["findings"], r["files"]], strings))
     file_rows = [_row(1, FILE_HEADERS, strings, bold=True)]
+    skipped = set(summary["run"]["skipped_files"])
     for number, f in enumerate(summary["files"], start=2):
         file_rows.append(_row(number, [f["path"], f["status"], f["rows"], f["errors"],
                                        f["warnings"], f["reason"], f["marked_copy"],
-                                       f["report"], "yes" if f["skipped"] else "no"], strings))
+                                       f["report"], "yes" if f["path"] in skipped else "no"],
+                              strings))
     total_rows = [_row(1, ("Totals", ""), strings, bold=True)]
     for label, value in _total_lines(summary):
         total_rows.append(_row(len(total_rows) + 1, (label, value), strings))
@@ -247,8 +249,9 @@ def render_summary_xlsx(summary: dict[str, object]) -> bytes:
 def _total_lines(summary: dict[str, object]) -> list[tuple[str, Cell]]:
     totals = summary["totals"]
     lines: list[tuple[str, Cell]] = [
-        ("Files", totals["files"]), ("Scrubbed", totals["scrubbed"]),
-        ("Skipped (unchanged)", totals["skipped"]), ("Failed", totals["failed"]),
+        ("Files", totals["files"]), ("OK", totals["ok"]), ("Failed", totals["failed"]),
+        ("Scrubbed in this run", summary["run"]["scrubbed"]),
+        ("Skipped as unchanged", summary["run"]["skipped"]),
         ("Lines", totals["rows"]), ("Errors", totals["errors"]),
         ("Warnings", totals["warnings"]), ("Exit code", totals["exit_code"]),
         ("Scrubber version", summary["version"])]
