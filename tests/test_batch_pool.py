@@ -42,3 +42,18 @@ def test_one_worker_runs_tasks_in_order_and_survives_every_death():
 def test_death_in_words():
     assert death(-signal.SIGSEGV) == "its worker process was killed by SIGSEGV"
     assert death(1) == "its worker process stopped (exit status 1)"
+
+
+
+def test_batch_workers_never_fork_for_a_large_file(monkeypatch):
+    from scrubber import parallel
+    from scrubber.batchrun import work
+    from scrubber.prepared import prepare
+
+    monkeypatch.setattr(work, "_shared", None)
+    parallel.enable()  # as the command line does in its own process (a fork inherits it)
+    try:
+        work.start_worker(work.WorkOptions(prepare()))
+        assert not parallel.active(parallel.MIN_LINES)
+    finally:
+        parallel.enable(False)

@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from scrubber import parallel
 from scrubber.batch import BatchOptions, scrub_one
 from scrubber.batchrun.inputs import Task
 from scrubber.findings import Severity
@@ -60,9 +61,10 @@ _shared: WorkOptions | None = None
 
 
 def start_worker(options: WorkOptions) -> None:
-    """A local pool worker's initializer: keep the run; never fork further (the other cores
-    already scrub other files)."""
+    """A local pool worker's initializer: keep the run; never fork for a large file
+    (scrubber.parallel): the other cores already scrub other files."""
     global _shared
+    parallel.disable()
     _shared = options
 
 
