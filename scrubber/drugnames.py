@@ -31,6 +31,7 @@ _FLUIDS = (
     (r"\b(d\d+(?:\.\d+)?)\s*(?:in\s+|/\s*|-\s*|\+\s*|and\s+|with\s+)?(ns|halfns|lr)\b",
      r" \1\2 "),
 )
+_FLUID_PATTERNS = tuple((re.compile(p), word) for p, word in _FLUIDS)
 _FLUID_WORDS = r"ns|halfns|lr|d\d+(?:\.\d+)?(?:w|ns|halfns|lr)?"
 #: a diluent phrase: "in" and what the drug was mixed in (a fluid, a volume, a bag), which
 #: names the carrier, not the drug: "in NS", "in D5W 250 mL", "in 100 mL".
@@ -90,8 +91,8 @@ def reduce_name(text: str) -> str:
     'potassium phosphate'
     """
     lower = text.lower().replace("'", "").replace("\u2019", "").replace("\u00b5", "u")
-    for pattern, word in _FLUIDS:
-        lower = re.sub(pattern, word, lower)
+    for pattern, word in _FLUID_PATTERNS:
+        lower = pattern.sub(word, lower)
     lower = _SPLIT_UNIT.sub(r"\1 ", _DILUENT.sub(" ", lower))
     words = [w.strip(".") for w in _TOKEN.findall(lower)]
     return " ".join(w for w in words if w and w not in FORM_WORDS

@@ -19,7 +19,7 @@ Manual ch. XI, CPT guidance as CMS and the MACs quote it):
 * SC/IM injections (96372, 96401, 96402), SC infusion (96369-96371), intra-arterial
   (96373, 96420, 96422-96425), the chemotherapy pump (96416) and the on-body injector (96377)
   stand outside the IV hierarchy (the SC and intra-arterial initials 96369 and 96422 are
-  initials of their own access);
+  initials of their own access; :mod:`scrubber.coding.standalone` codes them);
 * hydration minutes that run beside an IV or intra-arterial drug infusion do not count.
 
 Every minute counted (issue 11 item 2; DOMAIN.md 96368: no documented minute is dropped).
@@ -46,7 +46,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from scrubber.codes import ADDON_PRIMARIES, CATALOGUE, SUBSEQUENT, only
-from scrubber.coding.model import Administration, CodedLine, Options, started_on
+from scrubber.coding.model import Administration, CodedLine, Options
 from scrubber.coding.services import (
     Service,
     classify,
@@ -54,6 +54,7 @@ from scrubber.coding.services import (
     initial_code,
     merge_repeats,
 )
+from scrubber.coding.standalone import StandaloneCoder
 from scrubber.coding.timing import (
     addon_hours,
     overlaps,
@@ -64,18 +65,6 @@ from scrubber.coding.timing import (
 
 _CONCURRENT = only(kind="concurrent")  # 96368
 _REPEAT_PUSH = only(kind="repeat push")  # 96376
-_SC_INITIAL = only(role="initial", method="sc infusion")  # 96369
-_SC_SET_UP = only(kind="pump set-up")  # 96371
-_IA_INITIAL = only(role="initial", method="intra-arterial")  # 96422
-_IA_INJECTION = only(kind="injection", method="intra-arterial", family="therapeutic")  # 96373
-_IA_CHEMO_PUSH = only(kind="injection", method="intra-arterial", family="chemotherapy")  # 96420
-_ON_BODY = only(kind="on-body injector")  # 96377
-_PUMP = only(kind="prolonged pump", method="iv infusion")  # 96416
-_IA_PUMP = only(kind="prolonged pump", method="intra-arterial")  # 96425
-#: (kind, hormonal) -> the SC/IM injection code: 96372; chemotherapy 96401, hormonal 96402.
-_INJECTION = {(c.family, c.kind == "hormonal injection"): c.code for c in CATALOGUE.values()
-              if c.method == "sc/im injection" and c.kind in ("injection", "hormonal injection")}
-
 
 def _leads(initial: Service, group: list[Service]) -> bool:
     """Every other service of the group may follow ``initial`` as its subsequent code."""
@@ -166,16 +155,12 @@ def _assign_groups(services: list[Service], options: Options) -> None:
         service.group = (site or default, day)
 
 
-class _Coder:
+class _Coder(StandaloneCoder):
     """Codes services day by day, keeping what the encounter has already reported."""
 
     def __init__(self, options: Options, notes: list[str]) -> None:
-        self.options = options
-        self.notes = notes
-        self.lines: list[CodedLine] = []
+        super().__init__(options, notes)
         self.concurrent_done = False
-        self.sc_initial_done = False
-        self.sc_extra_done = False
         #: per drug: the times of its reported pushes, and its infusions' intervals (the
         #: encounter's, known before any push is coded)
         self.pushed: dict[str, list[float | None]] = {}
@@ -243,15 +228,6 @@ class _Coder:
                 self._code_subsequent_push(service)
             else:
                 self._code_secondary_hydration(service)
-
-    def _emit(self, code: str, units: int, service: Service, reason: str,
-              modifiers: tuple[str, ...] = ()) -> None:
-        if units > 0:
-            self.lines.append(CodedLine(code, units, modifiers, service.rows, reason,
-                                        started_on(service.admins)))
-
-    def _why(self, service: Service) -> str:
-        return f"{service.describe()}{f' ({service.note})' if service.note else ''}"
 
     def _code_initial(self, service: Service, modifiers: tuple[str, ...], others: bool,
                       tied: bool = False) -> None:
@@ -402,58 +378,6 @@ class _Coder:
                    f"{self._why(service)}: {int(round(minutes))} min of hydration alongside "
                    f"drug services (hydration is never the initial then): {code} x{units}")
 
-    def _code_standalone(self, service: Service) -> None:
-        why = self._why(service)
-        family, chemo = service.family, service.kind == "chemotherapy"
-        if family == "injection":
-            code = _INJECTION.get((service.kind, service.first.hormonal and chemo),
-                                  _INJECTION[("therapeutic", False)])
-            route = service.first.route.upper()
-            self._emit(code, 1, service, f"{why}: {route} injection: {code} (per injection, "
-                                         f"outside the IV hierarchy)")
-        elif family == "onbody":
-            self._emit(_ON_BODY, 1, service, f"{why}: on-body injector application: {_ON_BODY}")
-        elif family == "pump":
-            self._emit(_PUMP, 1, service, f"{why}: prolonged chemotherapy infusion started "
-                                          f"with a portable or implantable pump: {_PUMP}")
-        elif family == "ia_pump":
-            self._emit(_IA_PUMP, 1, service, f"{why}: prolonged intra-arterial chemotherapy "
-                                             f"with a pump: {_IA_PUMP}")
-        elif family == "ia_push":
-            code = _IA_CHEMO_PUSH if chemo else _IA_INJECTION
-            what = "chemotherapy intra-arterial push" if chemo else "intra-arterial injection"
-            self._emit(code, 1, service, f"{why}: {what}: {code}")
-        elif family == "ia_inf" and chemo:
-            self._code_timed(service, _IA_INITIAL, CATALOGUE[_IA_INITIAL].hourly_addon,
-                             "intra-arterial infusion")
-        elif family == "ia_inf":
-            self._code_timed(service, _IA_INJECTION, None, "intra-arterial infusion")
-        elif family == "sc_inf":
-            self._code_sc_infusion(service)
-
-    def _code_timed(self, service: Service, code: str, addon: str | None, what: str) -> None:
-        minutes = service.minutes or 0
-        hours = addon_hours(minutes) if addon else 0
-        text = f"{self._why(service)}: {what}: {code}"
-        if hours:
-            text += f", {addon} x{hours} for the {int(round(minutes - 60))} min past the first hour"
-        self._emit(code, 1, service, text)
-        if addon:
-            self._emit(addon, hours, service, text)
-
-    def _code_sc_infusion(self, service: Service) -> None:
-        if not self.sc_initial_done:
-            self.sc_initial_done = True
-            self._code_timed(service, _SC_INITIAL, CATALOGUE[_SC_INITIAL].hourly_addon,
-                             "subcutaneous infusion, initial (pump set-up and sites included)")
-        elif not self.sc_extra_done:
-            self.sc_extra_done = True
-            self._emit(_SC_SET_UP, 1, service, f"{self._why(service)}: additional pump set-up "
-                                               f"with a new subcutaneous site: {_SC_SET_UP} "
-                                               f"(once per encounter)")
-        else:
-            self.notes.append(f"{self._why(service)}: {_SC_INITIAL} and {_SC_SET_UP} are "
-                              f"reported once per encounter")
 
 
 def _aggregate(lines: list[CodedLine]) -> list[CodedLine]:

@@ -152,12 +152,11 @@ def drug_mentions(drug: pd.Series, table: DrugTable | None = None) -> pd.Series:
     chloride, so a drug line of either part matches it."""
     codes, found = _per_text(drug, table)
     counts = np.array([len(f.mentions) for f in found], dtype=np.intp)
-    flat = np.array([m for f in found for m in f.mentions], dtype=object)
-    starts = np.concatenate([[0], np.cumsum(counts)[:-1]]) if len(counts) else counts
+    flat = pd.array([m for f in found for m in f.mentions], dtype="string")
     rows = np.flatnonzero(codes >= 0)
-    per_row = counts[codes[rows]] if len(rows) else np.empty(0, dtype=np.intp)
+    per_row = counts[codes[rows]]
     where = np.repeat(rows, per_row)
-    offsets = np.arange(per_row.sum()) - np.repeat(np.cumsum(per_row) - per_row, per_row)
-    picks = np.repeat(starts[codes[rows]], per_row) + offsets if len(rows) else where
-    return pd.Series(flat[picks] if len(flat) else np.empty(0, dtype=object),
-                     index=drug.index[where], dtype="string")
+    # each row's mentions: its text's first mention in ``flat``, then the next ones
+    first = (np.cumsum(counts) - counts)[codes[rows]] - (np.cumsum(per_row) - per_row)
+    picks = np.repeat(first, per_row) + np.arange(len(where))
+    return pd.Series(flat.take(picks), index=drug.index[where])
