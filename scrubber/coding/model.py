@@ -32,7 +32,8 @@ class Administration:
         method: "" or one of :data:`METHODS`.
         primary: marked as the primary reason for the encounter (professional setting).
         hormonal: a hormonal anti-neoplastic (96402 rather than 96401 when given SC/IM).
-        drug_key: a folded drug name that matches repeats of the same drug.
+        drug_key: the drug's identity (:mod:`scrubber.reference.identity`): two
+            administrations with the same key give the same drug.
         rows: worksheet rows it came from.
         day: the day of service on the continuous clock (for the per-day option).
         date: the calendar date it started (ISO), "" when the sheet gives none.
