@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -115,7 +115,7 @@ def _fold(reduced: str) -> str:
     return " ".join(BRAND_TO_GENERIC.get(w, w) for w in reduced.split())
 
 
-@cache
+@lru_cache(maxsize=4)  # the shipped table and a run's own (with the user's CMS files)
 def _matcher(table: DrugTable) -> _Matcher:
     return _Matcher(table)
 
