@@ -258,6 +258,10 @@ def test_summary_workbook_has_a_chart_of_findings_by_rule(exports, tmp_path):
         assert f'<c:pt idx="{position}"><c:v>{rule["findings"]}</c:v></c:pt>' in chart
     assert [r["findings"] for r in rules] == sorted((r["findings"] for r in rules),
                                                     reverse=True)
+    clean = run_batch([str(exports / "clinic-b" / "clean.xlsx")], tmp_path / "clean", _options())
+    assert clean.summary["totals"]["by_rule"] == []
+    with zipfile.ZipFile(clean.xlsx_path) as package:  # a batch without findings: an empty one
+        assert '<c:ptCount val="0"/>' in package.read("xl/charts/chart1.xml").decode("utf-8")
 
 
 def test_batch_shares_scrubs_options_and_defaults():

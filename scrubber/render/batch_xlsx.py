@@ -118,7 +118,7 @@ def _table(number: int, name: str, headers: Sequence[str], rows: int) -> str:
 def _chart(names: Sequence[str], counts: Sequence[int]) -> str:
     """A horizontal bar chart of ``Rules!E`` (findings) by ``Rules!B`` (rule name), with the
     values cached so a viewer that does not recalculate shows them too."""
-    last = len(names) + 1
+    last = max(len(names), 1) + 1  # no findings: the table's one blank row
     cat = "".join(f'<c:pt idx="{i}"><c:v>{escape(cell_text(n))}</c:v></c:pt>'
                   for i, n in enumerate(names))
     val = "".join(f'<c:pt idx="{i}"><c:v>{n}</c:v></c:pt>' for i, n in enumerate(counts))
@@ -210,9 +210,8 @@ def render_summary_xlsx(summary: dict[str, object]) -> bytes:
     total_rows = [_row(1, ("Totals", ""), strings, bold=True)]
     for label, value in _total_lines(summary):
         total_rows.append(_row(len(total_rows) + 1, (label, value), strings))
-    chart = bool(rules)
     parts = {
-        "[Content_Types].xml": _content_types(chart),
+        "[Content_Types].xml": _content_types(),
         "_rels/.rels": _rels(("officeDocument", "xl/workbook.xml")),
         "xl/workbook.xml": (f'{_XML}<workbook xmlns="{_MAIN}" xmlns:r="{_REL}"><sheets>'
                             '<sheet name="Rules" sheetId="1" r:id="rId1"/>'
@@ -223,21 +222,20 @@ def render_summary_xlsx(summary: dict[str, object]) -> bytes:
             ("worksheet", "worksheets/sheet3.xml"), ("styles", "styles.xml"),
             ("sharedStrings", "sharedStrings.xml")),
         "xl/styles.xml": _STYLES,
-        "xl/worksheets/sheet1.xml": _sheet(rule_rows, _RULE_WIDTHS, drawing=chart, table=True),
-        "xl/worksheets/_rels/sheet1.xml.rels": _rels(
-            *([("drawing", "../drawings/drawing1.xml")] if chart else []),
-            ("table", "../tables/table1.xml")),
+        "xl/worksheets/sheet1.xml": _sheet(rule_rows, _RULE_WIDTHS, drawing=True, table=True),
+        "xl/worksheets/_rels/sheet1.xml.rels": _rels(("drawing", "../drawings/drawing1.xml"),
+                                                     ("table", "../tables/table1.xml")),
         "xl/tables/table1.xml": _table(1, "RulesTable", RULE_HEADERS, len(rules)),
         "xl/worksheets/sheet2.xml": _sheet(file_rows, _FILE_WIDTHS, table=True),
         "xl/worksheets/_rels/sheet2.xml.rels": _rels(("table", "../tables/table2.xml")),
         "xl/tables/table2.xml": _table(2, "FilesTable", FILE_HEADERS, len(summary["files"])),
         "xl/worksheets/sheet3.xml": _sheet(total_rows, (28, 90)),
     }
-    if chart:
-        parts["xl/drawings/drawing1.xml"] = _drawing(len(rules))
-        parts["xl/drawings/_rels/drawing1.xml.rels"] = _rels(("chart", "../charts/chart1.xml"))
-        parts["xl/charts/chart1.xml"] = _chart([r["name"] for r in rules],
-                                               [r["findings"] for r in rules])
+    # the chart is there with no findings too: an empty chart says so at a glance
+    parts["xl/drawings/drawing1.xml"] = _drawing(len(rules))
+    parts["xl/drawings/_rels/drawing1.xml.rels"] = _rels(("chart", "../charts/chart1.xml"))
+    parts["xl/charts/chart1.xml"] = _chart([r["name"] for r in rules],
+                                           [r["findings"] for r in rules])
     parts["xl/sharedStrings.xml"] = strings.xml()
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as package:
@@ -273,16 +271,15 @@ def _plain(value: object) -> Cell:
     return ", ".join(map(str, value))
 
 
-def _content_types(chart: bool) -> str:
+def _content_types() -> str:
     overrides = [("/xl/workbook.xml", "spreadsheetml.sheet.main+xml"),
                  ("/xl/styles.xml", "spreadsheetml.styles+xml"),
                  ("/xl/sharedStrings.xml", "spreadsheetml.sharedStrings+xml"),
                  *((f"/xl/worksheets/sheet{i}.xml", "spreadsheetml.worksheet+xml")
                    for i in (1, 2, 3)),
-                 *((f"/xl/tables/table{i}.xml", "spreadsheetml.table+xml") for i in (1, 2))]
-    if chart:
-        overrides += [("/xl/drawings/drawing1.xml", "drawing+xml"),
-                      ("/xl/charts/chart1.xml", "drawingml.chart+xml")]
+                 *((f"/xl/tables/table{i}.xml", "spreadsheetml.table+xml") for i in (1, 2)),
+                 ("/xl/drawings/drawing1.xml", "drawing+xml"),
+                 ("/xl/charts/chart1.xml", "drawingml.chart+xml")]
     items = "".join(f'<Override PartName="{p}" ContentType="{_CT}{t}"/>' for p, t in overrides)
     return (f'{_XML}<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
             '<Default Extension="rels" ContentType="application/vnd.openxmlformats-package.'
