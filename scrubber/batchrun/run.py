@@ -9,6 +9,7 @@ output folder, atomically.
 from __future__ import annotations
 
 import json
+import os
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -111,6 +112,7 @@ def run_batch(inputs: Sequence[str], out: str | Path, options: WorkOptions, *, j
     for outcome in outcomes:
         if outcome is not None and heard is not None:
             heard(outcome)
+    todo.sort(key=lambda item: -_size(item[1].source))  # largest first: no long file last
     try:
         if todo:
             for j, outcome in backend.run([t for _, t, _ in todo], options):
@@ -126,6 +128,13 @@ def run_batch(inputs: Sequence[str], out: str | Path, options: WorkOptions, *, j
            or dask_local or scheduler, "seconds": round(time.perf_counter() - start, 3)}
     summary = make_summary(done, out.resolve(), options.prepared, inputs=list(inputs), run=run)
     return _written(summary, done, out)
+
+
+def _size(path: str) -> int:
+    try:
+        return os.path.getsize(path)
+    except OSError:
+        return 0
 
 
 def _written(summary: dict[str, object], outcomes: list[Outcome], out: Path) -> BatchRun:
