@@ -21,7 +21,13 @@ from scrubber.fields import MULTI_FIELDS
 from scrubber.findings import Finding, Severity
 from scrubber.io.errors import InputError
 from scrubber.io.reader import Table, read_table, table_from_frame, table_from_grids
-from scrubber.normalize import canonical_frame, cleaned_column, column_map, split_totals
+from scrubber.normalize import (
+    canonical_frame,
+    cleaned_column,
+    column_map,
+    error_cells,
+    split_totals,
+)
 from scrubber.payers import BASE, assign
 from scrubber.positions import column_letter, display_value
 from scrubber.prepared import Prepared, Profile, prepare
@@ -96,7 +102,7 @@ def _shifted(table: Table, rows: int, columns: int) -> Table:
     data.columns = [c + columns for c in data.columns]
     data = data.reindex(columns=range(columns + len(table.headers)))
     return Table(table.source, table.sheet, table.header_row + rows,
-                 [""] * columns + list(table.headers), data)
+                 [""] * columns + list(table.headers), data, error_cells=table.error_cells)
 
 
 def _result(file: FileResult, prepared: Prepared) -> ScrubResult:
@@ -145,7 +151,7 @@ def scrub_table(table: Table, prepared: Prepared | Profile | Config) -> FileResu
     cells = {name: pd.DataFrame({p: cleaned_column(table, p).loc[lines.index]
                                  for p in mapping[name]}, index=lines.index)
              for name in MULTI_FIELDS if name in mapping}
-    sheet = _Sheet(table, mapping, cells, table.data.to_numpy())
+    sheet = _Sheet(table, mapping, cells, table.data.to_numpy(), error_cells(table, mapping))
     payers: tuple[tuple[str, int], ...] = ()
     notes: tuple[str, ...] = ()
     if not matching:  # the usual run: one profile, no payer column read
@@ -173,6 +179,7 @@ class _Sheet:
     mapping: dict[str, list[int]]
     cells: dict[str, pd.DataFrame]
     grid: np.ndarray
+    errors: pd.Series
 
 
 def _check(profile: Profile, lines: pd.DataFrame, sheet: _Sheet) -> tuple[list[Finding],
@@ -181,8 +188,11 @@ def _check(profile: Profile, lines: pd.DataFrame, sheet: _Sheet) -> tuple[list[F
     config, table = profile.config, sheet.table
     cells = {name: frame if len(frame) == len(lines) else frame.loc[lines.index]
              for name, frame in sheet.cells.items()}
+    errors = sheet.errors
+    if len(errors):
+        errors = errors[errors.index.get_level_values("row").isin(lines.index)]
     ctx = Context(config, frozenset(sheet.mapping), lambda: schema_failures(lines),
-                  profile.reference, sheet.mapping, cells)
+                  profile.reference, sheet.mapping, cells, errors)
     encounter_of = lines["encounter"].to_numpy()
     rules = profile.rules
 

@@ -16,6 +16,7 @@ from scrubber import parallel
 from scrubber.codes import CODE_PATTERN, DISTINCT_MODIFIERS
 from scrubber.distinct import per_value
 from scrubber.fields import FIELDS, map_headers
+from scrubber.io.error_cells import ERROR_TEXTS
 from scrubber.io.reader import Table
 from scrubber.reference.identity import drug_identity
 from scrubber.strings import extract
@@ -139,6 +140,23 @@ def _is_number(value: object) -> bool:
         return bool(_NUMBER_TEXT.match(value))
     return isinstance(value, (int, float, np.integer, np.floating)) and not isinstance(
         value, (bool, np.bool_))
+
+
+def error_cells(table: Table, mapping: dict[str, list[int]]) -> pd.Series:
+    """The Excel error cells (``#REF!``, ``#N/A``) in the columns of known fields:
+    (row, column position) -> the error's text; empty unless the table may have any."""
+    found: dict[int, pd.Series] = {}
+    if table.error_cells and len(table.data):
+        for position in sorted({p for ps in mapping.values() for p in ps}):
+            column = table.data[position]
+            hit = column.isin(ERROR_TEXTS).to_numpy()
+            if hit.any():
+                found[position] = column[hit].astype(str)
+    if not found:
+        return pd.Series([], dtype=object, index=pd.MultiIndex.from_arrays(
+            [[], []], names=["row", "position"]))
+    errors = pd.concat(found, names=["position", "row"]).swaplevel()
+    return errors.sort_index()
 
 
 def column_map(table: Table) -> dict[str, list[int]]:
@@ -266,6 +284,8 @@ def canonical_frame(table: Table, *, max_midnight_gap: float = 720) -> pd.DataFr
     times = {"start": ~start["blank"], "stop": ~stop["blank"]}
     evidence = pd.concat([text[f].notna() if f in text else times[f] for f in _LINE_EVIDENCE],
                          axis=1).any(axis=1)
+    if table.error_cells and not evidence.all():  # a row of error cells is a line too
+        evidence |= index.isin(error_cells(table, mapping).index.get_level_values("row"))
     if not evidence.all():  # notes and blank-coded rows are not lines
         keep = evidence[evidence].index
         text = {f: s.loc[keep] for f, s in text.items()}

@@ -14,10 +14,13 @@ nanosecond range (1677-2262), so the ``datetime64[ns]`` columns never overflow.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
 from scrubber.distinct import per_value
+from scrubber.io.error_cells import ERROR_TEXTS
 from scrubber.strings import extract
 
 MINUTES_PER_DAY = 1440
@@ -52,8 +55,10 @@ _DATE_TIME = rf"^{_DATE}(?:[ t]+\d{{1,2}}:\d{{2}}(?::\d{{2}}(?:\.\d+)?)?{_AMPM}{
 _COMPACT_DATE = r"^(?P<y>\d{4})(?P<mo>\d{2})(?P<d>\d{2})$"
 
 
-#: what exports put in a cell that has nothing to say; read as empty.
-PLACEHOLDER = r"(?i)^(?:n/?a|none|null|nil|-+|\?+|\(blank\)|unknown|not documented|tbd)$"
+#: what exports put in a cell that has nothing to say, and Excel's error values (#REF!, #N/A:
+#: the error-cell rule reports them), which hold no value either; read as empty.
+PLACEHOLDER = (r"(?i)^(?:n/?a|none|null|nil|-+|\?+|\(blank\)|unknown|not documented|tbd|"
+               + "|".join(re.escape(text) for text in ERROR_TEXTS) + ")$")
 
 
 @per_value

@@ -174,7 +174,7 @@ def test_the_plausible_years_are_read_to_their_edges():
 
 def test_unreadable_dates_are_bad_but_not_placeholders():
     dates = parse_dates(pd.Series(["2026-13-45", "2026-02-29", "0000-00-00", "soon",
-                                   1709337600000, 2958466, "#REF!", -46300], dtype=object))
+                                   1709337600000, 2958466, "#REF", -46300], dtype=object))
     assert dates["bad"].all() and not dates["implausible"].any()
 
 
@@ -220,3 +220,13 @@ def test_a_datetime64_column_beyond_the_nanosecond_range_parses():
     column = pd.Series([dt.datetime(9999, 12, 31), dt.datetime(2026, 10, 5, 10, 5)])
     assert parse_dates(column)["implausible"].tolist() == [True, False]
     assert parse_times(column)["minutes"].tolist()[1] == 605.0
+
+
+def test_excel_error_values_read_as_empty_cells():
+    """#REF! and #N/A hold no value: the parsers read them as blank (error-cell reports
+    them), while text that only looks like one ('#REF') is unreadable."""
+    cells = pd.Series(["#REF!", "#N/A", "#value!", "#DIV/0!", "#NAME?", "#REF"], dtype=object)
+    for parse in (parse_times, parse_dates):
+        parsed = parse(cells)
+        assert parsed["blank"].tolist() == [True] * 5 + [False]
+        assert parsed["bad"].tolist() == [False] * 5 + [True]

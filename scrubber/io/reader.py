@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 
 from scrubber.fields import map_headers
+from scrubber.io.error_cells import ERROR_SEARCH, ERROR_TEXTS, place
 from scrubber.io.errors import InputError
 from scrubber.io.workbook import (
     EXCEL_SUFFIXES,
@@ -50,6 +51,9 @@ class Table:
     #: column position -> its cells as cleaned text (scrubber.normalize.cleaned_column), made
     #: once per scrub; kept by the tables made from this one, whose rows may be fewer.
     cleaned: dict[int, pd.Series] = field(default_factory=dict, compare=False, repr=False)
+    #: whether some cell may be an Excel error (its text, ``#REF!``, stands in ``data``): a
+    #: workbook's sheet that has error cells, a CSV file or grid with such a text.
+    error_cells: bool = field(default=False, compare=False)
 
 
 def read_table(path: str | Path, sheet: str | None = None) -> Table:
@@ -71,19 +75,24 @@ def read_table(path: str | Path, sheet: str | None = None) -> Table:
     if path.stat().st_size == 0:
         raise InputError(label, "the file is empty")
     if suffix in CSV_SUFFIXES:
-        grid = read_csv_grid(path)
-        return table_from_grids(label, {path.stem[:31] or "Sheet1": grid}, sheet)
+        grid, errors = read_csv(path)
+        return table_from_grids(label, {path.stem[:31] or "Sheet1": grid}, sheet,
+                                error_cells=lambda: errors)
     book = take(path) or open_workbook(path)  # parsed ahead by the command line, or now
     heads = {name: calamine_call(label, book.sheet(name).to_python, skip_empty_area=False,
                                  nrows=HEADER_SEARCH_ROWS)
              for name in book.names()}
 
+    errors = False
+
     def load(name: str) -> list[list[object]]:
+        nonlocal errors
         grid = calamine_call(label, book.sheet(name).to_python, skip_empty_area=False)
         book.sheets.clear()  # the parsed sheets are no longer needed: free them before the frame
+        errors = place(grid, book.error_cells(name)) > 0  # calamine reads them as empty
         return grid
 
-    return table_from_grids(label, heads, sheet, load=load)
+    return table_from_grids(label, heads, sheet, load=load, error_cells=lambda: errors)
 
 
 def table_from_frame(frame: pd.DataFrame, *, sheet: str = "Sheet1", header_row: int = 1,
@@ -97,16 +106,19 @@ def table_from_frame(frame: pd.DataFrame, *, sheet: str = "Sheet1", header_row: 
     data.columns = range(len(headers))
     data.index = pd.RangeIndex(header_row + 1, header_row + 1 + len(data))
     data = data.astype(object).where(data.notna(), None)
-    return Table(source, sheet, header_row, headers, _drop_empty_rows(data))
+    return Table(source, sheet, header_row, headers, _drop_empty_rows(data),
+                 error_cells=_has_error_text(data))
 
 
 def table_from_grids(label: str, grids: dict[str, list[list[object]]],
                      sheet: str | None = None,
-                     load: Callable[[str], list[list[object]]] | None = None) -> Table:
+                     load: Callable[[str], list[list[object]]] | None = None,
+                     error_cells: Callable[[], bool] | None = None) -> Table:
     """Pick the sheet and header row from grids of raw cells (row 1 first).
 
     ``grids`` may hold only the top rows of each sheet; ``load`` then reads the whole chosen
-    sheet, so a workbook's other sheets are never read in full.
+    sheet, so a workbook's other sheets are never read in full. ``error_cells`` says (after
+    ``load``) whether the sheet has Excel error cells; without it the cells are searched.
     """
     if sheet is not None and sheet not in grids:
         raise InputError(label, f"no sheet named '{sheet}' (sheets: {', '.join(grids)})")
@@ -142,7 +154,9 @@ def table_from_grids(label: str, grids: dict[str, list[list[object]]],
     data = pd.DataFrame(body, columns=range(width), dtype=object, copy=False)
     data.index = pd.RangeIndex(index + 2, index + 2 + len(body))
     blank = empty.all(axis=1)
-    return Table(label, name, index + 1, headers, data.loc[~blank] if blank.any() else data)
+    errors = error_cells() if error_cells is not None else _has_error_text(data)
+    return Table(label, name, index + 1, headers, data.loc[~blank] if blank.any() else data,
+                 error_cells=errors)
 
 
 def _find_header(grid: list[list[object]]) -> tuple[int, int] | None:
@@ -164,11 +178,24 @@ def _header_text(value: object) -> str:
     return value.strip() if isinstance(value, str) else ("" if value in (None, "") else str(value))
 
 
+def _has_error_text(data: pd.DataFrame) -> bool:
+    """Whether a cell of a grid or frame handed over by the caller is an Excel error's text
+    (Excel and xlwings give an error cell as its text)."""
+    return bool(len(data)) and bool(data.isin(ERROR_TEXTS).to_numpy().any())
+
+
 def _drop_empty_rows(data: pd.DataFrame) -> pd.DataFrame:
     return data.loc[data.notna().any(axis=1)]
 
 
 def read_csv_grid(path: Path) -> list[list[object]]:
+    """The CSV file's rows of text cells."""
+    return read_csv(path)[0]
+
+
+def read_csv(path: Path) -> tuple[list[list[object]], bool]:
+    """The CSV file's rows of text cells, and whether some text is an Excel error's
+    (``#REF!``: what Excel writes for an error cell when it saves a CSV)."""
     raw = path.read_bytes()
     if b"\x00" in raw[:4096]:
         raise InputError(str(path), "not a text CSV file (it contains binary data)")
@@ -180,7 +207,9 @@ def read_csv_grid(path: Path) -> list[list[object]]:
             continue
     delimiter = _guess_delimiter(text)
     try:
-        return [row for row in csv.reader(io.StringIO(text), delimiter=delimiter)]
+        grid: list[list[object]] = [row for row in csv.reader(io.StringIO(text),
+                                                              delimiter=delimiter)]
+        return grid, ERROR_SEARCH.search(text) is not None
     except csv.Error as exc:
         raise InputError(str(path), f"the CSV file cannot be parsed ({exc})") from None
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from scrubber.io.error_cells import error_cells
 from scrubber.io.errors import InputError
 
 if TYPE_CHECKING:  # the compiled reader is imported when a workbook is opened
@@ -42,6 +43,8 @@ class Workbook:
     label: str
     book: python_calamine.CalamineWorkbook
     sheets: dict[str, python_calamine.CalamineSheet] = field(default_factory=dict)
+    #: each worksheet's error cells (calamine reads them as empty), found on first use
+    errors: dict[str, dict[tuple[int, int], str]] | None = None
 
     def names(self) -> list[str]:
         """The worksheet names, in workbook order (charts and macro sheets left out)."""
@@ -49,6 +52,12 @@ class Workbook:
         if not names:
             raise InputError(self.label, "the workbook has no worksheets")
         return names
+
+    def error_cells(self, name: str) -> dict[tuple[int, int], str]:
+        """The sheet's error cells: (row, column) from A1, 0-based -> the error's text."""
+        if self.errors is None:
+            self.errors = error_cells(self.label)
+        return self.errors.get(name, {})
 
     def sheet(self, name: str) -> python_calamine.CalamineSheet:
         if name not in self.sheets:
@@ -153,11 +162,16 @@ def take(path: str | Path) -> Workbook | None:
         job = _pending.pop(str(path), None)
     if job is None or job.thread is None:
         return None
+    errors = None
     if job.thread.is_alive() and _while_waiting:
         _while_waiting.pop()()  # the parse runs without the interpreter lock meanwhile
+    if job.thread.is_alive():  # so does zlib: look for error cells meanwhile
+        errors = error_cells(path)
     job.thread.join()
     if job.workbook is None or _key(Path(path)) != job.key:
         return None
+    if errors is not None:
+        job.workbook.errors = errors
     return job.workbook
 
 

@@ -30,6 +30,7 @@ from pathlib import PurePosixPath
 from xml.sax.saxutils import escape
 
 from scrubber import parallel
+from scrubber.io.parts import rels_name, sheet_part, target
 from scrubber.mark.issues_sheet import issues_sheet_parts
 from scrubber.mark.marker import Marker
 from scrubber.mark.ooxml import MAX_COLUMN, Edit, Record, Unsupported, xml_text
@@ -197,38 +198,19 @@ def _has_old_marks(parts: _Parts) -> bool:
 
 
 def _sheet_part(parts: _Parts, sheet: str) -> str:
-    workbook = parts.text("xl/workbook.xml")
-    if re.search(r"<\w+:workbook\b", workbook):
+    if re.search(r"<\w+:workbook\b", parts.text("xl/workbook.xml")):
         raise Unsupported("prefixed workbook XML")
-    for tag in re.findall(r"<sheet\b[^>]*/>", workbook):
-        name = re.search(r'\bname="([^"]*)"', tag)
-        rid = re.search(r'\b\w+:id="([^"]*)"', tag)
-        if name and rid and unescape(name.group(1)) == sheet:
-            return _target("xl/workbook.xml", parts, rid.group(1))
-    raise Unsupported(f"sheet {sheet!r} not found in the package")
-
-
-def _rels_name(part: str) -> str:
-    path = PurePosixPath(part)
-    return str(path.parent / "_rels" / f"{path.name}.rels")
+    try:
+        return sheet_part(parts.text, sheet)
+    except LookupError as exc:
+        raise Unsupported(str(exc)) from None
 
 
 def _target(part: str, parts: _Parts, rid: str) -> str:
-    rels = parts.text(_rels_name(part))
-    for tag in re.findall(r"<Relationship\b[^>]*/>", rels):
-        if re.search(rf'\bId="{re.escape(rid)}"', tag):
-            target = re.search(r'\bTarget="([^"]*)"', tag).group(1)
-            if target.startswith("/"):
-                return target[1:]
-            base = PurePosixPath(part).parent
-            resolved = []
-            for piece in (base / target).parts:
-                if piece == "..":
-                    resolved.pop()
-                elif piece != ".":
-                    resolved.append(piece)
-            return "/".join(resolved)
-    raise Unsupported(f"relationship {rid} not found")
+    try:
+        return target(parts.text, part, rid)
+    except LookupError as exc:
+        raise Unsupported(str(exc)) from None
 
 
 def _issues_name(parts: _Parts) -> str:
@@ -271,7 +253,7 @@ def _grow_tables(parts: _Parts, sheet_part: str, plan: MarkPlan, status: int,
     """An Excel table whose header is the scrubbed header row and whose last column is the
     sheet's last column grows over the two status columns (so sorting keeps the marks with
     their rows); so does the sheet's autofilter."""
-    rels = parts.text(_rels_name(sheet_part))
+    rels = parts.text(rels_name(sheet_part))
     for tag in re.findall(r"<Relationship\b[^>]*/>", rels):
         if not tag.rstrip("/>").endswith('table"') and "/table\"" not in tag:
             continue

@@ -34,6 +34,7 @@ from scrubber.rules.schema.s001_code_format import CodeFormat
 from scrubber.rules.schema.s002_time_format import TimeFormat
 from scrubber.rules.schema.s003_units_format import UnitsFormat
 from scrubber.rules.schema.s004_date_format import DateFormat
+from scrubber.rules.schema.s005_error_cell import ErrorCell
 from scrubber.rules.time.inf001_missing_time import MissingTime
 from scrubber.rules.time.inf002_stop_before_start import StopBeforeStart
 
@@ -54,7 +55,7 @@ def _register(rules: Iterable[type[Rule]]) -> dict[str, type[Rule]]:
 
 
 REGISTRY: dict[str, type[Rule]] = _register([
-    CodeFormat, TimeFormat, UnitsFormat, DateFormat,
+    CodeFormat, TimeFormat, UnitsFormat, DateFormat, ErrorCell,
     MissingTime, StopBeforeStart, PushBilledAsInfusion, MissingDrugCode, DuplicateInitial,
     TimeUnitsMismatch, InfusionTooShort, AddonWithoutPrimary, Hierarchy,
     HydrationNotSeparatelyBillable, MueExceeded, Modifier, MissingDiagnosis, InvalidDiagnosis,

@@ -46,6 +46,8 @@ class Context:
         columns: canonical field -> the 0-based positions of its columns in the sheet.
         cells: multi-column field -> its cleaned cell texts, one frame column per sheet
             column (named by position), indexed by row like the lines.
+        errors: the Excel error cells (``#REF!``) in the known fields' columns, (row,
+            position) -> the error's text; the lines read them as empty cells.
     """
 
     config: Config
@@ -54,6 +56,7 @@ class Context:
     reference: Reference
     columns: Mapping[str, list[int]] = field(default_factory=dict)
     cells: Mapping[str, pd.DataFrame] = field(default_factory=dict)
+    errors: pd.Series | None = None
 
     def has(self, *fields: str) -> bool:
         return all(f in self.present for f in fields)

@@ -43,6 +43,11 @@ PRECEDENCE: tuple[tuple[str, ...], ...] = (
 )
 
 
+#: rules whose finding on a cell replaces any other rule's there: an Excel error cell holds no
+#: value, so what another rule says of the empty cell it reads is beside the point.
+OVER_ALL: tuple[str, ...] = ("error-cell",)
+
+
 class _Cellular(Protocol):
     name: str
     sheet: str
@@ -55,12 +60,15 @@ T = TypeVar("T", bound=_Cellular)
 
 def outranked_by(name: str) -> tuple[str, ...]:
     """Rules whose finding on a cell replaces this rule's finding on that cell."""
-    return tuple(dict.fromkeys(r for group in PRECEDENCE if name in group
-                               for r in group[:group.index(name)]))
+    first = () if name in OVER_ALL else OVER_ALL
+    return tuple(dict.fromkeys((*first, *(r for group in PRECEDENCE if name in group
+                                          for r in group[:group.index(name)]))))
 
 
 def outranks(name: str) -> tuple[str, ...]:
     """Rules whose finding on a cell this rule's finding replaces."""
+    if name in OVER_ALL:
+        return ("any other rule",)
     return tuple(dict.fromkeys(r for group in PRECEDENCE if name in group
                                for r in group[group.index(name) + 1:]))
 

@@ -1,0 +1,104 @@
+"""Build the corpus of bad, odd and hostile input files (issue 13).
+
+Every file is made here from code, never stored as an opaque blob:
+``python tests/data/bad/make_bad.py [FOLDER]`` writes them all (to ``tests/data/bad/out`` by
+default), and the tests call the builders one by one into a temporary folder. LibreOffice
+(``soffice --headless``) converts the legacy ``.xls`` and OpenDocument ``.ods`` cases; the
+builders that need it return None when it is not installed.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import openpyxl
+
+HEADERS = ["Encounter ID", "Date of Service", "CPT/HCPCS", "Units", "Start Time", "Stop Time",
+           "Drug", "Diagnosis"]
+#: a clean export: an infusion, its hour, the drug with its units.
+LINES = [
+    ["E1", "2026-10-05", "96365", 1, "10:00", "11:45", "Infliximab", "K50.90"],
+    ["E1", "2026-10-05", "96366", 1, "10:00", "11:45", "Infliximab", "K50.90"],
+    ["E1", "2026-10-05", "J1745", 40, None, None, "Infliximab", "K50.90"],
+]
+
+
+def _book(path: Path, rows: list[list[object]], title: str = "Charges") -> Path:
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = title
+    sheet.append(HEADERS)
+    for row in rows:
+        sheet.append(row)
+    book.save(path)
+    return path
+
+
+def _edit_part(path: Path, part: str, edit: Callable[[str], str]) -> None:
+    """Rewrite one part of a package (the others byte for byte)."""
+    with zipfile.ZipFile(path) as source:
+        items = [(info, source.read(info.filename)) for info in source.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info, data in items:
+            if info.filename == part:
+                data = edit(data.decode("utf-8")).encode("utf-8")
+            out.writestr(info, data)
+
+
+def error_cells(folder: Path) -> Path:
+    """Excel error cells (t="e"): a drug line whose units are #REF!, a row made only of
+    error cells, and a formula whose cached result is #DIV/0!.
+
+    Rows: 2-4 the clean lines, with row 4's units #REF!; row 5 every cell an error; row 6 a
+    line whose start time is the formula =1/0 showing #DIV/0!.
+    """
+    rows = [list(r) for r in LINES]
+    rows[2][3] = "#REF!"  # openpyxl writes an error text as an error cell (t="e")
+    rows.append(["#N/A", "#VALUE!", "#REF!", "#DIV/0!", "#NAME?", "#NUM!", "#NULL!", "#N/A"])
+    rows.append(["E1", "2026-10-05", "96375", 1, "#DIV/0!", None, "Ondansetron", "K50.90"])
+    path = _book(folder / "error_cells.xlsx", rows)
+
+    def formula(xml: str) -> str:  # as Excel writes a failed formula: the formula and #DIV/0!
+        return re.sub(r'<c r="E6" t="e"><v>#DIV/0!</v></c>',
+                      '<c r="E6" t="e"><f>1/0</f><v>#DIV/0!</v></c>', xml)
+
+    _edit_part(path, "xl/worksheets/sheet1.xml", formula)
+    return path
+
+
+BUILDERS: dict[str, Callable[[Path], Path | None]] = {
+    "error_cells": error_cells,
+}
+
+
+def _soffice(source: Path, suffix: str, folder: Path) -> Path | None:
+    """``source`` converted by LibreOffice to ``suffix`` in ``folder`` (None without it)."""
+    binary = shutil.which("soffice") or shutil.which("libreoffice")
+    if binary is None:
+        return None
+    with tempfile.TemporaryDirectory() as profile:
+        subprocess.run([binary, f"-env:UserInstallation=file://{profile}", "--headless",
+                        "--convert-to", suffix.lstrip("."), "--outdir", str(folder),
+                        str(source)], check=True, capture_output=True, timeout=180)
+    made = folder / f"{source.stem}{suffix}"
+    return made if made.is_file() else None
+
+
+def build_all(folder: Path) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    return [p for build in BUILDERS.values() if (p := build(folder)) is not None]
+
+
+if __name__ == "__main__":
+    target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).with_name("out")
+    for made in build_all(target):
+        print(made)
+    _ = io  # (kept for the CSV builders' byte strings)
