@@ -22,6 +22,8 @@ from hypothesis import HealthCheck, Phase, example, given, note, settings
 from hypothesis import strategies as st
 
 from scrubber import Config, scrub
+from scrubber.fields import map_headers
+from scrubber.io.error_cells import ERROR_TEXTS
 from scrubber.io.errors import InputError
 from scrubber.times import PLACEHOLDER
 
@@ -133,8 +135,11 @@ def assert_every_line_accounted(frame: pd.DataFrame, result) -> None:
     data_rows = set(range(HEADER_ROW + 1, HEADER_ROW + 1 + len(frame)))
     assert {f.row for f in file.findings} <= data_rows
     present = [c for c in EVIDENCE if c in frame.columns]
+    # an Excel error cell (#REF!) in a known column makes its row a line (error-cell)
+    known = sorted({p for ps in map_headers(list(map(str, frame.columns))).values() for p in ps})
     lines = {HEADER_ROW + 1 + i for i, (_, row) in enumerate(frame.iterrows())
-             if not all(_empty(row[c]) for c in present)}
+             if not all(_empty(row[c]) for c in present)
+             or any(isinstance(row.iloc[p], str) and row.iloc[p] in ERROR_TEXTS for p in known)}
     # totals rows under the data are left out of the checks, and said so
     skipped = {_row_number(s) for s in getattr(file, "skipped_rows", ())}
     assert skipped <= data_rows
