@@ -44,7 +44,7 @@ def scrub(source: str | Path | pd.DataFrame, config: Config | Prepared | None = 
     """Scrub one workbook, CSV file or DataFrame.
 
     Args:
-        source: a path to .xlsx/.xlsm/.csv, or a DataFrame whose columns are header texts.
+        source: a path to .xlsx/.xlsm/.xls/.ods/.csv, or a DataFrame whose columns are header texts.
         config: what to check (a Config, or a run already prepared with :func:`prepare`);
             the defaults when None.
         sheet: the sheet to read (found automatically when None); a DataFrame's sheet name.

@@ -3,11 +3,14 @@ each is read correctly or refused with one line and exit 2, never a traceback.""
 
 from __future__ import annotations
 
+import datetime as dt
 import importlib.util
 import os
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from scrubber import Config, scrub
 
@@ -88,3 +91,89 @@ def test_an_error_text_in_a_csv_is_an_error_cell(tmp_path):
     result = scrub(path, Config(select=("error-cell", "units-format")))
     assert [(f.name, f.row, f.value) for f in result.findings] == [
         ("error-cell", 2, "#REF!"), ("units-format", 3, "#REF")]
+
+
+# --- formats users have: UTF-16 CSV, .xls, .ods ----------------------------------------------
+
+@pytest.fixture(scope="module")
+def other_formats(tmp_path_factory):
+    """The same lines as UTF-16 CSV, .xls and .ods (LibreOffice converts the workbooks), and
+    as the .xlsx they came from."""
+    folder = tmp_path_factory.mktemp("formats")
+    made = {"xlsx": make_bad._book(folder / "lines.xlsx",
+                                   [list(r) for r in make_bad.LINES + make_bad.ODD_LINES]),
+            "csv": make_bad.utf16_csv(folder)}
+    for key, build in (("xls", make_bad.legacy_xls), ("ods", make_bad.opendocument_ods)):
+        made[key] = build(folder)
+    return made
+
+
+def _needs(path):
+    if path is None:
+        pytest.skip("LibreOffice (soffice) is not installed")
+    return path
+
+
+def _judged(result):
+    return [(f.rule, f.row, f.column, f.value) for f in result.findings]
+
+
+@pytest.mark.parametrize("kind", ["csv", "xls", "ods"])
+def test_other_formats_read_as_the_xlsx(other_formats, kind):
+    path = _needs(other_formats[kind])
+    expected = scrub(other_formats["xlsx"])
+    result = scrub(path)
+    assert _judged(result) == _judged(expected) == [
+        ("INF003", 5, "Stop Time", "10:05"), ("S003", 6, "Units", "four")]
+    assert result.files[0].rows == 5
+
+
+def test_a_utf16_csv_keeps_its_accents(other_formats):
+    from scrubber.io.reader import read_csv_grid
+
+    grid = read_csv_grid(other_formats["csv"])
+    assert grid[0] == make_bad.HEADERS and grid[3][6] == "Infliximab (Remicade\u00ae)"
+
+
+@pytest.mark.parametrize("kind", ["xls", "ods"])
+def test_an_xls_or_ods_is_marked_as_a_new_xlsx_beside_it(other_formats, kind, tmp_path):
+    import openpyxl
+
+    source = tmp_path / _needs(other_formats[kind]).name
+    source.write_bytes(other_formats[kind].read_bytes())
+    before = source.read_bytes()
+    done = run_cli("scrub", source.name, "--exit-zero", cwd=tmp_path)
+    copy = tmp_path / f"{source.stem}.scrubbed.xlsx"
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.splitlines() == [
+        f"note: {source.name}: the marked copy is a new .xlsx workbook of the scrubbed "
+        f"sheet's values (formats, formulas and other sheets of the .{kind} file are not "
+        f"carried over)",
+        f"wrote {copy.name}"]
+    assert source.read_bytes() == before
+    sheet = openpyxl.load_workbook(copy)["Charges"]
+    assert [c.value for c in sheet[6]][:4] == ["E7", dt.datetime(2026, 10, 5), "J2405", "four"]
+    assert [c.value for c in sheet[6]][8] == "error" and sheet["I2"].value == "OK"
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted([source.name, copy.name])
+
+
+def test_a_broken_utf16_csv_is_one_line(tmp_path):
+    path = tmp_path / "broken.csv"
+    path.write_bytes(b"\xff\xfe" + "Encounter ID,CPT\n".encode("utf-16-le") + b"\x00\xd8")
+    done = run_cli("scrub", path.name, "--no-mark", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr == "error: broken.csv: the CSV file is not valid UTF-16 text\n"
+
+
+@pytest.mark.parametrize(("name", "data", "problem"), [
+    ("fake.xls", b"PK\x03\x04 not an ole file", "not an Excel 97-2003 (.xls) workbook"),
+    ("fake.ods", b"\xd0\xcf\x11\xe0 not a zip", "not an OpenDocument spreadsheet (the file is "
+                                               "not a package)"),
+    ("cut.ods", b"PK\x03\x04\x14\x00\x00\x00", "the spreadsheet is damaged (its zip package "
+                                               "cannot be read)"),
+])
+def test_a_false_xls_or_ods_is_one_line(tmp_path, name, data, problem):
+    (tmp_path / name).write_bytes(data)
+    done = run_cli("scrub", name, "--no-mark", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr == f"error: {name}: {problem}\n"

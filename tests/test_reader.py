@@ -142,7 +142,7 @@ def test_encrypted_workbook(tmp_path):
 
 
 def test_old_xls_and_unknown_types(tmp_path):
-    for name, pattern in (("old.xls", ".xls workbooks are not supported"),
+    for name, pattern in (("old.xls", "not an Excel 97-2003 (.xls) workbook"),
                           ("notes.txt", "unsupported file type '.txt'")):
         path = tmp_path / name
         path.write_bytes(b"x")

@@ -20,6 +20,7 @@ from scrubber.io.error_cells import ERROR_SEARCH, ERROR_TEXTS, place
 from scrubber.io.errors import InputError
 from scrubber.io.workbook import (
     EXCEL_SUFFIXES,
+    OTHER_WORKBOOK_SUFFIXES,
     calamine_call,
     open_workbook,
     take,
@@ -28,7 +29,7 @@ from scrubber.io.workbook import (
 #: the header row is looked for within this many rows from the top of a sheet.
 HEADER_SEARCH_ROWS = 20
 CSV_SUFFIXES = (".csv",)
-SUPPORTED_SUFFIXES = EXCEL_SUFFIXES + CSV_SUFFIXES
+SUPPORTED_SUFFIXES = EXCEL_SUFFIXES + OTHER_WORKBOOK_SUFFIXES + CSV_SUFFIXES
 
 
 @dataclass(frozen=True)
@@ -68,10 +69,8 @@ def read_table(path: str | Path, sheet: str | None = None) -> Table:
         raise InputError(label, "file not found")
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
-        if suffix == ".xls":
-            raise InputError(label, "old .xls workbooks are not supported; save it as .xlsx")
         raise InputError(label, f"unsupported file type '{suffix or '(none)'}'; "
-                                "use .xlsx, .xlsm or .csv")
+                                "use .xlsx, .xlsm, .xls, .ods or .csv")
     if path.stat().st_size == 0:
         raise InputError(label, "the file is empty")
     if suffix in CSV_SUFFIXES:
@@ -93,6 +92,16 @@ def read_table(path: str | Path, sheet: str | None = None) -> Table:
         return grid
 
     return table_from_grids(label, heads, sheet, load=load, error_cells=lambda: errors)
+
+
+def read_sheet_grid(path: str | Path, sheet: str) -> list[list[object]]:
+    """Every cell of one sheet of a workbook (row 1 first, from column A), as the reader
+    reads it: the marked copy of an .xls or .ods input is made from it."""
+    path = Path(path)
+    book = open_workbook(path)
+    grid = calamine_call(str(path), book.sheet(sheet).to_python, skip_empty_area=False)
+    place(grid, book.error_cells(sheet))
+    return grid
 
 
 def table_from_frame(frame: pd.DataFrame, *, sheet: str = "Sheet1", header_row: int = 1,
@@ -197,14 +206,23 @@ def read_csv(path: Path) -> tuple[list[list[object]], bool]:
     """The CSV file's rows of text cells, and whether some text is an Excel error's
     (``#REF!``: what Excel writes for an error cell when it saves a CSV)."""
     raw = path.read_bytes()
-    if b"\x00" in raw[:4096]:
+    # a byte-order mark names the encoding (Excel's "Unicode text" is UTF-16 with one)
+    encodings = ("utf-32",) if raw[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff") else \
+        ("utf-16",) if raw[:2] in (b"\xff\xfe", b"\xfe\xff") else ()
+    if not encodings and b"\x00" in raw[:4096]:
         raise InputError(str(path), "not a text CSV file (it contains binary data)")
-    for encoding in ("utf-8-sig", "cp1252", "latin-1"):
+    text = ""
+    for encoding in encodings or ("utf-8-sig", "cp1252", "latin-1"):
         try:
             text = raw.decode(encoding)
             break
         except UnicodeDecodeError:
+            if encodings:
+                raise InputError(str(path), f"the CSV file is not valid {encoding.upper()} "
+                                            "text") from None
             continue
+    if "\x00" in text[:4096]:
+        raise InputError(str(path), "not a text CSV file (it contains binary data)")
     delimiter = _guess_delimiter(text)
     try:
         grid: list[list[object]] = [row for row in csv.reader(io.StringIO(text),

@@ -29,6 +29,8 @@ if TYPE_CHECKING:  # the compiled reader is imported when a workbook is opened
 #: a package that unpacks to more than this is refused (zip-bomb guard).
 MAX_UNPACKED_BYTES = 1 << 30
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
+#: workbooks python-calamine also reads: legacy Excel and OpenDocument (marked as new .xlsx)
+OTHER_WORKBOOK_SUFFIXES = (".xls", ".ods")
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _ENCRYPTION_STREAM = "EncryptionInfo".encode("utf-16-le")
 T = TypeVar("T")
@@ -83,6 +85,17 @@ def check_package(path: Path) -> None:
     label = str(path)
     with path.open("rb") as handle:
         head = handle.read(8)
+    suffix = path.suffix.lower()
+    if suffix == ".xls":
+        if head != _OLE_MAGIC:
+            raise InputError(label, "not an Excel 97-2003 (.xls) workbook")
+        if _ENCRYPTION_STREAM in path.read_bytes():
+            raise InputError(label, "the workbook is password-protected (encrypted); "
+                                    "save an unprotected copy and scrub that")
+        return  # calamine reads it; a damaged one fails there, named as such
+    if suffix == ".ods":
+        _check_ods(path, head)
+        return
     if head == _OLE_MAGIC:
         if _ENCRYPTION_STREAM in path.read_bytes():
             raise InputError(label, "the workbook is password-protected (encrypted); "
@@ -103,6 +116,30 @@ def check_package(path: Path) -> None:
     if unpacked > MAX_UNPACKED_BYTES:
         raise InputError(label, f"the workbook unpacks to {unpacked // 2**20} MiB, more than "
                                 f"the {MAX_UNPACKED_BYTES // 2**20} MiB limit")
+
+
+def _check_ods(path: Path, head: bytes) -> None:
+    label = str(path)
+    if not head.startswith(b"PK"):
+        raise InputError(label, "not an OpenDocument spreadsheet (the file is not a package)")
+    try:
+        with zipfile.ZipFile(path) as package:
+            names = set(package.namelist())
+            unpacked = sum(info.file_size for info in package.infolist())
+            manifest = (package.read("META-INF/manifest.xml")[:1 << 20]
+                        if "META-INF/manifest.xml" in names else b"")
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+        raise InputError(label, "the spreadsheet is damaged (its zip package cannot be read)") \
+            from None
+    if b"encryption-data" in manifest:
+        raise InputError(label, "the spreadsheet is password-protected (encrypted); save an "
+                                "unprotected copy and scrub that")
+    if "content.xml" not in names:
+        raise InputError(label, "not an OpenDocument spreadsheet (the package has no "
+                                "content.xml)")
+    if unpacked > MAX_UNPACKED_BYTES:
+        raise InputError(label, f"the spreadsheet unpacks to {unpacked // 2**20} MiB, more "
+                                f"than the {MAX_UNPACKED_BYTES // 2**20} MiB limit")
 
 
 def calamine_call(label: str, call: Callable[..., T], *args: object, **kwargs: object) -> T:

@@ -63,13 +63,15 @@ _TYPES = (
     'officedocument.spreadsheetml.styles+xml"/></Types>')
 
 
-def write_typed_workbook(source: Path, sheet: str, target: str) -> None:
-    """Write the CSV ``source`` as a one-sheet workbook named ``sheet`` with typed values.
+def write_typed_workbook(source: Path, sheet: str, target: str,
+                         grid: list[list[object]] | None = None) -> None:
+    """Write the CSV ``source`` (or the ``grid`` read from a workbook the package path cannot
+    edit, an .xls or .ods) as a one-sheet workbook named ``sheet`` with typed values.
 
     Raises:
         InputError: the CSV cannot be read.
     """
-    grid = read_csv_grid(source)
+    grid = read_csv_grid(source) if grid is None else grid
     typed = _typed_columns(grid, str(source), sheet)
     rows = []
     for number, row in enumerate(grid, start=1):
@@ -150,5 +152,9 @@ def _cell(reference: str, value: object, typed: tuple[float, int] | None) -> str
                f"<v>{text}</v></c>"
     if value is None or value == "":
         return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value):
+        number = float(value)  # a number read from a workbook stays a number
+        text = str(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
+        return f'<c r="{reference}"><v>{text}</v></c>'
     return (f'<c r="{reference}" t="inlineStr"><is><t xml:space="preserve">'
             f"{xml_text(value)}</t></is></c>")

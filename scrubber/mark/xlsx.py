@@ -18,6 +18,7 @@ from pathlib import Path
 
 from scrubber import collector
 from scrubber.io.errors import InputError
+from scrubber.io.reader import read_sheet_grid
 from scrubber.mark import package
 from scrubber.mark.csv_book import write_typed_workbook
 from scrubber.mark.plan import MarkPlan, plan_marks
@@ -27,7 +28,8 @@ from scrubber.result import FileResult
 def marked_path(source: str | Path, out: str | Path | None = None) -> Path:
     """Where the marked copy of ``source`` goes: beside it, or under/at ``out``.
 
-    ``NAME.xlsx`` and ``NAME.csv`` give ``NAME.scrubbed.xlsx``; ``NAME.xlsm`` gives
+    ``NAME.xlsx``, ``NAME.csv``, ``NAME.xls`` and ``NAME.ods`` give ``NAME.scrubbed.xlsx``;
+    ``NAME.xlsm`` gives
     ``NAME.scrubbed.xlsm`` so its macros survive.
     """
     source = Path(source)
@@ -84,11 +86,20 @@ def mark_copy(result: FileResult, source: str | Path, target: str | Path, *,
 def _write(plan: MarkPlan, source: Path, temp: str, quiet: bool) -> set[int]:
     """The package writer for workbooks, and for a CSV input made a typed workbook first;
     openpyxl for what the package path cannot edit. Returns the hidden flagged rows."""
-    if source.suffix.lower() == ".csv":
+    suffix = source.suffix.lower()
+    if suffix in (".csv", ".xls", ".ods"):
+        # an .xls or .ods workbook is marked as a CSV is: a new .xlsx of the scrubbed
+        # sheet's values (python-calamine reads them; nothing can edit them in place)
+        grid = None if suffix == ".csv" else read_sheet_grid(source, plan.sheet)
         with tempfile.TemporaryDirectory(dir=Path(temp).parent) as folder:
             book = str(Path(folder) / "typed.xlsx")
-            write_typed_workbook(source, plan.sheet, book)
-            return package.write_package_copy(plan, book, temp)
+            write_typed_workbook(source, plan.sheet, book, grid)
+            hidden = package.write_package_copy(plan, book, temp)
+        if grid is not None and not quiet:
+            sys.stderr.write(f"note: {source}: the marked copy is a new .xlsx workbook of "
+                             f"the scrubbed sheet's values (formats, formulas and other "
+                             f"sheets of the {suffix} file are not carried over)\n")
+        return hidden
     if source.suffix.lower() in (".xlsx", ".xlsm"):
         try:
             return package.write_package_copy(plan, str(source), temp)

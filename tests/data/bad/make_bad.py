@@ -9,7 +9,6 @@ builders that need it return None when it is not installed.
 
 from __future__ import annotations
 
-import io
 import re
 import shutil
 import subprocess
@@ -74,8 +73,42 @@ def error_cells(folder: Path) -> Path:
     return path
 
 
+#: lines with findings: a push billed as an infusion (row 3) and a drug with text units (row 4)
+ODD_LINES = [
+    ["E7", "2026-10-05", "96365", 1, "10:00", "10:05", "Ondansetron", "R11.2"],
+    ["E7", "2026-10-05", "J2405", "four", None, None, "Ondansetron", "R11.2"],
+]
+
+
+def utf16_csv(folder: Path) -> Path:
+    """A CSV saved as Excel's "Unicode text": UTF-16 with a byte-order mark, tab-separated,
+    with an accented drug name."""
+    rows = [HEADERS, *[[("" if v is None else str(v)) for v in r] for r in LINES + ODD_LINES]]
+    rows[3][6] = "Infliximab (Remicade\u00ae)"
+    path = folder / "utf16.csv"
+    path.write_bytes("\r\n".join("\t".join(r) for r in rows).encode("utf-16"))
+    return path
+
+
+def legacy_xls(folder: Path) -> Path | None:
+    """The clean and odd lines as an Excel 97-2003 workbook (LibreOffice converts it)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        source = _book(Path(scratch) / "legacy.xlsx", [list(r) for r in LINES + ODD_LINES])
+        return _soffice(source, ".xls", folder)
+
+
+def opendocument_ods(folder: Path) -> Path | None:
+    """The clean and odd lines as an OpenDocument spreadsheet (LibreOffice converts it)."""
+    with tempfile.TemporaryDirectory() as scratch:
+        source = _book(Path(scratch) / "opendocument.xlsx", [list(r) for r in LINES + ODD_LINES])
+        return _soffice(source, ".ods", folder)
+
+
 BUILDERS: dict[str, Callable[[Path], Path | None]] = {
     "error_cells": error_cells,
+    "utf16_csv": utf16_csv,
+    "legacy_xls": legacy_xls,
+    "opendocument_ods": opendocument_ods,
 }
 
 
@@ -101,4 +134,3 @@ if __name__ == "__main__":
     target = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).with_name("out")
     for made in build_all(target):
         print(made)
-    _ = io  # (kept for the CSV builders' byte strings)
