@@ -34,5 +34,13 @@ def display_value(value: object) -> str | None:
         return str(int(value))
     if isinstance(value, float):
         return repr(value) if abs(value) < 1e15 else f"{value:g}"
-    text = str(value).strip()
-    return text or None
+    text = str(value)
+    stripped = text.strip()
+    if stripped[:1] in _FORMULA_SIGNS and text[:1] != stripped[:1]:
+        # quoted as it is: trimmed, a cell such as "\t=1+1" would read as the formula "=1+1"
+        return text.rstrip()
+    return stripped or None
+
+
+#: what a spreadsheet runs as a formula at the start of a cell.
+_FORMULA_SIGNS = frozenset("=+-@")

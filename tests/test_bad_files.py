@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -177,3 +179,48 @@ def test_a_false_xls_or_ods_is_one_line(tmp_path, name, data, problem):
     done = run_cli("scrub", name, "--no-mark", cwd=tmp_path)
     assert done.returncode == 2
     assert done.stderr == f"error: {name}: {problem}\n"
+
+
+# --- nothing injected ------------------------------------------------------------------------
+
+def _formulas(path: Path) -> list[str]:
+    """Sheets of a workbook package that hold a formula (a chart's series references are
+    ours, not the input's)."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as package:
+        return [name for name in package.namelist() if name.startswith("xl/worksheets/")
+                and re.search(rb"<(?:\w+:)?f[ >]", package.read(name))]
+
+
+def test_formula_text_is_never_a_formula_in_any_output(tmp_path):
+    import csv as csvlib
+
+    source = make_bad.formula_csv(tmp_path)
+    done = run_cli("scrub", source.name, "--exit-zero", "--report", "report.csv", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    for report in ("report.json", "report.xlsx"):
+        assert run_cli("scrub", source.name, "--exit-zero", "--no-mark", "--report", report,
+                       cwd=tmp_path).returncode == 0
+    assert _formulas(tmp_path / "formulas.scrubbed.xlsx") == []
+    assert _formulas(tmp_path / "report.xlsx") == []
+    with (tmp_path / "report.csv").open(encoding="utf-8-sig", newline="") as handle:
+        rows = list(csvlib.DictReader(handle))
+    for row in rows:
+        for field, text in row.items():
+            assert text[:1] not in "=+-@\t\r" or re.fullmatch(r"-\d+", text), (field, text)
+    values = {(int(r["row"]), r["value"]) for r in rows if r["column"] == "CPT/HCPCS"}
+    # quoted as the cell is (the tab kept, never trimmed into =1+1), then made inert
+    assert {(2, "'\t=1+1"), (3, "'=HYPERLINK(\"http://x\",\"click\")"), (7, "'\r=1+1")} <= values
+    assert {(int(r["row"]), r["value"]) for r in rows if r["name"] == "units-format"} == {
+        (10, "-5")}
+    (finding,) = [f for f in json.loads((tmp_path / "report.json").read_text())["files"][0][
+        "findings"] if f["row"] == 2 and f["column"] == "CPT/HCPCS"]
+    assert finding["value"] == "\t=1+1"
+
+
+def test_the_reader_never_trims_a_cell_into_a_formula():
+    from scrubber.positions import display_value
+
+    assert [display_value(v) for v in ["\t=1+1", "\r@SUM(A1)", " +1 ", " 96365 ", "   "]] == [
+        "\t=1+1", "\r@SUM(A1)", " +1", "96365", None]

@@ -543,10 +543,13 @@ def test_csv_of_thousands_of_findings_has_every_field(result):
     from scrubber.render.csv_report import COLUMNS, inert
 
     out = io.StringIO()
-    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\n")
+    # "\r\n" so that a field with a bare carriage return is quoted; records end in "\n"
+    writer = csv.DictWriter(out, fieldnames=COLUMNS, lineterminator="\r\n")
     writer.writeheader()
     for file in many.files:
         for finding in file.findings:
             row = {"path": file.path, "sheet": file.sheet, **finding.to_dict()}
             writer.writerow({key: inert(value) for key, value in row.items()})
-    assert render_csv(many) == out.getvalue()
+    assert render_csv(many) == out.getvalue().replace("\r\n", "\n")
+    assert len(list(csv.reader(io.StringIO(render_csv(many))))) == 1 + sum(
+        len(f.findings) for f in many.files)

@@ -31,11 +31,14 @@ def inert(value: object) -> object:
 
 def render_csv(result: ScrubResult) -> str:
     out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
+    # the writer quotes a field that holds a character of its line terminator: with "\n"
+    # alone a carriage return went out bare, and a spreadsheet split the line there, so
+    # "\r=1+1" began a new row with a live formula. Records end in "\n" all the same.
+    writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(COLUMNS)
     for file in result.files:
         path, sheet = inert(file.path), inert(file.sheet)
         # the finding's fields in to_dict()'s order, which COLUMNS follows after the sheet
         writer.writerows((path, sheet, *map(inert, f.to_dict().values()))
                          for f in file.findings)
-    return out.getvalue()
+    return out.getvalue().replace("\r\n", "\n")

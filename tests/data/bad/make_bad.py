@@ -9,6 +9,7 @@ builders that need it return None when it is not installed.
 
 from __future__ import annotations
 
+import csv
 import re
 import shutil
 import subprocess
@@ -104,7 +105,26 @@ def opendocument_ods(folder: Path) -> Path | None:
         return _soffice(source, ".ods", folder)
 
 
+#: cell text a spreadsheet would run as a formula, and terminal escapes and markup.
+HOSTILE_TEXT = ["\t=1+1", "=HYPERLINK(\"http://x\",\"click\")", "+cmd|' /C calc'!A0",
+                "@SUM(A1:A3)", "-2+3", "\r=1+1", "\x1b[31mred\x1b[0m", "[bold]x[/bold]"]
+
+
+def formula_csv(folder: Path) -> Path:
+    """A CSV whose code, drug, route and diagnosis cells hold formula text, escapes and rich
+    markup (rows 2-9), beside a units cell of -5 (a number, row 10)."""
+    rows = [HEADERS]
+    for text in HOSTILE_TEXT:
+        rows.append(["E9", "2026-10-05", text, "1", "10:00", "11:00", text, text])
+    rows.append(["E9", "2026-10-05", "J1745", "-5", "", "", "Infliximab", "K50.90"])
+    path = folder / "formulas.csv"
+    with path.open("w", newline="", encoding="utf-8") as out:
+        csv.writer(out).writerows(rows)
+    return path
+
+
 BUILDERS: dict[str, Callable[[Path], Path | None]] = {
+    "formula_csv": formula_csv,
     "error_cells": error_cells,
     "utf16_csv": utf16_csv,
     "legacy_xls": legacy_xls,
