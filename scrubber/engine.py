@@ -55,11 +55,12 @@ def scrub(source: str | Path | pd.DataFrame, config: Config | Prepared | None = 
         ConfigError: the config names an unknown rule or an unreadable reference file.
     """
     prepared = prepare(config)
-    with collector.paused():  # millions of objects that live until the file is done
+    with collector.paused():  # the grid: millions of objects, no cycles
         if isinstance(source, pd.DataFrame):
             table = table_from_frame(source, sheet=sheet or "Sheet1", header_row=header_row)
         else:
             table = read_table(source, sheet)
+    with collector.frozen():  # the collector's walks skip the table read
         return _result(scrub_table(table, prepared), prepared)
 
 
@@ -82,6 +83,7 @@ def scrub_grid(rows: Sequence[Sequence[object]], config: Config | Prepared | Non
     with collector.paused():
         table = _shifted(table_from_grids(source, {sheet: _rows(rows)}), first_row - 1,
                          first_column - 1)
+    with collector.frozen():
         return _result(scrub_table(table, prepared), prepared)
 
 

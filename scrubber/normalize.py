@@ -15,7 +15,7 @@ import pandas as pd
 from scrubber import parallel
 from scrubber.codes import CODE_PATTERN, DISTINCT_MODIFIERS
 from scrubber.distinct import per_value
-from scrubber.fields import FIELDS, map_headers
+from scrubber.fields import FIELDS, MULTI_FIELDS, map_headers
 from scrubber.io.error_cells import ERROR_TEXTS
 from scrubber.io.reader import Table
 from scrubber.reference.identity import drug_identity
@@ -330,4 +330,10 @@ def canonical_frame(table: Table, *, max_midnight_gap: float = 720) -> pd.DataFr
         "ndc": text["ndc"], "waive": text["waive"], "payer": text["payer"],
     }, index=table.data.index)
     frame.index.name = "row"
+    # the rules read the cells of multi-column fields again (Diagnosis 1..4, Modifier 1..4);
+    # the other cleaned columns live on in the frame: on a million lines the cache's copies
+    # of them would cost some 300 MB while the rules run
+    multi = {p for f in MULTI_FIELDS for p in mapping.get(f, [])}
+    for position in [p for p in table.cleaned if p not in multi]:
+        del table.cleaned[position]
     return frame

@@ -24,7 +24,6 @@ is run again here, so the results never depend on the fork.
 
 from __future__ import annotations
 
-import gc
 import os
 import pickle
 import select
@@ -33,6 +32,8 @@ import sys
 import time
 from collections.abc import Callable
 from typing import TypeVar
+
+from scrubber import collector
 
 A = TypeVar("A")
 B = TypeVar("B")
@@ -78,16 +79,17 @@ def both(here: Callable[[], A], there: Callable[[], B], *, lines: int) -> tuple[
     """
     if not active(lines):
         return here(), there()
-    gc.freeze()  # the collector would otherwise touch (and so copy) every shared page
+    freezing = collector.frozen()  # the collector would otherwise touch (so copy) every page
+    freezing.__enter__()
     try:
         read_end, write_end = os.pipe()
         pid = os.fork()
     except OSError:
-        gc.unfreeze()
+        freezing.__exit__(None, None, None)
         return here(), there()
     if pid == 0:  # pragma: no cover - the forked copy; its result is checked in the parent
         _child(there, read_end, write_end)
-    gc.unfreeze()
+    freezing.__exit__(None, None, None)  # here; the copy keeps its objects frozen
     os.close(write_end)
     try:
         started = time.monotonic()

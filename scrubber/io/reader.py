@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from scrubber import collector
 from scrubber.fields import map_headers
 from scrubber.io.error_cells import ERROR_SEARCH, ERROR_TEXTS, place
 from scrubber.io.errors import InputError
@@ -91,7 +92,9 @@ def read_table(path: str | Path, sheet: str | None = None) -> Table:
         errors = place(grid, book.error_cells(name)) > 0  # calamine reads them as empty
         return grid
 
-    return table_from_grids(label, heads, sheet, load=load, error_cells=lambda: errors)
+    table = table_from_grids(label, heads, sheet, load=load, error_cells=lambda: errors)
+    collector.give_back()  # the parsed sheet and the grid's row lists are gone by now
+    return table
 
 
 def read_sheet_grid(path: str | Path, sheet: str) -> list[list[object]]:
