@@ -217,6 +217,8 @@ def _parse(path: Path, job: _Prefetch) -> None:
         workbook = open_workbook(path)
         for name in workbook.names():
             workbook.sheet(name)
+        workbook.error_cells("")  # the sheets' XML searched for error cells here too: zlib
+        # inflates without the interpreter lock, so this is off the main thread's path
     except Exception:  # noqa: BLE001 - the reader tries again and says what is wrong
         return
     job.workbook = workbook
