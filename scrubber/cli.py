@@ -15,6 +15,7 @@ import typer
 from scrubber.config import Config, ConfigError, split_names
 from scrubber.config_file import load_config
 from scrubber.io.errors import InputError
+from scrubber.terminal import visible
 from scrubber.version import __version__
 
 if TYPE_CHECKING:
@@ -66,8 +67,9 @@ app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_
 
 
 def _error_line(message: str) -> None:
-    """One unwrapped line on stderr, so scripts and log scrapers read it whole."""
-    sys.stderr.write(f"error: {message}\n")
+    """One unwrapped line on stderr, so scripts and log scrapers read it whole: a file name's
+    newline or escape sequence is shown escaped (scrubber.terminal), never obeyed."""
+    sys.stderr.write(f"error: {visible(message)}\n")
 
 
 def _fail(message: str) -> typer.Exit:
@@ -140,7 +142,7 @@ def scrub(
     while_waiting(lambda: warm_up(prepared))  # while the first workbook's sheets are parsed
     paths = expand(files)
     if not paths:
-        raise _fail("no .xlsx, .xlsm or .csv files found in " + ", ".join(files))
+        raise _fail("no .xlsx, .xlsm, .xls, .ods or .csv files found in " + ", ".join(files))
     if out and len(paths) > 1 and Path(out).suffix.lower() in (".xlsx", ".xlsm"):
         raise _fail("--out names one file but there are several inputs; give a folder")
     if report is not None and any(_same_file(report, path) for path in paths):
@@ -251,7 +253,7 @@ def batch(
         raise _fail(str(exc)) from None
     planned, files = plan(inputs, out, mark=not no_mark)
     if not files:
-        raise _fail("no .xlsx, .xlsm or .csv files found in " + ", ".join(inputs))
+        raise _fail("no .xlsx, .xlsm, .xls, .ods or .csv files found in " + ", ".join(inputs))
     with BatchProgress(len(planned), quiet=quiet) as progress:
         try:
             run = run_batch(inputs, out, WorkOptions(prepared, sheet, not no_mark),

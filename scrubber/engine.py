@@ -17,7 +17,7 @@ import pandas as pd
 
 from scrubber import collector, parallel, waivers
 from scrubber.config import Config
-from scrubber.fields import MULTI_FIELDS
+from scrubber.fields import MULTI_FIELDS, headers_seen
 from scrubber.findings import Finding, Severity
 from scrubber.io.errors import InputError
 from scrubber.io.reader import Table, read_table, table_from_frame, table_from_grids
@@ -273,11 +273,9 @@ def _require_columns(table: Table, present: frozenset[str], rules: Sequence[Rule
     for name, needers in missing.items():
         what = "encounter (or patient + date of service)" if name == "encounter" else name
         parts.append(f"{what} (needed by {', '.join(needers)})")
-    seen = ", ".join(h for h in table.headers if h) or "none"
-    raise InputError(table.source, f"sheet '{table.sheet}' lacks columns for "
-                                   f"{'; '.join(parts)}; headers seen on row "
-                                   f"{table.header_row}: {seen} (add the columns, or skip "
-                                   f"those rules with --ignore)")
+    seen = headers_seen(table.headers, table.header_row)
+    raise InputError(table.source, f"the sheet lacks columns for {'; '.join(parts)}; {seen} "
+                                   f"(add the columns, or skip those rules with --ignore)")
 
 
 def _severity_override(rule: Rule, config: Config) -> Severity | None:

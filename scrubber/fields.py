@@ -115,3 +115,14 @@ def map_headers(headers: list[str]) -> dict[str, list[int]]:
             best[field] = (rank, position)
     mapping.update({field: [position] for field, (_, position) in best.items()})
     return mapping
+
+
+def headers_seen(headers: list[str], row: int) -> str:
+    """What an error says of a header row: the fields recognised there, by their own names,
+    and how many other headers there are. The header texts themselves are cells of the
+    user's file and are never quoted (a header cell can hold anything)."""
+    mapping = map_headers(headers)
+    fields = ", ".join(name.replace("_", " ") for name in mapping) or "none"
+    others = sum(1 for h in headers if h) - sum(len(p) for p in mapping.values())
+    rest = f"; {others} other header{'s' if others != 1 else ''}" if others > 0 else ""
+    return f"fields recognised on row {row}: {fields}{rest}"

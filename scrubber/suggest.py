@@ -18,6 +18,7 @@ from scrubber.billed import Compared, billed_codes, billed_lines, compare, uncod
 from scrubber.coding import CodedLine, code_encounter
 from scrubber.coding.frame import administrations, kind_of
 from scrubber.config import Config
+from scrubber.fields import headers_seen
 from scrubber.io.errors import InputError
 from scrubber.io.reader import Table, read_table, table_from_frame, table_from_grids
 from scrubber.normalize import canonical_frame, column_map, route_kind
@@ -152,10 +153,9 @@ def suggest_table(table: Table, config: Config) -> SuggestResult:
         needed.add("encounter")
     missing = sorted(needed - present)
     if missing:
-        seen = ", ".join(h for h in table.headers if h) or "none"
-        raise InputError(table.source, f"sheet '{table.sheet}' lacks columns for coding: "
-                                       f"{', '.join(missing)}; headers seen on row "
-                                       f"{table.header_row}: {seen}")
+        raise InputError(table.source, f"the sheet lacks columns for coding: "
+                                       f"{', '.join(missing)}; "
+                                       f"{headers_seen(table.headers, table.header_row)}")
     lines = canonical_frame(table, max_midnight_gap=config.midnight_max_gap_minutes)
     export = bool(billed_codes(lines).any())
     billed = billed_lines(lines) if export else {}

@@ -224,3 +224,43 @@ def test_the_reader_never_trims_a_cell_into_a_formula():
 
     assert [display_value(v) for v in ["\t=1+1", "\r@SUM(A1)", " +1 ", " 96365 ", "   "]] == [
         "\t=1+1", "\r@SUM(A1)", " +1", "96365", None]
+
+
+# --- nothing leaked, nothing garbled ---------------------------------------------------------
+
+def test_an_unknown_sheet_lists_no_sheet_names(tmp_path):
+    path = make_bad._book(tmp_path / "names.xlsx", [list(r) for r in make_bad.LINES],
+                          title="SYN Doe Jane")
+    done = run_cli("scrub", path.name, "--sheet", "Nope", "--no-mark", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr == ("error: names.xlsx: no sheet named 'Nope' (the workbook has 1 "
+                           "sheet; --sheet names are case-sensitive)\n")
+
+
+def test_a_missing_column_message_quotes_no_header_cell(tmp_path):
+    path = tmp_path / "lacks.csv"
+    path.write_text("CPT,Units,SYN-SECRET Doe\n96365,1,x\n", "utf-8")
+    done = run_cli("scrub", path.name, "--no-mark", cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr.count("\n") == 1
+    assert "SECRET" not in done.stderr and "lacks" not in done.stderr.split(":")[0]
+    assert "fields recognised on row 1: code, units; 1 other header" in done.stderr
+
+
+def test_file_names_and_cells_reach_the_terminal_escaped(tmp_path):
+    hostile = "bad\nname\x1b[31m[bold]"
+    (tmp_path / f"{hostile}.csv").write_text("nothing,here\n1,2\n", "utf-8")
+    good = make_bad.formula_csv(tmp_path).rename(tmp_path / f"ok\x1b]0;x\x07{hostile}.csv")
+    done = run_cli("scrub", f"{hostile}.csv", good.name, "--exit-zero", cwd=tmp_path)
+    assert done.returncode == 2
+    escaped = "bad\\nname\\x1b[31m[bold]"
+    assert done.stderr.splitlines() == [
+        f"wrote ok\\x1b]0;x\\x07{escaped}.scrubbed.xlsx",
+        f"error: {escaped}.csv: no header row with a code column (CPT/HCPCS, CPT, HCPCS, "
+        f"Procedure Code...) or administration-log columns (Drug, Route, Start Time) in the "
+        f"first 20 rows of its only sheet"]
+    assert "\x1b" not in done.stdout + done.stderr and "\x07" not in done.stdout
+    report = done.stdout.splitlines()
+    assert report[0].startswith(f"ok\\x1b]0;x\\x07{escaped}.csv  sheet ")
+    # codes are quoted upper-cased: the markup is printed, the escape shown
+    assert "'[BOLD]X[/BOLD]' is neither" in done.stdout
+    assert "'\\x1b[31MRED\\x1b[0M' is neither" in done.stdout

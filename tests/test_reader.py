@@ -38,7 +38,8 @@ def test_header_on_row_one_and_sheet_found_among_others(tmp_path):
 
 def test_sheet_option_and_unknown_sheet(workbook):
     assert read_table(workbook, sheet="Export").sheet == "Export"
-    with pytest.raises(InputError, match=r"no sheet named 'Nope' \(sheets: Export, Notes\)"):
+    with pytest.raises(InputError, match=r"no sheet named 'Nope' \(the workbook has 2 sheets; "
+                                         r"--sheet names are case-sensitive\)$"):
         read_table(workbook, sheet="Nope")
     with pytest.raises(InputError, match="no header row"):
         read_table(workbook, sheet="Notes")
@@ -171,7 +172,8 @@ def test_missing_code_column_named_with_headers_seen(tmp_path):
                                                        "Units"],
                          rows=[["E1", "Infliximab", "IV", 1]])
     message = _expect(path, "lacks columns for code (needed by")
-    assert "headers seen on row 4: Encounter ID, Drug, Route, Units" in message
+    assert "fields recognised on row 4: encounter, drug, route, units (add the columns" in message
+    assert "Export" not in message  # the sheet's name, like any cell text, is not quoted
 
 
 def test_no_encounter_nor_patient_and_date(tmp_path):

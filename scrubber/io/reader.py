@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,7 +77,7 @@ def read_table(path: str | Path, sheet: str | None = None) -> Table:
         raise InputError(label, "the file is empty")
     if suffix in CSV_SUFFIXES:
         grid, errors = read_csv(path)
-        return table_from_grids(label, {path.stem[:31] or "Sheet1": grid}, sheet,
+        return table_from_grids(label, {csv_sheet_name(path): grid}, sheet,
                                 error_cells=lambda: errors)
     book = take(path) or open_workbook(path)  # parsed ahead by the command line, or now
     heads = {name: calamine_call(label, book.sheet(name).to_python, skip_empty_area=False,
@@ -95,6 +96,14 @@ def read_table(path: str | Path, sheet: str | None = None) -> Table:
     table = table_from_grids(label, heads, sheet, load=load, error_cells=lambda: errors)
     collector.give_back()  # the parsed sheet and the grid's row lists are gone by now
     return table
+
+
+def csv_sheet_name(path: Path) -> str:
+    """The sheet a CSV file's lines are reported on, and its marked copy's sheet: the file's
+    name as Excel allows a sheet name (31 characters; no control characters, none of
+    ``[]:*?/\\``, no apostrophe at either end)."""
+    name = re.sub(r"[\x00-\x1f\x7f-\x9f\[\]:*?/\\]", "_", path.stem)[:31].strip("'")
+    return name or "Sheet1"
 
 
 def read_sheet_grid(path: str | Path, sheet: str) -> list[list[object]]:
@@ -133,7 +142,10 @@ def table_from_grids(label: str, grids: dict[str, list[list[object]]],
     ``load``) whether the sheet has Excel error cells; without it the cells are searched.
     """
     if sheet is not None and sheet not in grids:
-        raise InputError(label, f"no sheet named '{sheet}' (sheets: {', '.join(grids)})")
+        count = f"{len(grids)} sheet{'s' if len(grids) != 1 else ''}"
+        # the sheets' names are not listed: they are often a patient's name
+        raise InputError(label, f"no sheet named '{sheet}' (the workbook has {count}; "
+                                f"--sheet names are case-sensitive)")
     best: tuple[int, str, int] | None = None
     for name, grid in grids.items():
         if sheet is not None and name != sheet:
@@ -142,8 +154,8 @@ def table_from_grids(label: str, grids: dict[str, list[list[object]]],
         if found is not None and (best is None or found[1] > best[0]):
             best = (found[1], name, found[0])
     if best is None:
-        only = next(iter(grids)) if len(grids) == 1 else None
-        where = f"sheet '{sheet or only}'" if sheet or only else "any sheet"
+        where = (f"sheet '{sheet}'" if sheet else "its only sheet" if len(grids) == 1
+                 else "any sheet")
         raise InputError(label, f"no header row with a code column (CPT/HCPCS, CPT, HCPCS, "
                                 f"Procedure Code...) or administration-log columns (Drug, "
                                 f"Route, Start Time) in the first {HEADER_SEARCH_ROWS} rows "

@@ -23,6 +23,7 @@ from scrubber.mark import package
 from scrubber.mark.csv_book import write_typed_workbook
 from scrubber.mark.plan import MarkPlan, plan_marks
 from scrubber.result import FileResult
+from scrubber.terminal import visible
 
 
 def marked_path(source: str | Path, out: str | Path | None = None) -> Path:
@@ -96,7 +97,7 @@ def _write(plan: MarkPlan, source: Path, temp: str, quiet: bool) -> set[int]:
             write_typed_workbook(source, plan.sheet, book, grid)
             hidden = package.write_package_copy(plan, book, temp)
         if grid is not None and not quiet:
-            sys.stderr.write(f"note: {source}: the marked copy is a new .xlsx workbook of "
+            sys.stderr.write(f"note: {visible(source)}: the marked copy is a new .xlsx workbook of "
                              f"the scrubbed sheet's values (formats, formulas and other "
                              f"sheets of the {suffix} file are not carried over)\n")
         return hidden
@@ -105,8 +106,8 @@ def _write(plan: MarkPlan, source: Path, temp: str, quiet: bool) -> set[int]:
             return package.write_package_copy(plan, str(source), temp)
         except package.Unsupported as why:
             if not quiet:
-                sys.stderr.write(f"note: {source}: marked with openpyxl ({why}); charts, images "
-                                 f"and comments may not be kept\n")
+                sys.stderr.write(f"note: {visible(source)}: marked with openpyxl ({why}); "
+                                 f"charts, images and comments may not be kept\n")
         except (zipfile.BadZipFile, KeyError, ValueError, UnicodeDecodeError) as exc:
             raise InputError(str(source), f"the workbook cannot be copied "
                                           f"({type(exc).__name__})") from None

@@ -19,6 +19,7 @@ from rich.text import Text
 
 from scrubber.io.errors import InputError
 from scrubber.result import FileResult
+from scrubber.terminal import visible
 
 #: seconds before the bar appears.
 DELAY = 1.0
@@ -33,7 +34,7 @@ class RunProgress:
         self.quiet = quiet
         self.console = Console(file=self.stream, highlight=False, markup=False)
         interactive = self.console.is_terminal and not quiet
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(),
+        self.progress = Progress(TextColumn("{task.description}", markup=False), BarColumn(),
                                  MofNCompleteColumn(), TimeElapsedColumn(),
                                  console=self.console, transient=True,
                                  disable=not interactive)
@@ -52,11 +53,11 @@ class RunProgress:
         self.progress.stop()
 
     def phase(self, path: str, name: str) -> None:
-        self.progress.update(self.task, description=f"{Path(path).name}: {name}")
+        self.progress.update(self.task, description=f"{visible(Path(path).name)}: {name}")
 
     def done(self, path: str, result: FileResult | None, error: InputError | None,
              written: Path | None) -> None:
         self.progress.advance(self.task)
         if written is not None and not self.quiet:
             # printed through the progress console so the bar stays below the lines
-            self.progress.console.print(Text(f"wrote {written}"), soft_wrap=True)
+            self.progress.console.print(Text(f"wrote {visible(written)}"), soft_wrap=True)

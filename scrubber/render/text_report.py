@@ -32,6 +32,7 @@ from rich.text import Text
 from scrubber.findings import Finding, Severity
 from scrubber.render.layout import ODD_SPACE, Layout, shown, wrap
 from scrubber.result import FileResult, ScrubResult
+from scrubber.terminal import visible
 
 _STYLE = {Severity.ERROR: "bold red", Severity.WARNING: "yellow"}
 #: the terminal codes rich writes for our styles (``color`` only).
@@ -127,8 +128,8 @@ def _paint(text: str, style: str) -> str:
 
 def _file_lines(file: FileResult, width: int, layout: Layout, paint: Paint) -> list[str]:
     """The file's heading, the rows left out or waived, and its hidden flagged rows."""
-    path = layout.shown(file.path)
-    lines = list(layout.lines(f"{path}  sheet '{layout.shown(file.sheet)}', header on row "
+    path = visible(file.path)  # one line: a newline in a file name is shown as \n
+    lines = list(layout.lines(f"{path}  sheet '{visible(file.sheet)}', header on row "
                               f"{file.header_row}, {file.rows} lines", width))
     if path and lines[0].startswith(path):  # in colour, the path is bold where it fits
         lines[0] = paint(path, "bold") + lines[0][len(path):]
