@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import os
 import re
 import sys
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
@@ -14,6 +14,7 @@ import typer
 
 from scrubber.config import Config, ConfigError, split_names
 from scrubber.config_file import load_config
+from scrubber.io.atomic import same_file, write_atomic
 from scrubber.io.errors import InputError
 from scrubber.terminal import visible
 from scrubber.version import __version__
@@ -145,8 +146,14 @@ def scrub(
         raise _fail("no .xlsx, .xlsm, .xls, .ods or .csv files found in " + ", ".join(files))
     if out and len(paths) > 1 and Path(out).suffix.lower() in (".xlsx", ".xlsm"):
         raise _fail("--out names one file but there are several inputs; give a folder")
-    if report is not None and any(_same_file(report, path) for path in paths):
+    if report is not None and any(same_file(report, path) for path in paths):
         raise _fail(f"--report {report} is one of the inputs; give the report another name")
+    from scrubber.mark.xlsx import marked_path
+
+    if report is not None and not no_mark and any(
+            same_file(report, marked_path(path, out)) for path in paths):
+        raise _fail(f"--report {report} is where a marked copy goes; give the report another "
+                    f"name")
     options = BatchOptions(prepared, sheet, not no_mark, out, quiet=quiet)
     with RunProgress(len(paths), quiet=quiet) as progress:
         result = scrub_many(paths, options, jobs or _cores(), done=progress.done,
@@ -171,20 +178,14 @@ def _report_format(report: Path | None) -> str | None:
         raise _fail(str(exc)) from None
 
 
-def _same_file(report: Path, path: str) -> bool:
-    try:
-        return report.resolve() == Path(path).resolve()
-    except OSError:
-        return False
-
-
 def _write_report(report: Path, fmt: str, result: ScrubResult) -> bool:
     """Write the report file (a text report as wide as COLUMNS, else 100); False, with the
     reason on stderr, when it cannot be written."""
     from scrubber.render import fit_width, render_report
 
     try:
-        _write_atomic(report, render_report(result, fmt, width=fit_width(None)))
+        write_atomic(report, render_report(result, fmt, width=fit_width(None)),
+                     like=[f.path for f in result.files])
     except OSError as exc:
         _error_line(f"{report}: the report could not be written ({exc.strerror or exc})")
         return False
@@ -445,28 +446,6 @@ def _config(path: Path | None, payer: str | None, setting: str | None,
     return config
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``: a
-    reader never sees half a report, and a failed write leaves the old one as it was."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            if hasattr(os, "fchmod"):  # mkstemp's 0600 would otherwise stay on the report
-                os.fchmod(stream.fileno(), 0o666 & ~_umask())
-            stream.write(data)
-        os.replace(temp, path)
-    finally:
-        if os.path.exists(temp):
-            os.unlink(temp)
-
-
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
 # --- scrubber addin: delivery of the Excel add-in (needs the [excel] extra) -------------------
 
 addin_app = typer.Typer(no_args_is_help=True, help="The Excel add-in: files for xlwings Lite, "
@@ -576,6 +555,7 @@ def main() -> None:
     0.3-0.9 s of a run that had nothing left to do. Output is flushed and exit handlers run
     first (temporary files and folders are removed there), as mypy's command line does.
     """
+    _on_sigterm_exit()
     try:
         app()
         code: object = 0
@@ -585,6 +565,23 @@ def main() -> None:
         sys.stderr.write(code + "\n")
         code = 1
     _hard_exit(code if isinstance(code, int) else 0 if code is None else 1)
+
+
+def _on_sigterm_exit() -> None:
+    """SIGTERM ends the command as Ctrl-C does, through its ``finally`` blocks, so no
+    temporary copy full of patient data is left behind; a forked copy of this process
+    (scrubber.parallel) just ends, leaving the files to the process that made them."""
+    import signal
+
+    main_pid = os.getpid()
+
+    def terminated(signum: int, frame: object) -> None:
+        if os.getpid() != main_pid:
+            os._exit(128 + signum)
+        raise SystemExit(128 + signum)
+
+    with contextlib.suppress(ValueError, OSError):  # not the main thread: leave it as it is
+        signal.signal(signal.SIGTERM, terminated)
 
 
 def _hard_exit(code: int) -> None:

@@ -264,3 +264,91 @@ def test_file_names_and_cells_reach_the_terminal_escaped(tmp_path):
     # codes are quoted upper-cased: the markup is printed, the escape shown
     assert "'[BOLD]X[/BOLD]' is neither" in done.stdout
     assert "'\\x1b[31MRED\\x1b[0M' is neither" in done.stdout
+
+
+# --- the input is sacred; temporary files are ours to tidy ------------------------------------
+
+def test_a_report_over_the_marked_copy_is_refused_before_anything_is_written(tmp_path):
+    source = make_bad.formula_csv(tmp_path)
+    before = source.read_bytes()
+    done = run_cli("scrub", source.name, "--report", "formulas.scrubbed.xlsx", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr == ("error: --report formulas.scrubbed.xlsx is where a marked copy goes; "
+                           "give the report another name\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["formulas.csv"]
+    assert source.read_bytes() == before
+
+
+def test_outputs_through_a_hard_link_to_the_input_are_refused(tmp_path):
+    source = make_bad.formula_csv(tmp_path)
+    before = source.read_bytes()
+    os.link(source, tmp_path / "alias.csv")
+    done = run_cli("scrub", source.name, "--report", "alias.csv", cwd=tmp_path)
+    assert done.returncode == 2 and done.stderr.startswith("error: --report alias.csv is one "
+                                                           "of the inputs")
+    os.link(source, tmp_path / "linked.scrubbed.xlsx")
+    done = run_cli("scrub", source.name, "--out", "linked.scrubbed.xlsx", "--format", "json",
+                   cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr == ("error: formulas.csv: the marked copy would overwrite the input; "
+                           "choose another --out\n")
+    assert json.loads(done.stdout)["summary"]["rows"] == 9  # the findings are still reported
+    assert source.read_bytes() == before
+
+
+def test_outputs_are_never_wider_than_the_input(tmp_path):
+    source = make_bad.formula_csv(tmp_path)
+    source.chmod(0o600)
+    done = run_cli("scrub", source.name, "--exit-zero", "--report", "r.json", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    for name in ("formulas.scrubbed.xlsx", "r.json"):
+        assert (tmp_path / name).stat().st_mode & 0o777 == 0o600, name
+
+
+def _leave_a_temp(target: Path, signal_name: str) -> subprocess.CompletedProcess:
+    """A process that makes a temporary file for ``target`` and is killed with it open."""
+    code = ("import os, signal, sys\n"
+            "from pathlib import Path\n"
+            "from scrubber.io.atomic import make_temp\n"
+            f"handle, temp = make_temp(Path({str(target)!r}))\n"
+            "os.write(handle, b'half a copy')\n"
+            "print(temp, flush=True)\n"
+            f"os.kill(os.getpid(), signal.{signal_name})\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
+def test_a_killed_runs_temporary_copy_is_removed_by_the_next_run(tmp_path):
+    source = make_bad.formula_csv(tmp_path)
+    target = tmp_path / "formulas.scrubbed.xlsx"
+    killed = _leave_a_temp(target, "SIGKILL")
+    stale = Path(killed.stdout.strip())
+    assert killed.returncode == -9 and stale.is_file()
+    # a live run's temporary file (this process's) is never touched
+    live = tmp_path / f".formulas.scrubbed.xlsx.{os.getpid()}.0123abcd.tmp"
+    live.write_bytes(b"another run at work")
+    done = run_cli("scrub", source.name, "--exit-zero", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert not stale.exists() and live.exists() and target.is_file()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        [source.name, target.name, live.name])
+
+
+def test_sigterm_mid_write_leaves_no_temporary_file(tmp_path):
+    """The command line's SIGTERM handler ends the run through its finally blocks."""
+    source = make_bad.formula_csv(tmp_path)
+    code = ("import os, signal\n"
+            "from scrubber import cli, scrub\n"
+            "from scrubber.mark import xlsx\n"
+            f"result = scrub({str(source)!r}).files[0]\n"
+            "def killed(*args):\n"
+            "    os.kill(os.getpid(), signal.SIGTERM)\n"
+            "xlsx._write = killed\n"
+            "cli._on_sigterm_exit()\n"
+            f"xlsx.mark_copy(result, {str(source)!r}, {str(tmp_path / 'x.scrubbed.xlsx')!r})\n")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 143, done.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [source.name]

@@ -1,26 +1,105 @@
-"""Atomic file writes: a reader sees the old file or the new one, never half of one."""
+"""Atomic file writes: a reader sees the old file or the new one, never half of one.
+
+A temporary file is named ``.NAME.<pid>.<random>.tmp`` beside its target, so a later run can
+tell a stale one (left by a run that was killed: its process is gone) from one that another
+run is writing now (its process lives), and removes only the stale ones
+(:func:`sweep_stale`). A temporary file is created readable by its owner only and gets its
+final permission bits (:func:`output_mode`) before the rename.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import glob
 import os
-import tempfile
+import re
+import secrets
+from collections.abc import Iterable
 from pathlib import Path
 
+_TEMP = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.[0-9a-f]{8}\.tmp$")
 
-def write_atomic(path: str | Path, data: bytes) -> None:
+
+def write_atomic(path: str | Path, data: bytes, like: Iterable[str | Path] = ()) -> None:
     """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``; a
-    failed write leaves the old file as it was. The file gets the umask's usual mode."""
+    failed write leaves the old file as it was. The file gets :func:`output_mode` of
+    ``like`` (the inputs it was made from)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    sweep_stale(path)
+    handle, temp = make_temp(path)
     try:
         with os.fdopen(handle, "wb") as stream:
-            if hasattr(os, "fchmod"):  # mkstemp's 0600 would otherwise stay on the file
-                mask = os.umask(0o022)
-                os.umask(mask)
-                os.fchmod(stream.fileno(), 0o666 & ~mask)
+            if hasattr(os, "fchmod"):
+                os.fchmod(stream.fileno(), output_mode(like))
             stream.write(data)
         os.replace(temp, path)
     finally:
-        if os.path.exists(temp):
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
+
+
+def make_temp(target: Path) -> tuple[int, str]:
+    """A new temporary file beside ``target`` (open descriptor, path), mode 0600."""
+    while True:
+        temp = target.parent / f".{target.name}.{os.getpid()}.{secrets.token_hex(4)}.tmp"
+        try:
+            return os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), str(temp)
+        except FileExistsError:
+            continue
+
+
+def sibling_temp(temp: str) -> tuple[int, str]:
+    """Another temporary file for the target of ``temp`` (one :func:`sweep_stale` finds)."""
+    found = _TEMP.match(os.path.basename(temp))
+    name = found["name"] if found else os.path.basename(temp)
+    return make_temp(Path(temp).parent / name)
+
+
+def sweep_stale(target: Path) -> list[Path]:
+    """Remove the temporary files of ``target`` whose process is gone (a killed run's);
+    another live run's are left alone. Returns what was removed."""
+    removed = []
+    pattern = os.path.join(glob.escape(str(target.parent)), f".{glob.escape(target.name)}.*.tmp")
+    for name in glob.glob(pattern, include_hidden=True):
+        found = _TEMP.match(os.path.basename(name))
+        if found is None or found["name"] != target.name or _alive(int(found["pid"])):
+            continue
+        with contextlib.suppress(OSError):
+            os.unlink(name)
+            removed.append(Path(name))
+    return removed
+
+
+def _alive(pid: int) -> bool:
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, OSError):
+        return True  # another user's process, or one we cannot ask about: leave it be
+    return True
+
+
+def output_mode(like: Iterable[str | Path] = ()) -> int:
+    """Permission bits for an output: the umask's usual mode, never wider than any of the
+    inputs ``like`` it was made from (a copy of a 0600 export is 0600)."""
+    mask = os.umask(0o022)
+    os.umask(mask)
+    mode = 0o666 & ~mask
+    for path in like:
+        with contextlib.suppress(OSError):
+            mode &= os.stat(path).st_mode & 0o666
+    return mode
+
+
+def same_file(a: str | Path, b: str | Path) -> bool:
+    """Whether two paths name one file: the same path, or a symbolic or hard link to it."""
+    try:
+        if Path(a).resolve() == Path(b).resolve():
+            return True
+        return os.path.samefile(a, b)
+    except (OSError, ValueError):
+        return False

@@ -10,13 +10,14 @@ renamed into place.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
-import tempfile
 import zipfile
 from pathlib import Path
 
 from scrubber import collector
+from scrubber.io.atomic import make_temp, output_mode, same_file, sibling_temp, sweep_stale
 from scrubber.io.errors import InputError
 from scrubber.io.reader import read_sheet_grid
 from scrubber.mark import package
@@ -62,7 +63,7 @@ def mark_copy(result: FileResult, source: str | Path, target: str | Path, *,
     """:func:`write_marked_copy`, also giving the flagged rows the sheet hides (they are
     listed in Issues, not unhidden)."""
     source, target = Path(source), Path(target)
-    if target.exists() and target.resolve() == source.resolve():
+    if same_file(target, source):  # also through a symbolic or hard link
         raise InputError(str(source), "the marked copy would overwrite the input; "
                                       "choose another --out")
     macros = source.suffix.lower() == ".xlsm"
@@ -71,15 +72,16 @@ def mark_copy(result: FileResult, source: str | Path, target: str | Path, *,
                                       f"{'.xlsm' if macros else '.xlsx'} so Excel opens it "
                                       f"{'with its macros' if macros else ''}".rstrip())
     target.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(prefix=f".{target.stem}.", suffix=target.suffix,
-                                    dir=target.parent)
+    sweep_stale(target)  # a killed run's temporary copy, full of patient data
+    handle, temp = make_temp(target)
     os.close(handle)
     try:
         with collector.paused():  # the plan makes a mark per line
             hidden = _write(plan_marks(result), source, temp, quiet)
+        os.chmod(temp, output_mode([source]))  # never wider than the input's
         os.replace(temp, target)
     finally:
-        if os.path.exists(temp):
+        with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
     return target, tuple(sorted(hidden))
 
@@ -92,10 +94,14 @@ def _write(plan: MarkPlan, source: Path, temp: str, quiet: bool) -> set[int]:
         # an .xls or .ods workbook is marked as a CSV is: a new .xlsx of the scrubbed
         # sheet's values (python-calamine reads them; nothing can edit them in place)
         grid = None if suffix == ".csv" else read_sheet_grid(source, plan.sheet)
-        with tempfile.TemporaryDirectory(dir=Path(temp).parent) as folder:
-            book = str(Path(folder) / "typed.xlsx")
+        handle, book = sibling_temp(temp)
+        os.close(handle)
+        try:
             write_typed_workbook(source, plan.sheet, book, grid)
             hidden = package.write_package_copy(plan, book, temp)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(book)
         if grid is not None and not quiet:
             sys.stderr.write(f"note: {visible(source)}: the marked copy is a new .xlsx workbook of "
                              f"the scrubbed sheet's values (formats, formulas and other "
