@@ -12,6 +12,7 @@ from pathlib import Path
 from scrubber import parallel
 from scrubber.config import Config
 from scrubber.engine import FileResult, ScrubResult, scrub
+from scrubber.io.atomic import same_file
 from scrubber.io.errors import InputError
 from scrubber.io.reader import SUPPORTED_SUFFIXES
 from scrubber.mark import mark_copy, marked_path
@@ -31,6 +32,9 @@ class BatchOptions:
     mark: bool = True
     out: str | None = None
     quiet: bool = False  # no notes on stderr (errors are still reported by the caller)
+    #: (path, why) of inputs whose marked copy is refused before anything is written (it
+    #: would be another input of the run): scrubbed and reported, not marked.
+    refused: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "config", prepare(self.config))
@@ -79,6 +83,9 @@ def scrub_one(path: str, options: BatchOptions, phase: Phase | None = None) -> O
                                       "please report this file's shape to the maintainers")
     if not options.mark:
         return result, None
+    refused = dict(options.refused).get(path)
+    if refused is not None:
+        return result, InputError(path, refused)
     target = marked_path(path, options.out)
     if phase is not None:
         phase(path, "writing")
@@ -105,13 +112,15 @@ def scrub_many(paths: list[str], options: BatchOptions, jobs: int = 1, *,
     errors: list[InputError] = []
     paths, clashes = _without_clashes(paths, options)
     errors.extend(clashes)
+    options = replace(options, refused=_onto_inputs(paths, options))
     for path, (result, error) in zip(paths, _run(paths, options, jobs, phase), strict=True):
         if result is not None:
             files.append(result)
         if error is not None:
             errors.append(error)
         if done is not None:
-            written = result is not None and error is None and options.mark
+            written = result is not None and error is None and options.mark and not any(
+                path == p for p, _ in options.refused)
             done(path, result, error, marked_path(path, options.out) if written else None)
     return ScrubResult(tuple(files), tuple(errors),
                        reference=prepare(options.config).reference.quarter)
@@ -133,6 +142,21 @@ def _without_clashes(paths: list[str], options: BatchOptions) -> tuple[list[str]
         owners.setdefault(target, path)
         kept.append(path)
     return kept, clashes
+
+
+def _onto_inputs(paths: list[str], options: BatchOptions) -> tuple[tuple[str, str], ...]:
+    """Inputs whose marked copy would be another input of the run (or the same file through
+    a link): their copy is refused, their findings still reported."""
+    if not options.mark:
+        return ()
+    refused = []
+    for path in paths:
+        target = marked_path(path, options.out)
+        other = next((p for p in paths if same_file(target, p)), None)
+        if other is not None:
+            refused.append((path, f"its marked copy {target.name} would overwrite the input "
+                                  f"{other}; scrub it with another --out"))
+    return tuple(refused)
 
 
 def _run(paths: list[str], options: BatchOptions, jobs: int,

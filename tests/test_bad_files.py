@@ -352,3 +352,18 @@ def test_sigterm_mid_write_leaves_no_temporary_file(tmp_path):
                           text=True, timeout=300)
     assert done.returncode == 143, done.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == [source.name]
+
+
+def test_a_marked_copy_onto_another_input_is_refused_and_the_run_goes_on(tmp_path):
+    source = make_bad.formula_csv(tmp_path)
+    other = tmp_path / "formulas.scrubbed.xlsx"  # an input of the run, as it happens
+    make_bad._book(other, [list(r) for r in make_bad.LINES])
+    before = other.read_bytes()
+    done = run_cli("scrub", source.name, other.name, "--format", "json", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        "wrote formulas.scrubbed.scrubbed.xlsx",
+        "error: formulas.csv: its marked copy formulas.scrubbed.xlsx would overwrite the input "
+        "formulas.scrubbed.xlsx; scrub it with another --out"]
+    assert [f["path"] for f in json.loads(done.stdout)["files"]] == [source.name, other.name]
+    assert other.read_bytes() == before
