@@ -290,10 +290,21 @@ def test_outputs_through_a_hard_link_to_the_input_are_refused(tmp_path):
     done = run_cli("scrub", source.name, "--out", "linked.scrubbed.xlsx", "--format", "json",
                    cwd=tmp_path)
     assert done.returncode == 2
-    assert done.stderr == ("error: formulas.csv: the marked copy would overwrite the input; "
-                           "choose another --out\n")
+    assert done.stderr == ("error: formulas.csv: its marked copy linked.scrubbed.xlsx would "
+                           "overwrite the input formulas.csv; scrub it with another --out\n")
     assert json.loads(done.stdout)["summary"]["rows"] == 9  # the findings are still reported
     assert source.read_bytes() == before
+
+
+def test_the_marked_copy_writer_refuses_its_own_input_through_a_link(tmp_path):
+    from scrubber.io.errors import InputError
+    from scrubber.mark import mark_copy
+
+    source = make_bad.formula_csv(tmp_path)
+    os.link(source, tmp_path / "linked.scrubbed.xlsx")
+    with pytest.raises(InputError, match="the marked copy would overwrite the input"):
+        mark_copy(scrub(source).files[0], source, tmp_path / "linked.scrubbed.xlsx")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["formulas.csv", "linked.scrubbed.xlsx"]
 
 
 def test_outputs_are_never_wider_than_the_input(tmp_path):
