@@ -303,3 +303,15 @@ def test_dask_is_imported_only_when_asked(tmp_path):
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True,
                           text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert done.stdout.split() == ["0", "False", "False"], done.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "fchmod"), reason="POSIX permission bits")
+def test_outputs_are_never_readable_by_more_people_than_the_inputs(tmp_path):
+    source = tmp_path / "in" / "private.xlsx"
+    source.parent.mkdir()
+    shutil.copy(SAMPLES / "clean_export.xlsx", source)
+    source.chmod(0o600)
+    run = run_batch([str(source.parent)], tmp_path / "out", _options(), backend=LocalBackend(1))
+    written = [run.json_path, run.xlsx_path, *(tmp_path / "out").rglob("private*")]
+    assert len(written) == 4  # the summaries, the marked copy and the file's report
+    assert {oct(p.stat().st_mode & 0o777) for p in written} == {oct(0o600)}

@@ -127,7 +127,8 @@ def run_batch(inputs: Sequence[str], out: str | Path, options: WorkOptions, *, j
     run = {"backend": backend.name, "workers": getattr(backend, "jobs", None)
            or dask_local or scheduler, "seconds": round(time.perf_counter() - start, 3)}
     summary = make_summary(done, out.resolve(), options.prepared, inputs=list(inputs), run=run)
-    return _written(summary, done, out)
+    sources = [entry.source for entry in planned if isinstance(entry, Task)]
+    return _written(summary, done, out, sources)
 
 
 def _size(path: str) -> int:
@@ -137,11 +138,13 @@ def _size(path: str) -> int:
         return 0
 
 
-def _written(summary: dict[str, object], outcomes: list[Outcome], out: Path) -> BatchRun:
+def _written(summary: dict[str, object], outcomes: list[Outcome], out: Path,
+             sources: list[str]) -> BatchRun:
+    """The summaries written, never readable by more people than every input is."""
     from scrubber.render.batch_xlsx import render_summary_xlsx
 
     json_path, xlsx_path = out / SUMMARY_JSON, out / SUMMARY_XLSX
     write_atomic(json_path, (json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
-                 .encode("utf-8"))
-    write_atomic(xlsx_path, render_summary_xlsx(summary))
+                 .encode("utf-8"), like=sources)
+    write_atomic(xlsx_path, render_summary_xlsx(summary), like=sources)
     return BatchRun(summary, outcomes, json_path, xlsx_path)

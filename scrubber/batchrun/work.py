@@ -91,7 +91,7 @@ def scrub_file(task: Task, options: WorkOptions) -> Outcome:
     try:
         from scrubber.render.json_report import render_json
 
-        write_atomic(task.report, render_json(report).encode("utf-8"))
+        write_atomic(task.report, render_json(report).encode("utf-8"), like=[task.source])
     except OSError as exc:
         reason = reason or f"its report could not be written to {task.report} " \
                            f"({exc.strerror or type(exc).__name__})"
