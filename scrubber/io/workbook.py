@@ -90,56 +90,60 @@ def check_package(path: Path) -> None:
         if head != _OLE_MAGIC:
             raise InputError(label, "not an Excel 97-2003 (.xls) workbook")
         if _ENCRYPTION_STREAM in path.read_bytes():
-            raise InputError(label, "the workbook is password-protected (encrypted); "
-                                    "save an unprotected copy and scrub that")
+            raise _encrypted(label, "workbook")
         return  # calamine reads it; a damaged one fails there, named as such
     if suffix == ".ods":
         _check_ods(path, head)
         return
     if head == _OLE_MAGIC:
         if _ENCRYPTION_STREAM in path.read_bytes():
-            raise InputError(label, "the workbook is password-protected (encrypted); "
-                                    "save an unprotected copy and scrub that")
+            raise _encrypted(label, "workbook")
         raise InputError(label, "this is an old-format (.xls) workbook with an .xlsx name; "
                                 "save it as .xlsx")
     if not head.startswith(b"PK"):
         raise InputError(label, "not an Excel workbook (the file is not an .xlsx package)")
-    try:
-        with zipfile.ZipFile(path) as package:
-            names = set(package.namelist())
-            unpacked = sum(info.file_size for info in package.infolist())
-    except (zipfile.BadZipFile, OSError, ValueError):
-        raise InputError(label, "the workbook is damaged (its zip package cannot be read)") \
-            from None
+    names, unpacked, _ = _zip_package(path, "workbook")
     if "xl/workbook.xml" not in names:
         raise InputError(label, "not an Excel workbook (the package has no xl/workbook.xml)")
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise InputError(label, f"the workbook unpacks to {unpacked // 2**20} MiB, more than "
-                                f"the {MAX_UNPACKED_BYTES // 2**20} MiB limit")
+    _check_size(label, "workbook", unpacked)
 
 
 def _check_ods(path: Path, head: bytes) -> None:
     label = str(path)
     if not head.startswith(b"PK"):
         raise InputError(label, "not an OpenDocument spreadsheet (the file is not a package)")
+    names, unpacked, manifest = _zip_package(path, "spreadsheet", "META-INF/manifest.xml")
+    if b"encryption-data" in manifest:
+        raise _encrypted(label, "spreadsheet")
+    if "content.xml" not in names:
+        raise InputError(label, "not an OpenDocument spreadsheet (the package has no "
+                                "content.xml)")
+    _check_size(label, "spreadsheet", unpacked)
+
+
+def _zip_package(path: Path, what: str, part: str | None = None) -> tuple[set[str], int, bytes]:
+    """A zip package's part names, its declared unpacked size, and the first MiB of ``part``
+    (empty when not asked for or absent)."""
     try:
         with zipfile.ZipFile(path) as package:
             names = set(package.namelist())
             unpacked = sum(info.file_size for info in package.infolist())
-            manifest = (package.read("META-INF/manifest.xml")[:1 << 20]
-                        if "META-INF/manifest.xml" in names else b"")
+            head = package.read(part)[:1 << 20] if part in names else b""
     except (zipfile.BadZipFile, OSError, ValueError, EOFError):
-        raise InputError(label, "the spreadsheet is damaged (its zip package cannot be read)") \
+        raise InputError(str(path), f"the {what} is damaged (its zip package cannot be read)") \
             from None
-    if b"encryption-data" in manifest:
-        raise InputError(label, "the spreadsheet is password-protected (encrypted); save an "
-                                "unprotected copy and scrub that")
-    if "content.xml" not in names:
-        raise InputError(label, "not an OpenDocument spreadsheet (the package has no "
-                                "content.xml)")
+    return names, unpacked, head
+
+
+def _check_size(label: str, what: str, unpacked: int) -> None:
     if unpacked > MAX_UNPACKED_BYTES:
-        raise InputError(label, f"the spreadsheet unpacks to {unpacked // 2**20} MiB, more "
-                                f"than the {MAX_UNPACKED_BYTES // 2**20} MiB limit")
+        raise InputError(label, f"the {what} unpacks to {unpacked // 2**20} MiB, more than "
+                                f"the {MAX_UNPACKED_BYTES // 2**20} MiB limit")
+
+
+def _encrypted(label: str, what: str) -> InputError:
+    return InputError(label, f"the {what} is password-protected (encrypted); save an "
+                             "unprotected copy and scrub that")
 
 
 def calamine_call(label: str, call: Callable[..., T], *args: object, **kwargs: object) -> T:
