@@ -101,3 +101,21 @@ def test_warming_up_loads_what_the_first_scrub_loads():
     code_set.cache_clear()
     warm_up()
     assert code_set.cache_info().currsize == 1
+
+
+def test_work_that_fails_while_waiting_does_not_stop_the_read(tmp_path, monkeypatch):
+    path = make_workbook(tmp_path / "t.xlsx")
+    parse = workbook._parse
+
+    def slow_parse(path, job):
+        time.sleep(0.3)
+        parse(path, job)
+
+    monkeypatch.setattr(workbook, "_parse", slow_parse)
+
+    def broken():
+        raise ImportError("a module the warm-up names is gone")
+
+    workbook.while_waiting(broken)
+    workbook.prefetch(path)
+    assert len(read_table(path).data) == len(ROWS)

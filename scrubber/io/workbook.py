@@ -12,6 +12,7 @@ file, a file changed since) the reader does again itself and reports in its own 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 import zipfile
@@ -205,7 +206,9 @@ def take(path: str | Path) -> Workbook | None:
         return None
     errors = None
     if job.thread.is_alive() and _while_waiting:
-        _while_waiting.pop()()  # the parse runs without the interpreter lock meanwhile
+        work = _while_waiting.pop()
+        with contextlib.suppress(Exception):  # a head start only: the run does it again if
+            work()  # it needs it, and says what is wrong in its own words
     if job.thread.is_alive():  # so does zlib: look for error cells meanwhile
         errors = error_cells(path)
     job.thread.join()
