@@ -27,10 +27,10 @@ if TYPE_CHECKING:
 # to load), so --help, --version and a usage error answer at once.
 
 ConfigOpt = Annotated[Path | None, typer.Option(
-    "--config", help="TOML config (default: ./scrubber.toml, else [tool.scrubber] in "
+    "--config", help="TOML config (default: ./scrubber.toml, else \\[tool.scrubber] in "
                      "./pyproject.toml).")]
 PayerOpt = Annotated[str | None, typer.Option(help="Payer profile from the config's "
-                                                   "[payers] table.")]
+                                                   "\\[payers] table.")]
 SettingOpt = Annotated[str | None, typer.Option(help="facility (hospital outpatient) or "
                                                      "professional (office).")]
 HcpcsOpt = Annotated[Path | None, typer.Option(help="CMS quarterly HCPCS file (CSV or "
@@ -53,7 +53,7 @@ SheetOpt = Annotated[str | None, typer.Option(help="Sheet with the charge lines 
                                                    "automatically otherwise).")]
 JobsOpt = Annotated[int | None, typer.Option(min=1, show_default=False,
                                              help="Worker processes for many files "
-                                                  "[default: one per core].")]
+                                                  "\\[default: one per core].")]
 NoMarkOpt = Annotated[bool, typer.Option("--no-mark", help="Do not write marked copies.")]
 ExitZeroOpt = Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when there are "
                                            "error findings (input errors still exit 2).")]
@@ -220,10 +220,10 @@ def batch(
                                                         "--out.")] = False,
     scheduler: Annotated[str | None, typer.Option(help="Run on a Dask cluster: its scheduler's "
                                                        "address (tcp://HOST:8786); needs the "
-                                                       "[dask] extra.")] = None,
+                                                       "\\[dask] extra.")] = None,
     dask_local: Annotated[int | None, typer.Option("--dask-local", min=1,
                                                    help="Run on a local Dask cluster of N "
-                                                        "workers; needs the [dask] extra.")]
+                                                        "workers; needs the \\[dask] extra.")]
     = None,
 ) -> None:
     """Scrub many exports into one folder, in parallel, with a summary (summary.json and

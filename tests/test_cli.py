@@ -296,3 +296,16 @@ def test_batch_reports_each_file_and_its_phases(workbook, tmp_path):
                      ("nope.xlsx", False, True, None)]
     assert phases[:2] == [("export.xlsx", "checking"), ("export.xlsx", "writing")]
     assert len(result.files) == 1
+
+
+@pytest.mark.parametrize(("command", "texts"), [
+    ("scrub", ["[tool.scrubber]", "[payers]", "[default: one per core]"]),
+    ("batch", ["[tool.scrubber]", "[dask]"]),
+])
+def test_help_shows_bracketed_text_as_written(command, texts):
+    """rich reads [words] in help texts as markup and drops them unless they are escaped."""
+    result = runner.invoke(app, [command, "--help"], env={"COLUMNS": "200"})
+    assert result.exit_code == 0
+    shown = " ".join(result.stdout.split())
+    for text in texts:
+        assert text in shown
