@@ -12,7 +12,7 @@ from pathlib import Path
 from scrubber import parallel
 from scrubber.config import Config
 from scrubber.engine import FileResult, ScrubResult, scrub
-from scrubber.io.atomic import same_file
+from scrubber.io.atomic import Claims
 from scrubber.io.errors import InputError
 from scrubber.io.reader import SUPPORTED_SUFFIXES
 from scrubber.mark import mark_copy, marked_path
@@ -103,16 +103,15 @@ def scrub_many(paths: list[str], options: BatchOptions, jobs: int = 1, *,
                done: Done | None = None, phase: Phase | None = None) -> ScrubResult:
     """Scrub files in order (``jobs`` > 1 uses that many worker processes).
 
-    Two inputs whose marked copies would land on one path (same name, one --out folder) are
-    not both written: the later one is reported instead of silently overwriting the first.
+    A marked copy that would land on another input, or on an earlier input's copy (same name,
+    one --out folder), is not written: its file is scrubbed and reported, and the copy is
+    one line of its own instead of silently overwriting the other.
     ``done`` hears each file as it finishes (with the marked copy written, if any);
     ``phase`` hears each file's phases (only when files run in this process).
     """
     files: list[FileResult] = []
     errors: list[InputError] = []
-    paths, clashes = _without_clashes(paths, options)
-    errors.extend(clashes)
-    options = replace(options, refused=_onto_inputs(paths, options))
+    options = replace(options, refused=_refused(paths, options))
     for path, (result, error) in zip(paths, _run(paths, options, jobs, phase), strict=True):
         if result is not None:
             files.append(result)
@@ -126,36 +125,26 @@ def scrub_many(paths: list[str], options: BatchOptions, jobs: int = 1, *,
                        reference=prepare(options.config).reference.quarter)
 
 
-def _without_clashes(paths: list[str], options: BatchOptions) -> tuple[list[str],
-                                                                      list[InputError]]:
-    if not options.mark:
-        return paths, []
-    owners: dict[Path, str] = {}
-    kept, clashes = [], []
-    for path in paths:
-        target = marked_path(path, options.out).resolve()
-        if target in owners and owners[target] != path:
-            clashes.append(InputError(path, f"its marked copy would overwrite the one of "
-                                            f"{owners[target]} ({target.name}); scrub it "
-                                            f"with another --out"))
-            continue
-        owners.setdefault(target, path)
-        kept.append(path)
-    return kept, clashes
-
-
-def _onto_inputs(paths: list[str], options: BatchOptions) -> tuple[tuple[str, str], ...]:
-    """Inputs whose marked copy would be another input of the run (or the same file through
-    a link): their copy is refused, their findings still reported."""
+def _refused(paths: list[str], options: BatchOptions) -> tuple[tuple[str, str], ...]:
+    """Inputs whose marked copy is refused before anything is written: it would be another
+    input of the run (or the same file through a link), or the copy of an earlier input
+    (``a.xls`` and ``a.ods`` both give ``a.scrubbed.xlsx``). They are still scrubbed and
+    reported."""
     if not options.mark:
         return ()
+    claims = Claims(paths)
     refused = []
     for path in paths:
         target = marked_path(path, options.out)
-        other = next((p for p in paths if same_file(target, p)), None)
+        other, owner = claims.input_at(target), claims.owner_of(target)
         if other is not None:
             refused.append((path, f"its marked copy {target.name} would overwrite the input "
                                   f"{other}; scrub it with another --out"))
+        elif owner is not None and owner != path:
+            refused.append((path, f"its marked copy would overwrite the one of {owner} "
+                                  f"({target.name}); scrub it with another --out"))
+        else:
+            claims.claim(target, path)
     return tuple(refused)
 
 

@@ -378,3 +378,34 @@ def test_a_marked_copy_onto_another_input_is_refused_and_the_run_goes_on(tmp_pat
         "formulas.scrubbed.xlsx; scrub it with another --out"]
     assert [f["path"] for f in json.loads(done.stdout)["files"]] == [source.name, other.name]
     assert other.read_bytes() == before
+
+
+@pytest.mark.parametrize("order", [("day.xlsx", "day.csv"), ("day.csv", "day.xlsx")])
+def test_inputs_whose_copies_collide_are_both_scrubbed_and_one_copy_is_refused(tmp_path,
+                                                                              order):
+    """day.xlsx and day.csv both give day.scrubbed.xlsx: the second file is scrubbed and
+    reported as if alone; only its copy is refused, with one line, and the run exits 2."""
+    folder = make_bad.colliding_copies(tmp_path)
+    before = {p.name: p.read_bytes() for p in folder.iterdir()}
+    done = run_cli("scrub", *order, "--format", "json", cwd=folder)
+    assert done.returncode == 2
+    first, second = order
+    assert done.stderr.splitlines() == [
+        "wrote day.scrubbed.xlsx",
+        f"error: {second}: its marked copy would overwrite the one of {first} "
+        f"(day.scrubbed.xlsx); scrub it with another --out"]
+    files = json.loads(done.stdout)["files"]
+    assert [f["path"] for f in files] == list(order)
+    for entry in files:
+        alone = scrub(folder / entry["path"]).files[0].to_dict()
+        assert {k: v for k, v in entry.items() if k != "path"} == \
+            {k: v for k, v in alone.items() if k != "path"}
+    assert {p.name: p.read_bytes() for p in folder.iterdir() if p.name in before} == before
+    assert sorted(p.name for p in folder.iterdir()) == ["day.csv", "day.scrubbed.xlsx",
+                                                        "day.xlsx"]
+    # the copy is the first file's: its lines and statuses
+    import openpyxl
+
+    sheet = openpyxl.load_workbook(folder / "day.scrubbed.xlsx").worksheets[0]
+    expected = 6 if first == "day.xlsx" else 3
+    assert sheet.max_row == expected and sheet.cell(1, 9).value == "Scrub Status"

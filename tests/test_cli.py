@@ -174,7 +174,9 @@ def test_same_named_inputs_do_not_overwrite_each_others_copies(workbook, tmp_pat
     assert result.exit_code == 2
     assert "would overwrite the one of" in result.stderr
     assert [p.name for p in out.iterdir()] == ["export.scrubbed.xlsx"]
-    assert [f["path"] for f in json.loads(result.stdout)["files"]] == [str(workbook)]
+    # the second file is still scrubbed and reported; only its copy is refused
+    assert [f["path"] for f in json.loads(result.stdout)["files"]] == [
+        str(workbook), str(other / "export.xlsx")]
 
 
 # --report by suffix (issue 10)

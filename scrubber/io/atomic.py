@@ -95,6 +95,47 @@ def output_mode(like: Iterable[str | Path] = ()) -> int:
     return mode
 
 
+class Claims:
+    """The paths of one run: its inputs, and the outputs claimed so far.
+
+    An output may be written only when it is none of the inputs (the same path, or the same
+    file through a symbolic or hard link) and no output claimed before it. Each path is
+    looked at once (its resolved path and, when it exists, its device and inode), so a run of
+    many files costs one stat per path, not one per pair.
+    """
+
+    def __init__(self, inputs: Iterable[str | Path] = ()) -> None:
+        self._inputs: dict[object, str] = {}
+        self._outputs: dict[object, str] = {}
+        for path in inputs:
+            for key in _identity(path):
+                self._inputs.setdefault(key, str(path))
+
+    def input_at(self, target: str | Path) -> str | None:
+        """The input that writing ``target`` would overwrite, or None."""
+        return next((self._inputs[k] for k in _identity(target) if k in self._inputs), None)
+
+    def owner_of(self, target: str | Path) -> str | None:
+        """Whose output ``target`` already is (as :meth:`claim` named it), or None."""
+        return next((self._outputs[k] for k in _identity(target) if k in self._outputs), None)
+
+    def claim(self, target: str | Path, owner: str) -> None:
+        """``target`` is ``owner``'s output from now on."""
+        for key in _identity(target):
+            self._outputs.setdefault(key, owner)
+
+
+def _identity(path: str | Path) -> list[object]:
+    """What names one file: its resolved path, and its device and inode when it exists."""
+    keys: list[object] = []
+    with contextlib.suppress(OSError, RuntimeError, ValueError):
+        keys.append(Path(path).resolve())
+    with contextlib.suppress(OSError, ValueError):
+        found = os.stat(path)
+        keys.append((found.st_dev, found.st_ino))
+    return keys
+
+
 def same_file(a: str | Path, b: str | Path) -> bool:
     """Whether two paths name one file: the same path, or a symbolic or hard link to it."""
     try:

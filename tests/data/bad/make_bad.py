@@ -123,12 +123,26 @@ def formula_csv(folder: Path) -> Path:
     return path
 
 
+def colliding_copies(folder: Path) -> Path:
+    """A folder ``colliding`` of two exports whose marked copies would share a path:
+    ``day.xlsx`` (the clean and odd lines) and ``day.csv`` (the odd lines, with a drug in
+    text units) both give ``day.scrubbed.xlsx``."""
+    here = folder / "colliding"
+    here.mkdir(parents=True, exist_ok=True)
+    _book(here / "day.xlsx", [list(r) for r in LINES + ODD_LINES])
+    with (here / "day.csv").open("w", newline="", encoding="utf-8") as out:
+        csv.writer(out).writerows([HEADERS, *[["" if v is None else v for v in r]
+                                              for r in ODD_LINES]])
+    return here
+
+
 BUILDERS: dict[str, Callable[[Path], Path | None]] = {
     "formula_csv": formula_csv,
     "error_cells": error_cells,
     "utf16_csv": utf16_csv,
     "legacy_xls": legacy_xls,
     "opendocument_ods": opendocument_ods,
+    "colliding_copies": colliding_copies,
 }
 
 
