@@ -119,3 +119,28 @@ def test_work_that_fails_while_waiting_does_not_stop_the_read(tmp_path, monkeypa
     workbook.while_waiting(broken)
     workbook.prefetch(path)
     assert len(read_table(path).data) == len(ROWS)
+
+
+@pytest.mark.parametrize("slow", [True, False])
+def test_the_sheets_are_searched_for_error_cells_once(tmp_path, monkeypatch, slow):
+    """The reader searches while it waits for a slow parse, the thread after a quick one;
+    never both (each search inflates every sheet)."""
+    path = make_workbook(tmp_path / "t.xlsx")
+    calls = []
+    search = workbook.error_cells
+    monkeypatch.setattr(workbook, "error_cells", lambda p: calls.append(p) or search(p))
+    parse, started = workbook._parse, threading.Event()
+
+    def timed_parse(path, job):
+        started.set()
+        time.sleep(0.5 if slow else 0)
+        parse(path, job)
+
+    monkeypatch.setattr(workbook, "_parse", timed_parse)
+    workbook.prefetch(path)
+    started.wait()
+    if not slow:
+        time.sleep(0.5)  # the parse and its search are over
+    taken = workbook.take(path)
+    assert taken is not None and taken.errors is not None
+    assert len(calls) == 1

@@ -166,6 +166,15 @@ class _Prefetch:
     key: tuple[str, int, int]
     thread: threading.Thread | None = None
     workbook: Workbook | None = None
+    #: who searches the sheets for error cells: the first to get there, once ("thread" when
+    #: the parse ends before the waiting reader starts its own search, "reader" otherwise)
+    searcher: str | None = None
+
+    def claim(self, who: str) -> bool:
+        with _lock:
+            if self.searcher is None:
+                self.searcher = who
+            return self.searcher == who
 
 
 _pending: dict[str, _Prefetch] = {}
@@ -209,8 +218,8 @@ def take(path: str | Path) -> Workbook | None:
         work = _while_waiting.pop()
         with contextlib.suppress(Exception):  # a head start only: the run does it again if
             work()  # it needs it, and says what is wrong in its own words
-    if job.thread.is_alive():  # so does zlib: look for error cells meanwhile
-        errors = error_cells(path)
+    if job.thread.is_alive() and job.claim("reader"):  # so does zlib: look for error cells
+        errors = error_cells(path)  # meanwhile (then the thread does not search again)
     job.thread.join()
     if job.workbook is None or _key(Path(path)) != job.key:
         return None
@@ -224,8 +233,9 @@ def _parse(path: Path, job: _Prefetch) -> None:
         workbook = open_workbook(path)
         for name in workbook.names():
             workbook.sheet(name)
-        workbook.error_cells("")  # the sheets' XML searched for error cells here too: zlib
-        # inflates without the interpreter lock, so this is off the main thread's path
+        if job.claim("thread"):  # the sheets' XML searched for error cells here when the
+            workbook.error_cells("")  # reader is not searching already (zlib inflates
+            # without the interpreter lock, so this is off the main thread's path)
     except Exception:  # noqa: BLE001 - the reader tries again and says what is wrong
         return
     job.workbook = workbook
