@@ -22,9 +22,12 @@ names, or a copy marked before this record existed.
 
 from __future__ import annotations
 
+import copy
+import os
 import re
 import zipfile
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from html import unescape
 from pathlib import PurePosixPath
 from xml.sax.saxutils import escape
@@ -34,8 +37,8 @@ from scrubber.io.parts import rels_name, sheet_part, target
 from scrubber.mark.issues_sheet import issues_sheet_parts
 from scrubber.mark.marker import Marker
 from scrubber.mark.ooxml import MAX_COLUMN, Edit, Record, Unsupported, xml_text
-from scrubber.mark.plan import MarkPlan, column_index, issues_sheet_name
-from scrubber.mark.sheet_stream import max_column, stream_sheet
+from scrubber.mark.plan import OUR_RGBS, MarkPlan, column_index, issues_sheet_name
+from scrubber.mark.sheet_stream import max_column, second_half, stream_first_half, stream_sheet
 from scrubber.mark.styles import Styles
 from scrubber.mark.zipio import (
     Deflated,
@@ -86,20 +89,18 @@ def write_package_copy(plan: MarkPlan, source: str, temp: str) -> set[int]:
             styles = Styles(parts.text("xl/styles.xml"), old)
             record = Record(sheet_part, status, last_column, styles.xf_base, styles.fill_base,
                             {}, "", "", False)
+            # a large sheet's formats are all derived up front, so that its halves can be
+            # marked side by side; the copy is the same with or without the second core
+            halves = len(plan.rows) >= parallel.MIN_LINES and styles.prederive(
+                OUR_RGBS, record.derived)
             marker = Marker(plan, status, styles, record)
-
-            def sheet() -> None:
-                stream_sheet(package, sheet_part, marker, old, parts.stream(sheet_part, worker))
-
-            # the Issues sheet of a large file is made in a forked copy meanwhile (Linux,
-            # command line: scrubber.parallel), as if the sheet hid no flagged row (the usual
-            # case; otherwise it is made again here, with its Row Hidden column)
-            made = None
-            if parallel.active(len(plan.rows)):
-                _, made = parallel.both(sheet, lambda: deflate(issues_sheet_parts(plan, set())),
-                                        lines=len(plan.rows))
+            out = parts.stream(sheet_part, worker)
+            made, split = None, _split_row(plan) if halves else None
+            if split is not None and parallel.active(len(plan.rows)):
+                made = _mark_in_halves(plan, source, package, sheet_part, marker, old, out,
+                                       split)
             else:
-                sheet()
+                stream_sheet(package, sheet_part, marker, old, out, split)
             record.issues_name = _issues_name(parts)
             record.issues_part = old.issues_part if old else _new_sheet_part(package.namelist())
             _add_issues_sheet(parts, record)
@@ -116,6 +117,83 @@ def write_package_copy(plan: MarkPlan, source: str, temp: str) -> set[int]:
         finally:
             parts.close()
         return marker.hidden
+
+
+def _mark_in_halves(plan: MarkPlan, source: str, package: zipfile.ZipFile, sheet_part: str,
+                    marker: Marker, old: Record | None, out: DeflatedPart,
+                    split: int) -> tuple[int, int, bytes] | None:
+    """Mark the sheet's rows before a row near the middle here, and the rest (with the
+    Issues sheet, as if the sheet hid no flagged row) in a forked copy meanwhile; returns the
+    Issues sheet compressed, or None when it is to be made here.
+
+    The copy numbers the formats it derives as this process would, since every format was
+    derived before the fork (:meth:`Styles.prederive`); one it still had to derive (a cell
+    format that is not a plain number) must come out with the number it would get here after
+    the first half, or the second half is marked again here. A copy that fails, dies or does
+    not answer costs only time (:func:`scrubber.parallel.both`)."""
+    styles, record = marker.styles, marker.record
+    formats, edits = len(styles.added), len(record.edits)
+
+    def here() -> bool:
+        return stream_first_half(package, sheet_part, marker, old, out, split)
+
+    def there() -> _Half:
+        rest = second_half(source, sheet_part, marker, old, split)
+        new = sorted((i, k) for k, i in styles.new_xfs.items() if i >= styles.xf_base + formats)
+        return _Half(os.getpid(), rest, [k for _, k in new], [i for i, _ in new],
+                     marker.hidden, record.edits[edits:],
+                     deflate(issues_sheet_parts(plan, set())))
+
+    parent = os.getpid()
+    stopped, half = parallel.both(here, there, lines=len(plan.rows))
+    if not stopped:  # no tag of that row: the sheet was written whole here
+        return None
+    if half.pid == parent:  # the copy failed: its half ran here, after ours
+        rest = half.rest
+    elif _adopt(styles, record, half):
+        marker.hidden |= half.hidden
+        record.edits.extend(half.edits)
+        rest = half.rest
+    else:  # formats numbered otherwise there: mark the second half again, here
+        rest = second_half(source, sheet_part, marker, old, split)
+    if rest is None:
+        raise Unsupported("the sheet's rows could not be split")
+    out.join(*rest)
+    return half.issues
+
+
+#: the share of a large sheet's rows in its first half (marked here when the second half is
+#: marked in a forked copy, which also inflates the sheet up to it and makes the Issues sheet)
+_FIRST_SHARE = 60
+
+
+def _split_row(plan: MarkPlan) -> int:
+    """The first row of a large sheet's second half."""
+    return plan.rows[len(plan.rows) * _FIRST_SHARE // 100].row
+
+
+@dataclass
+class _Half:
+    """What :func:`_mark_in_halves`'s forked copy sends back."""
+
+    pid: int
+    rest: tuple[int, int, bytes] | None
+    keys: list[tuple[str, str]]  # the formats it derived, in order, and their numbers
+    numbers: list[int]
+    hidden: set[int]
+    edits: list[Edit]
+    issues: tuple[int, int, bytes]
+
+
+def _adopt(styles: Styles, record: Record, half: _Half) -> bool:
+    """Take the formats the copy derived, when each has the number it would get here."""
+    trial, derived = copy.deepcopy(styles), {}
+    if any(trial.derived(*key, derived) != number
+           for key, number in zip(half.keys, half.numbers, strict=True)):
+        return False
+    styles.__dict__.update(trial.__dict__)
+    record.derived.update(derived)
+    return True
 
 
 class _Parts:

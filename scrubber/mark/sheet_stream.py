@@ -8,15 +8,17 @@ is never held whole. Rows the plan does not touch pass through unchanged.
 
 from __future__ import annotations
 
+import functools
 import re
 import zipfile
+import zlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 from scrubber.mark.marker import Marker
 from scrubber.mark.ooxml import CHUNK, Edit, Record, Unsupported, edit_text, undo_text
 from scrubber.mark.plan import column_index
-from scrubber.mark.zipio import DeflatedPart, read_ahead
+from scrubber.mark.zipio import FAST, DeflatedPart, read_ahead
 from scrubber.positions import column_letter
 
 _DIMENSION = re.compile(r'<dimension\b[^>]*\bref="[A-Z]+\d+(?::([A-Z]+)\d+)?"')
@@ -100,14 +102,75 @@ class _SheetReader:
 
 
 def stream_sheet(package: zipfile.ZipFile, part: str, marker: Marker, old: Record | None,
-                 out: DeflatedPart) -> None:
-    """Rewrite the sheet into ``out``, with its head and tail edited."""
+                 out: DeflatedPart, split: int | None = None) -> None:
+    """Rewrite the sheet into ``out``, with its head and tail edited; from the tag of row
+    ``split`` on, compressed as a stream of its own (as when that half is marked in a forked
+    copy: :func:`second_half`), so the copy is the same either way."""
+    boundary = None if split is None else b'<row r="%d"' % split
     with package.open(part) as stream, ThreadPoolExecutor(1) as reader:
         sheet = _SheetReader(read_ahead(stream, reader))
         out.write(_edit_head(sheet.head, marker, old).encode("utf-8"))
         for body in sheet.bodies():
+            at = -1 if boundary is None else body.find(boundary)
+            if at >= 0:
+                out.write(marker.rows(body[:at], old))
+                out.restart()
+                body, boundary = body[at:], None
             out.write(marker.rows(body, old))
         out.write(_edit_tail(sheet.tail, marker, old).encode("utf-8"))
+
+
+def stream_first_half(package: zipfile.ZipFile, part: str, marker: Marker, old: Record | None,
+                      out: DeflatedPart, split: int) -> bool:
+    """:func:`stream_sheet` up to the tag of row ``split`` (the second half's first row, which
+    :func:`second_half` marks meanwhile); True when it stopped there, False when the sheet
+    has no such tag (then it was written whole, tail included)."""
+    boundary = b'<row r="%d"' % split
+    with package.open(part) as stream, ThreadPoolExecutor(1) as reader:
+        sheet = _SheetReader(read_ahead(stream, reader))
+        out.write(_edit_head(sheet.head, marker, old).encode("utf-8"))
+        for body in sheet.bodies():
+            at = body.find(boundary)
+            if at >= 0:
+                out.write(marker.rows(body[:at], old))
+                return True
+            out.write(marker.rows(body, old))
+        out.write(_edit_tail(sheet.tail, marker, old).encode("utf-8"))
+    return False
+
+
+def second_half(source: str, part: str, marker: Marker, old: Record | None,
+                split: int) -> tuple[int, int, bytes] | None:
+    """The sheet from the tag of row ``split`` to its end, marked and compressed on its own
+    (CRC, size, compressed bytes: see :meth:`DeflatedPart.join`); None when the sheet has no
+    such tag. The package is opened anew: a forked copy must not share the parent's file
+    position."""
+    boundary = b'<row r="%d"' % split
+    compressor = zlib.compressobj(FAST, zlib.DEFLATED, -15)
+    crc = size = 0
+    out: list[bytes] = []
+
+    def put(data: bytes) -> None:
+        nonlocal crc, size
+        crc = zlib.crc32(data, crc)
+        size += len(data)
+        out.append(compressor.compress(data))
+
+    with zipfile.ZipFile(source) as package, package.open(part) as stream:
+        sheet = _SheetReader(iter(functools.partial(stream.read, CHUNK), b""))
+        found = False
+        for body in sheet.bodies():
+            if not found:
+                at = body.find(boundary)
+                if at < 0:
+                    continue
+                found, body = True, body[at:]
+            put(marker.rows(body, old))
+        if not found:
+            return None
+        put(_edit_tail(sheet.tail, marker, old).encode("utf-8"))
+    out.append(compressor.flush())
+    return crc, size, b"".join(out)
 
 
 def _edit_head(head: str, marker: Marker, old: Record | None) -> str:

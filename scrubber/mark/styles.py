@@ -4,8 +4,12 @@ our fills (same number format, font, border and alignment as the cell's own; our
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 from scrubber.mark.ooxml import Record, Unsupported
+
+#: the most formats :meth:`Styles.prederive` adds (Excel allows about 64,000 in a workbook).
+MAX_PREDERIVED = 4_000
 
 
 class Styles:
@@ -48,6 +52,25 @@ class Styles:
             self.new_xfs[key] = index
             derived[index] = origin
         return self.new_xfs[key]
+
+    def prederive(self, fills: Iterable[str], derived: dict[int, str]) -> bool:
+        """Derive every format the marks can ask for up front, in a fixed order: each fill
+        (sorted) over no format, an inserted cell, then each original format in turn.
+
+        A large sheet is marked in two halves side by side (:mod:`scrubber.parallel`); with
+        every format numbered before either half starts, each half numbers the formats it uses
+        as the other does, and as one pass over the whole sheet does. False (nothing derived)
+        when that would add more than :data:`MAX_PREDERIVED` formats: then formats are
+        derived as the marks ask for them, and the sheet is marked in one pass.
+        """
+        fills = sorted(set(fills))
+        origins = ["", "+", *map(str, range(self.xf_base))]
+        if len(fills) * len(origins) > MAX_PREDERIVED:
+            return False
+        for fill in fills:
+            for origin in origins:
+                self.derived(origin, fill, derived)
+        return True
 
     def text(self, record: Record) -> str:
         record.derived = dict(sorted(record.derived.items()))

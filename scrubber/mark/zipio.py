@@ -129,6 +129,31 @@ class DeflatedPart:
         self.file.write(tail)
         self.compressed_size += len(tail)
 
+    def restart(self) -> None:
+        """Compress what follows as a stream of its own, after a flush to a byte boundary:
+        the bytes :meth:`join` gives when that rest is compressed elsewhere."""
+        self._pending.append(self._worker.submit(self._restart))
+
+    def _restart(self) -> None:
+        head = self._compressor.flush(zlib.Z_SYNC_FLUSH)
+        self.file.write(head)
+        self.compressed_size += len(head)
+        self._compressor = zlib.compressobj(FAST, zlib.DEFLATED, -15)
+
+    def join(self, crc: int, size: int, data: bytes) -> None:
+        """End this part with a compressed stream made elsewhere (the rest of the part,
+        compressed in a forked copy): this one is flushed to a byte boundary without
+        ending it, and the two streams read as one (as pigz joins its pieces)."""
+        while self._pending:
+            self._pending.popleft().result()
+        head = self._compressor.flush(zlib.Z_SYNC_FLUSH)
+        self.file.write(head)
+        self.file.write(data)
+        self.compressed_size += len(head) + len(data)
+        self.crc = crc32_combine(self.crc, crc, size)
+        self.size += size
+        self._finished = True
+
     def close(self) -> None:
         for pending in self._pending:
             pending.cancel()
@@ -173,6 +198,46 @@ def deflate(pieces: Iterable[str]) -> tuple[int, int, bytes]:
         out.append(compressor.compress(data))
     out.append(compressor.flush())
     return crc, size, b"".join(out)
+
+
+def crc32_combine(crc1: int, crc2: int, size2: int) -> int:
+    """The CRC-32 of two pieces one after the other, from each one's CRC and the second's
+    length (zlib's ``crc32_combine``, which Python's zlib does not expose): the first CRC is
+    carried over ``size2`` zero bytes by squaring the one-zero-bit operator, in GF(2)."""
+    if size2 <= 0:
+        return crc1
+    odd = [0xEDB88320] + [1 << n for n in range(31)]  # the operator for one zero bit
+    even = _gf2_square(odd)  # two zero bits
+    odd = _gf2_square(even)  # four
+    while True:
+        even = _gf2_square(odd)  # one zero byte the first time, then doubling
+        if size2 & 1:
+            crc1 = _gf2_times(even, crc1)
+        size2 >>= 1
+        if not size2:
+            break
+        odd = _gf2_square(even)
+        if size2 & 1:
+            crc1 = _gf2_times(odd, crc1)
+        size2 >>= 1
+        if not size2:
+            break
+    return crc1 ^ crc2
+
+
+def _gf2_times(matrix: list[int], vector: int) -> int:
+    total = 0
+    for row in matrix:
+        if not vector:
+            break
+        if vector & 1:
+            total ^= row
+        vector >>= 1
+    return total
+
+
+def _gf2_square(matrix: list[int]) -> list[int]:
+    return [_gf2_times(matrix, row) for row in matrix]
 
 
 def read_ahead(stream: BinaryIO, worker: ThreadPoolExecutor) -> Iterator[bytes]:
