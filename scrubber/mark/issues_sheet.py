@@ -12,11 +12,18 @@ from itertools import chain, repeat
 from operator import attrgetter
 
 from scrubber.mark.ooxml import xml_text
-from scrubber.mark.plan import CELL_TEXT_LIMIT, IssueRow, MarkPlan
+from scrubber.mark.plan import (
+    CELL_TEXT_LIMIT,
+    IssueRow,
+    MarkPlan,
+    line_statuses,
+    no_room_note,
+)
 from scrubber.positions import column_letter
 
 _MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_WIDTHS = (7, 14, 9, 26, 9, 16, 8, 16, 70, 60, 10)
+_WIDTHS = (7, 14, 9, 26, 9, 16, 8, 16, 70, 60)
+_STATUS_WIDTH, _HIDDEN_WIDTH = 14, 10
 _ROW = "\x00"  # the row number's stand-in
 # what IssueRow.cells() gives, read in one call per row (the severity made its text after)
 _FIELDS = attrgetter("row", "encounter", "rule", "name", "severity", "column", "column_letter",
@@ -28,22 +35,29 @@ _FIELDS = attrgetter("row", "encounter", "rule", "name", "severity", "column", "
 SLICE = 10_000
 
 
-def issues_sheet_xml(plan: MarkPlan, hidden: set[int]) -> str:
+def issues_sheet_xml(plan: MarkPlan, hidden: set[int], room: bool = True) -> str:
     """Our Issues sheet whole (see :func:`issues_sheet_parts`)."""
-    return "".join(issues_sheet_parts(plan, hidden))
+    return "".join(issues_sheet_parts(plan, hidden, room))
 
 
-def issues_sheet_parts(plan: MarkPlan, hidden: set[int]) -> Iterator[str]:
+def issues_sheet_parts(plan: MarkPlan, hidden: set[int], room: bool = True) -> Iterator[str]:
     """Our Issues sheet, in pieces that join to its XML: a frozen header, a filter, a link to
     each flagged cell, one page wide when printed; a ``Row Hidden`` column when the sheet
-    hides flagged rows."""
-    headers = [*plan.issues_headers, *(["Row Hidden"] if hidden else [])]
+    hides flagged rows. When the scrubbed sheet has no ``room`` for the status columns (its
+    columns reach XFD), each finding's line status is in a ``Scrub Status`` column here and
+    a note beside the headers says so."""
+    headers = [*plan.issues_headers, *([] if room else [plan.status_header]),
+               *(["Row Hidden"] if hidden else [])]
     issues = plan.issues
     header = "".join(_column(column_letter(i), [h])[0] for i, h in enumerate(headers))
+    if not room:  # one blank column after the headers, outside the filter
+        header += _column(column_letter(len(headers) + 1), [no_room_note(plan)])[0]
     last = column_letter(len(headers) - 1)
     end = len(issues) + 1
+    widths = [*_WIDTHS[:len(plan.issues_headers)], *([] if room else [_STATUS_WIDTH]),
+              *([_HIDDEN_WIDTH] if hidden else [])]
     cols = "".join(f'<col min="{i}" max="{i}" width="{w}" customWidth="1"/>'
-                   for i, w in enumerate(_WIDTHS[:len(headers)], start=1))
+                   for i, w in enumerate(widths, start=1))
     yield (
         '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
         f'<worksheet xmlns="{_MAIN_NS}" xmlns:r="http://schemas.openxmlformats.org/'
@@ -52,8 +66,10 @@ def issues_sheet_parts(plan: MarkPlan, hidden: set[int]) -> Iterator[str]:
         '<pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" state="frozen"/>'
         '</sheetView></sheetViews><sheetFormatPr defaultRowHeight="15"/>'
         f'<cols>{cols}</cols><sheetData><row r="1">{header.replace(_ROW, "1")}</row>')
+    statuses = None if room else line_statuses(plan)
     for first in range(0, len(issues), SLICE):
-        yield _rows(issues[first:first + SLICE], first + 2, hidden)
+        yield _rows(issues[first:first + SLICE], first + 2, hidden,
+                    None if statuses is None else statuses[first:first + SLICE])
     yield f'</sheetData><autoFilter ref="A1:{last}{end}"/>'
     if issues:
         yield "<hyperlinks>"
@@ -65,10 +81,14 @@ def issues_sheet_parts(plan: MarkPlan, hidden: set[int]) -> Iterator[str]:
            "</worksheet>")
 
 
-def _rows(issues: Sequence[IssueRow], first: int, hidden: set[int]) -> str:
-    """The rows of these findings, numbered from ``first``."""
+def _rows(issues: Sequence[IssueRow], first: int, hidden: set[int],
+          statuses: Sequence[str | None] | None = None) -> str:
+    """The rows of these findings, numbered from ``first`` (with their lines' ``statuses``
+    when the sheet has no room for them)."""
     columns: list[Sequence[object]] = list(zip(*map(_FIELDS, issues), strict=True))
     columns[4] = [severity.value for severity in columns[4]]  # IssueRow.cells() gives text
+    if statuses is not None:
+        columns.append(statuses)
     if hidden:
         columns.append(["hidden" if issue.row in hidden else None for issue in issues])
     cells = [_column(column_letter(i), values) for i, values in enumerate(columns)]
@@ -103,5 +123,7 @@ def _column(letter: str, values: Sequence[object]) -> list[str]:
 
 
 def _text(start: str, text: str) -> str:
+    if len(text) > CELL_TEXT_LIMIT:  # cut visibly, never silently
+        text = text[:CELL_TEXT_LIMIT - 1] + "…"
     return (f'{start} t="inlineStr"><is><t xml:space="preserve">'
-            f"{xml_text(text[:CELL_TEXT_LIMIT])}</t></is></c>")
+            f"{xml_text(text)}</t></is></c>")

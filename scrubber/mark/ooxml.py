@@ -8,8 +8,6 @@ import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-#: the last column Excel has (XFD).
-MAX_COLUMN = 16_384
 #: bytes read or written at a time when a part is streamed.
 CHUNK = 1 << 20
 #: a row, whole (self-closing, or to its first </row>).
@@ -72,10 +70,20 @@ def xml_text(value: object) -> str:
     text = str(value)
     if text.isalnum():  # codes and IDs: nothing to escape
         return text
-    # most texts have neither (a scan for printable lines is far quicker than the pattern)
+    # most texts have neither (a scan for printable lines is far quicker than the pattern);
+    # inline, not a call of ooxml_escape: this runs for every text cell of a CSV's copy
     if "_x" in text or not all(map(str.isprintable, text.split("\n"))):
         text = _CONTROL.sub(_ooxml_escape, text)
     return text.replace("&", "&amp;").replace(">", "&gt;").replace("<", "&lt;")
+
+
+def ooxml_escape(text: str) -> str:
+    """Control characters as OOXML writes them in cell text (``\x0b`` is ``_x000B_``), and a
+    text that looks like such an escape kept literal (``_x0041_`` is ``_x005F_x0041_``): what
+    :func:`xml_text` does before the XML escapes, for a writer that makes those itself."""
+    if "_x" in text or not all(map(str.isprintable, text.split("\n"))):
+        text = _CONTROL.sub(_ooxml_escape, text)
+    return text
 
 
 def _ooxml_escape(match: re.Match) -> str:

@@ -36,8 +36,8 @@ from scrubber import parallel
 from scrubber.io.parts import rels_name, sheet_part, target
 from scrubber.mark.issues_sheet import issues_sheet_parts
 from scrubber.mark.marker import Marker
-from scrubber.mark.ooxml import MAX_COLUMN, Edit, Record, Unsupported, xml_text
-from scrubber.mark.plan import OUR_RGBS, MarkPlan, column_index, issues_sheet_name
+from scrubber.mark.ooxml import Edit, Record, Unsupported, xml_text
+from scrubber.mark.plan import OUR_RGBS, MarkPlan, column_index, has_room, issues_sheet_name
 from scrubber.mark.sheet_stream import max_column, second_half, stream_first_half, stream_sheet
 from scrubber.mark.styles import Styles
 from scrubber.mark.zipio import (
@@ -62,11 +62,13 @@ _SHEET_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationship
 _FIXED_TIME = (1980, 1, 1, 0, 0, 0)
 
 
-def write_package_copy(plan: MarkPlan, source: str, temp: str) -> set[int]:
+def write_package_copy(plan: MarkPlan, source: str, temp: str) -> tuple[set[int], bool]:
     """Write the marked copy of ``source`` (an .xlsx or .xlsm) to ``temp``.
 
     Returns:
-        The flagged rows that the sheet hides (listed as hidden in the Issues sheet).
+        The flagged rows that the sheet hides (listed as hidden in the Issues sheet), and
+        whether the sheet had room for the status columns (when its columns reach XFD, the
+        statuses are on the Issues sheet instead, with a note).
 
     Raises:
         Unsupported: this workbook needs the openpyxl writer (the message says why).
@@ -83,15 +85,16 @@ def write_package_copy(plan: MarkPlan, source: str, temp: str) -> set[int]:
             elif _has_old_marks(parts):
                 raise Unsupported("a copy marked by an earlier version")
             last_column = old.max_column if old else max_column(package, sheet_part)
+            # no room before XFD: the marker's status cells are dropped again as the sheet
+            # streams (stream_sheet), and the statuses go to the Issues sheet
+            room = has_room(last_column)
             status = last_column + 1
-            if status + 1 > MAX_COLUMN:
-                raise Unsupported("the sheet has no room for two more columns before XFD")
             styles = Styles(parts.text("xl/styles.xml"), old)
             record = Record(sheet_part, status, last_column, styles.xf_base, styles.fill_base,
                             {}, "", "", False)
             # a large sheet's formats are all derived up front, so that its halves can be
             # marked side by side; the copy is the same with or without the second core
-            halves = len(plan.rows) >= parallel.MIN_LINES and styles.prederive(
+            halves = room and len(plan.rows) >= parallel.MIN_LINES and styles.prederive(
                 OUR_RGBS, record.derived)
             marker = Marker(plan, status, styles, record)
             out = parts.stream(sheet_part, worker)
@@ -109,14 +112,14 @@ def write_package_copy(plan: MarkPlan, source: str, temp: str) -> set[int]:
             _store_record(parts, record)
             if made is None or marker.hidden:
                 issues = parts.stream(record.issues_part, worker)
-                for piece in issues_sheet_parts(plan, marker.hidden):  # never the sheet whole
+                for piece in issues_sheet_parts(plan, marker.hidden, room):  # never whole
                     issues.write(piece.encode("utf-8"))
             else:
                 parts.deflated(record.issues_part, Deflated(*made))
             _write(package, temp, parts, source)
         finally:
             parts.close()
-        return marker.hidden
+        return marker.hidden, room
 
 
 def _mark_in_halves(plan: MarkPlan, source: str, package: zipfile.ZipFile, sheet_part: str,
@@ -331,6 +334,8 @@ def _grow_tables(parts: _Parts, sheet_part: str, plan: MarkPlan, status: int,
     """An Excel table whose header is the scrubbed header row and whose last column is the
     sheet's last column grows over the two status columns (so sorting keeps the marks with
     their rows); so does the sheet's autofilter."""
+    if not has_room(status - 1):  # no status columns on the sheet to grow over
+        return
     rels = parts.text(rels_name(sheet_part))
     for tag in re.findall(r"<Relationship\b[^>]*/>", rels):
         if not tag.rstrip("/>").endswith('table"') and "/table\"" not in tag:

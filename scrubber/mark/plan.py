@@ -56,6 +56,14 @@ ISSUES_HEADERS = ("Row", "Encounter", "Rule", "Name", "Severity", "Column", "Col
                   "Value", "Message", "Suggestion")
 #: Excel's limit on the characters in one cell.
 CELL_TEXT_LIMIT = 32_767
+#: Excel's last column (XFD).
+MAX_COLUMN = 16_384
+#: the Issues sheet's note (beside its headers) when the scrubbed sheet has no room for the
+#: status columns: its columns reach XFD, so they are on the Issues sheet instead.
+NO_ROOM_NOTE = ("Note: the scrubbed sheet has no room for the {status} and {findings} columns "
+                "(its columns reach XFD, Excel's last). Each flagged line's status is in the "
+                "{status} column here and its findings are its rows here; every line not "
+                "listed here is OK.")
 _VALUE_SHOWN = 40  # a cell value longer than this is shortened inside a findings line
 _RANK = {Severity.ERROR: 0, Severity.WARNING: 1}  # lower is worse
 
@@ -185,13 +193,32 @@ def plan_marks(result: FileResult) -> MarkPlan:
 
 def issues_sheet_name(taken: Iterable[str]) -> str:
     """The name for a new Issues sheet: ``Issues``, else (a sheet of the user's has that
-    name) ``Scrub Issues``, ``Scrub Issues 2`` ..."""
-    taken = set(taken)
+    name) ``Scrub Issues``, ``Scrub Issues 2`` ... Excel's sheet names are unique without
+    regard to case, so a user's ``issues`` takes ``Issues`` too."""
+    taken = {name.casefold() for name in taken}
     name, number = ISSUES_SHEET, 1
-    while name in taken:
+    while name.casefold() in taken:
         number += 1
         name = "Scrub Issues" if number == 2 else f"Scrub Issues {number - 1}"
     return name
+
+
+def has_room(last_column: int) -> bool:
+    """Whether a sheet whose last used column is ``last_column`` has room for the two status
+    columns before XFD."""
+    return last_column + 2 <= MAX_COLUMN
+
+
+def no_room_note(plan: MarkPlan) -> str:
+    """The Issues sheet's note when the status columns are there instead of on the sheet."""
+    return NO_ROOM_NOTE.format(status=plan.status_header, findings=plan.findings_header)
+
+
+def line_statuses(plan: MarkPlan) -> list[str | None]:
+    """Each Issues row's line status (``error``, ``warning``; None for a finding about the
+    sheet), for the Issues sheet's status column when the sheet has no room for it."""
+    status = {mark.row: mark.status for mark in plan.rows}
+    return [status.get(issue.row) for issue in plan.issues]
 
 
 def worst(severities: Iterable[Severity]) -> Severity:

@@ -17,20 +17,27 @@ from concurrent.futures import ThreadPoolExecutor
 
 from scrubber.mark.marker import Marker
 from scrubber.mark.ooxml import CHUNK, Edit, Record, Unsupported, edit_text, undo_text
-from scrubber.mark.plan import column_index
+from scrubber.mark.plan import column_index, has_room
 from scrubber.mark.zipio import FAST, DeflatedPart, read_ahead
 from scrubber.positions import column_letter
 
 _DIMENSION = re.compile(r'<dimension\b[^>]*\bref="[A-Z]+\d+(?::([A-Z]+)\d+)?"')
 _END_ROWS = b"</sheetData>"
 _CELL_LETTERS = re.compile(rb'<c\b[^>]*?\br="([A-Z]+)\d+"')
+#: a cell far right (XFA or beyond), whole: in a sheet without room for the status columns,
+#: any right of its last column are ours.
+_FAR_CELL = re.compile(rb'<c r="(X[F-Z][A-Z]|[YZ][A-Z]{2}|[A-Z]{4,})\d+"[^>]*?(?:/>|>.*?</c>)',
+                       re.S)
+_SPANS = re.compile(rb'\bspans="(\d+):(\d+)"')
 
 
 def max_column(package: zipfile.ZipFile, sheet_part: str) -> int:
-    """The sheet's last used column: its dimension when written, else a scan of the cells."""
+    """The sheet's last used column: its dimension when written, else a scan of the cells
+    (also when the dimension leaves no room for the status columns: some programs write
+    ``A1:XFD...`` for a sheet whose cells end far sooner)."""
     head = _read_head(package, sheet_part)
     found = _DIMENSION.search(head)
-    if found and found.group(1):
+    if found and found.group(1) and has_room(column_index(found.group(1)) + 1):
         return column_index(found.group(1)) + 1
     letters: set[bytes] = set()
     with package.open(sheet_part) as stream, ThreadPoolExecutor(1) as reader:
@@ -105,19 +112,40 @@ def stream_sheet(package: zipfile.ZipFile, part: str, marker: Marker, old: Recor
                  out: DeflatedPart, split: int | None = None) -> None:
     """Rewrite the sheet into ``out``, with its head and tail edited; from the tag of row
     ``split`` on, compressed as a stream of its own (as when that half is marked in a forked
-    copy: :func:`second_half`), so the copy is the same either way."""
+    copy: :func:`second_half`), so the copy is the same either way.
+
+    A sheet whose columns reach XFD (or leave one free) has no room for the two status
+    columns: the marker marks as ever, and the cells it adds right of the sheet's last
+    column are taken out again here (such a sheet is never split); the statuses go to the
+    Issues sheet instead."""
     boundary = None if split is None else b'<row r="%d"' % split
+    rows = marker.rows
+    if not has_room(marker.status - 1):
+        def rows(body: bytes, old: Record | None) -> bytes:
+            return _clipped(marker.rows(body, old), marker.status - 1)
     with package.open(part) as stream, ThreadPoolExecutor(1) as reader:
         sheet = _SheetReader(read_ahead(stream, reader))
         out.write(_edit_head(sheet.head, marker, old).encode("utf-8"))
         for body in sheet.bodies():
             at = -1 if boundary is None else body.find(boundary)
             if at >= 0:
-                out.write(marker.rows(body[:at], old))
+                out.write(rows(body[:at], old))
                 out.restart()
                 body, boundary = body[at:], None
-            out.write(marker.rows(body, old))
+            out.write(rows(body, old))
         out.write(_edit_tail(sheet.tail, marker, old).encode("utf-8"))
+
+
+def _clipped(body: bytes, last: int) -> bytes:
+    """Rows without their cells right of column ``last`` (the status cells the sheet has no
+    room for), their spans hints ending there at the latest."""
+    def cell(found: re.Match) -> bytes:
+        return b"" if column_index(found[1].decode()) >= last else found[0]
+
+    def spans(found: re.Match) -> bytes:
+        return b'spans="%s:%d"' % (found[1], min(int(found[2]), last))
+
+    return _SPANS.sub(spans, _FAR_CELL.sub(cell, body))
 
 
 def stream_first_half(package: zipfile.ZipFile, part: str, marker: Marker, old: Record | None,
@@ -176,6 +204,7 @@ def second_half(source: str, part: str, marker: Marker, old: Record | None,
 def _edit_head(head: str, marker: Marker, old: Record | None) -> str:
     """The dimension covers the status columns; the two columns get widths."""
     record = marker.record
+    room = has_room(marker.status - 1)
     part = f"{record.sheet_part}#head"
     if old is not None:
         head = undo_text(head, [e for e in old.edits if e.part == part])
@@ -186,8 +215,10 @@ def _edit_head(head: str, marker: Marker, old: Record | None) -> str:
             f'ref="{found.group(1)}{found.group(2)}'
             f'{":" + found.group(3) + found.group(4) if found.group(3) else ""}"',
             f'ref="{found.group(1)}{found.group(2)}:'
-            f'{column_letter(marker.status)}{last_row}"')
+            f'{column_letter(marker.status if room else marker.status - 2)}{last_row}"')
         head = edit_text(head, record, part, found.group(), new)
+    if not room:  # no status columns on this sheet: no widths for them
+        return head
     columns = (f'<col min="{marker.status}" max="{marker.status}" width="14" '
                f'customWidth="1"/><col min="{marker.status + 1}" max="{marker.status + 1}" '
                f'width="70" customWidth="1"/>')
@@ -213,7 +244,7 @@ def _edit_tail(tail: str, marker: Marker, old: Record | None) -> str:
     if old is not None:
         tail = undo_text(tail, [e for e in old.edits if e.part == part])
     found = re.search(r'<autoFilter\b[^>]*\bref="([A-Z]+)(\d+):([A-Z]+)(\d+)"', tail)
-    if found and int(found.group(2)) == marker.plan.header_row and \
+    if found and has_room(marker.status - 1) and int(found.group(2)) == marker.plan.header_row and \
             column_index(found.group(3)) + 1 == marker.status - 1:
         new = found.group().replace(f":{found.group(3)}{found.group(4)}",
                                     f":{column_letter(marker.status)}{found.group(4)}")

@@ -77,7 +77,11 @@ def mark_copy(result: FileResult, source: str | Path, target: str | Path, *,
     os.close(handle)
     try:
         with collector.paused():  # the plan makes a mark per line
-            hidden = _write(plan_marks(result), source, temp, quiet)
+            hidden, room = _write(plan_marks(result), source, temp, quiet)
+        if not room and not quiet:
+            sys.stderr.write(f"note: {visible(source)}: the sheet's columns reach XFD, Excel's "
+                             f"last, so the marked copy's Scrub Status and Scrub Findings "
+                             f"are on its Issues sheet instead, with a note\n")
         os.chmod(temp, output_mode([source]))  # never wider than the input's
         os.replace(temp, target)
     finally:
@@ -86,9 +90,10 @@ def mark_copy(result: FileResult, source: str | Path, target: str | Path, *,
     return target, tuple(sorted(hidden))
 
 
-def _write(plan: MarkPlan, source: Path, temp: str, quiet: bool) -> set[int]:
+def _write(plan: MarkPlan, source: Path, temp: str, quiet: bool) -> tuple[set[int], bool]:
     """The package writer for workbooks, and for a CSV input made a typed workbook first;
-    openpyxl for what the package path cannot edit. Returns the hidden flagged rows."""
+    openpyxl for what the package path cannot edit. Returns the hidden flagged rows, and
+    whether the sheet had room for the status columns."""
     suffix = source.suffix.lower()
     if suffix in (".csv", ".xls", ".ods"):
         # an .xls or .ods workbook is marked as a CSV is: a new .xlsx of the scrubbed
@@ -98,7 +103,7 @@ def _write(plan: MarkPlan, source: Path, temp: str, quiet: bool) -> set[int]:
         os.close(handle)
         try:
             write_typed_workbook(source, plan.sheet, book, grid)
-            hidden = package.write_package_copy(plan, book, temp)
+            written = package.write_package_copy(plan, book, temp)
         finally:
             with contextlib.suppress(FileNotFoundError):
                 os.unlink(book)
@@ -106,7 +111,7 @@ def _write(plan: MarkPlan, source: Path, temp: str, quiet: bool) -> set[int]:
             sys.stderr.write(f"note: {visible(source)}: the marked copy is a new .xlsx workbook of "
                              f"the scrubbed sheet's values (formats, formulas and other "
                              f"sheets of the {suffix} file are not carried over)\n")
-        return hidden
+        return written
     if source.suffix.lower() in (".xlsx", ".xlsm"):
         try:
             return package.write_package_copy(plan, str(source), temp)

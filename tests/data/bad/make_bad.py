@@ -136,6 +136,37 @@ def colliding_copies(folder: Path) -> Path:
     return here
 
 
+#: Excel's last column, XFD.
+LAST_COLUMN = 16_384
+
+
+def wide_sheet(folder: Path, last: int = LAST_COLUMN) -> Path:
+    """A workbook whose used range reaches column ``last`` (XFD: no room left for the two
+    status columns; XFC leaves one, still too few): a header note there and a value on
+    row 3, beside the clean and odd lines (rows 2-6; rows 5 and 6 have findings)."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Charges"
+    sheet.append(HEADERS)
+    for row in LINES + ODD_LINES:
+        sheet.append(row)
+    sheet.cell(1, last, "Note")
+    sheet.cell(3, last, "far right")
+    path = folder / ("wide.xlsx" if last == LAST_COLUMN else f"wide_{last}.xlsx")
+    book.save(path)
+    return path
+
+
+def wide_csv(folder: Path) -> Path:
+    """The clean and odd lines as a CSV whose header runs to column XFD (a note there)."""
+    path = folder / "wide.csv"
+    with path.open("w", newline="", encoding="utf-8") as out:
+        rows = csv.writer(out)
+        rows.writerow(HEADERS + [""] * (LAST_COLUMN - len(HEADERS) - 1) + ["Note"])
+        rows.writerows([["" if v is None else v for v in r] for r in LINES + ODD_LINES])
+    return path
+
+
 BUILDERS: dict[str, Callable[[Path], Path | None]] = {
     "formula_csv": formula_csv,
     "error_cells": error_cells,
@@ -143,6 +174,8 @@ BUILDERS: dict[str, Callable[[Path], Path | None]] = {
     "legacy_xls": legacy_xls,
     "opendocument_ods": opendocument_ods,
     "colliding_copies": colliding_copies,
+    "wide_sheet": wide_sheet,
+    "wide_csv": wide_csv,
 }
 
 

@@ -1,0 +1,180 @@
+"""The copy always comes out (issue 13): a sheet whose columns reach XFD, control characters,
+sheet names a link must quote, a user's own Issues sheets and findings over Excel's cell
+limit each give a marked copy that openpyxl, python-calamine and LibreOffice read back."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pytest
+import python_calamine
+
+from scrubber import scrub
+from scrubber.mark import mark_copy, package
+from scrubber.mark.plan import (
+    ERROR_CELL_RGB,
+    ERROR_ROW_RGB,
+    ISSUES_HEADERS,
+    no_room_note,
+    plan_marks,
+)
+
+ROOT = Path(__file__).resolve().parent.parent
+_spec = importlib.util.spec_from_file_location("make_bad", ROOT / "tests/data/bad/make_bad.py")
+make_bad = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(make_bad)
+
+#: a cell reference past XFD, Excel's last column
+_PAST_XFD = re.compile(r'\br="(?:XF[E-Z]|X[G-Z][A-Z]|[YZ][A-Z]{2}|[A-Z]{4,})\d+"')
+_NEEDS_SOFFICE = pytest.mark.skipif(shutil.which("soffice") is None,
+                                    reason="LibreOffice (soffice) is not installed; "
+                                           ".ci/run installs it")
+
+
+def run_cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "COLUMNS": "200"}
+    return subprocess.run([sys.executable, "-m", "scrubber", *args], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+
+
+def _calamine(path: Path) -> dict[str, list[list[object]]]:
+    book = python_calamine.CalamineWorkbook.from_path(str(path))
+    return {name: book.get_sheet_by_name(name).to_python(skip_empty_area=False)
+            for name in book.sheet_names}
+
+
+def _unsupported(*args):
+    raise package.Unsupported("forced for the test")
+
+
+def _rgb(cell) -> str | None:
+    return cell.fill.fgColor.rgb if cell.fill.fill_type == "solid" else None
+
+
+# --- status columns past XFD -------------------------------------------------------------------
+
+def _wide(kind: str, folder: Path) -> Path:
+    if kind == "csv":
+        return make_bad.wide_csv(folder)
+    return make_bad.wide_sheet(folder, 16_383 if kind == "xfc" else 16_384)
+
+
+@pytest.mark.parametrize(("kind", "writer"), [
+    ("xfd", "package"), ("xfc", "package"), ("csv", "package"),  # a CSV's copy: package only
+    ("xfd", "openpyxl"), ("xfc", "openpyxl")])
+def test_a_sheet_without_room_for_the_status_columns_has_them_on_the_issues_sheet(
+        tmp_path, capsys, monkeypatch, kind, writer):
+    if writer == "openpyxl":
+        monkeypatch.setattr(package, "write_package_copy", _unsupported)
+    source = _wide(kind, tmp_path)
+    result = scrub(source).files[0]
+    plan = plan_marks(result)
+    target, _ = mark_copy(result, source, tmp_path / "copy.xlsx")
+    err = capsys.readouterr().err
+    assert f"note: {source}: the sheet's columns reach XFD, Excel's last, so the marked " \
+           f"copy's Scrub Status and Scrub Findings are on its Issues sheet instead, " \
+           f"with a note\n" in err
+    # nothing past XFD, in any sheet of the package
+    with zipfile.ZipFile(target) as copy:
+        for name in copy.namelist():
+            if name.startswith("xl/worksheets/"):
+                assert not _PAST_XFD.search(copy.read(name).decode("utf-8")), name
+    book = openpyxl.load_workbook(target)
+    assert book.sheetnames == [result.sheet, "Issues"]
+    sheet = book[result.sheet]
+    assert sheet.max_column == (16_383 if kind == "xfc" else 16_384)
+    header = [c.value for c in sheet[1]]
+    assert "Scrub Status" not in header and "Scrub Findings" not in header
+    assert header[:8] == make_bad.HEADERS and header[-1] == "Note"
+    # every original value where it was; the flagged rows filled through their last column
+    if kind != "csv":
+        original = openpyxl.load_workbook(source)["Charges"]
+        for row in original.iter_rows():
+            for cell in row:
+                assert sheet[cell.coordinate].value == cell.value, cell.coordinate
+        assert sheet.cell(3, sheet.max_column).value == "far right"
+    flagged = {m.row for m in plan.rows if m.fill}
+    assert flagged == {5, 6}
+    for row in flagged:
+        assert _rgb(sheet.cell(row, 1)) == ERROR_ROW_RGB
+        assert _rgb(sheet.cell(row, sheet.max_column)) == ERROR_ROW_RGB
+    assert {c.coordinate for c in plan.cells} == {"F5", "D6"}
+    assert _rgb(sheet["F5"]) == _rgb(sheet["D6"]) == ERROR_CELL_RGB
+    assert _rgb(sheet["A2"]) is None
+    # the Issues sheet: each finding's line status, and the note beside the headers
+    issues = book["Issues"]
+    headers = [*ISSUES_HEADERS, "Scrub Status"]
+    assert [c.value for c in issues[1]][:len(headers) + 2] == [*headers, None,
+                                                               no_room_note(plan)]
+    assert issues.auto_filter.ref == f"A1:K{len(plan.issues) + 1}"
+    status = {m.row: m.status for m in plan.rows}
+    listed = [(r[0].value, r[2].value, r[10].value) for r in issues.iter_rows(min_row=2)]
+    assert listed == [(i.row, i.rule, status[i.row]) for i in plan.issues]
+    assert listed == [(5, "INF003", "error"), (6, "S003", "error")]
+    # python-calamine reads the same
+    cells = _calamine(target)
+    assert cells["Issues"][0][:len(headers) + 2] == [*headers, "", no_room_note(plan)]
+    assert [(r[0], r[2], r[10]) for r in cells["Issues"][1:]] == listed
+    assert cells[result.sheet][0][-1] == "Note"
+
+
+def test_the_command_line_writes_the_wide_copy_with_one_note(tmp_path):
+    source = make_bad.wide_sheet(tmp_path)
+    before = source.read_bytes()
+    done = run_cli("scrub", source.name, cwd=tmp_path)
+    assert done.returncode == 1, done.stderr  # error findings, and the copy written
+    assert done.stderr.splitlines() == [
+        "note: wide.xlsx: the sheet's columns reach XFD, Excel's last, so the marked copy's "
+        "Scrub Status and Scrub Findings are on its Issues sheet instead, with a note",
+        "wrote wide.scrubbed.xlsx"]
+    assert source.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["wide.scrubbed.xlsx", "wide.xlsx"]
+
+
+def test_a_second_scrub_of_a_wide_copy_gives_the_same_sheet(tmp_path):
+    source = make_bad.wide_sheet(tmp_path)
+    first, _ = mark_copy(scrub(source).files[0], source, tmp_path / "first.xlsx", quiet=True)
+    second, _ = mark_copy(scrub(first).files[0], first, tmp_path / "second.xlsx", quiet=True)
+    with zipfile.ZipFile(first) as one, zipfile.ZipFile(second) as two:
+        assert one.read("xl/worksheets/sheet1.xml") == two.read("xl/worksheets/sheet1.xml")
+        assert one.read("xl/worksheets/sheet2.xml") == two.read("xl/worksheets/sheet2.xml")
+    assert openpyxl.load_workbook(second).sheetnames == ["Charges", "Issues"]
+
+
+def test_a_dimension_that_claims_xfd_is_checked_against_the_cells(tmp_path):
+    """Some programs write A1:XFD... for a sheet whose cells end far sooner: the status
+    columns go right of the last real cell."""
+    source = make_bad._book(tmp_path / "claims.xlsx", [list(r) for r in make_bad.LINES])
+    make_bad._edit_part(source, "xl/worksheets/sheet1.xml",
+                        lambda xml: re.sub(r'<dimension ref="[^"]*"/>',
+                                           '<dimension ref="A1:XFD4"/>', xml))
+    target, _ = mark_copy(scrub(source).files[0], source, tmp_path / "copy.xlsx", quiet=True)
+    sheet = openpyxl.load_workbook(target)["Charges"]
+    assert (sheet["I1"].value, sheet["J1"].value) == ("Scrub Status", "Scrub Findings")
+    assert [sheet.cell(r, 9).value for r in (2, 3, 4)] == ["OK", "OK", "OK"]
+
+
+@_NEEDS_SOFFICE
+@pytest.mark.parametrize("kind", ["xfd", "csv"])
+def test_libreoffice_opens_the_wide_copy(tmp_path, kind):
+    source = _wide(kind, tmp_path)
+    result = scrub(source).files[0]
+    target, _ = mark_copy(result, source, tmp_path / "copy.xlsx", quiet=True)
+    out = tmp_path / "lo"
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
+                    "--convert-to", "xlsx", "--outdir", str(out), str(target)],
+                   check=True, capture_output=True, timeout=180)
+    cells = _calamine(out / "copy.xlsx")
+    assert list(cells) == [result.sheet, "Issues"]
+    assert cells[result.sheet][0][:8] == make_bad.HEADERS
+    assert cells[result.sheet][0][16_383] == "Note"
+    assert cells["Issues"][0][12] == no_room_note(plan_marks(result))
+    assert [r[10] for r in cells["Issues"][1:]] == ["error", "error"]
