@@ -62,8 +62,12 @@ class InvalidDiagnosis(Rule):
         suggestion = pd.Series(np.where(
             category, "Use a billable code under it: " + bad["detail"],
             "Check the code against the current ICD-10-CM code set"), index=bad.index)
-        # one finding per cell: the codes of one cell that fail are quoted together
-        per_cell = pd.DataFrame({"message": message, "suggestion": suggestion}).groupby(
-            level=[0, 1]).agg("; ".join)
+        # one finding per cell: the codes of one cell that fail are quoted together (joined
+        # only where a cell has several, since joining every cell's group takes a while)
+        per_cell = pd.DataFrame({"message": message, "suggestion": suggestion})
+        several = per_cell.index.duplicated(keep=False)
+        if several.any():
+            joined = per_cell[several].groupby(level=[0, 1]).agg("; ".join)
+            per_cell = pd.concat([per_cell[~several], joined]).sort_index()
         return cell_hits(per_cell["message"], "diagnosis", per_cell["message"],
                          per_cell["suggestion"])
