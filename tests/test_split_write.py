@@ -4,8 +4,11 @@ does (succeeds, fails, numbers a cell format otherwise) and wherever the halves 
 
 from __future__ import annotations
 
+import csv
 import os
 import re
+import shutil
+import subprocess
 import sys
 import zipfile
 import zlib
@@ -54,6 +57,23 @@ def test_the_halves_make_the_copy_one_pass_makes(halves, tmp_path, monkeypatch, 
     assert split.read_bytes() == serial.read_bytes()
     with zipfile.ZipFile(split) as copy:
         assert copy.testzip() is None  # every part's CRC checks
+
+
+@linux
+@pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) is not "
+                    "installed; .ci/run installs it")
+def test_libreoffice_reads_every_row_of_a_copy_marked_in_halves(halves, tmp_path):
+    split, _ = both_ways(SAMPLE, tmp_path, halves)
+    subprocess.run(["soffice", "--headless", "--convert-to", "csv", "--outdir",
+                    str(tmp_path / "lo"), str(split)], check=True, capture_output=True,
+                   timeout=180)
+    with open(tmp_path / "lo" / "split.csv", encoding="utf-8", newline="") as text:
+        rows = list(csv.reader(text))
+    with zipfile.ZipFile(split) as copy:
+        last = max(map(int, re.findall(rb'<row r="(\d+)"',
+                                       copy.read("xl/worksheets/sheet1.xml"))))
+    assert len(rows) == last
+    assert "Scrub Status" in rows[3] and rows[-1][-2] in ("OK", "Error", "Warning")
 
 
 @linux
