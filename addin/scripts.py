@@ -13,6 +13,9 @@ The functions decorated with ``xw.script`` take the book that the runtime inject
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import xlwings as xw
 
 from addin.boundary import grid
@@ -193,9 +196,31 @@ def _settings(book):
 
 
 def _cells(sheet) -> tuple[list[list[object]], int, int]:
-    """The sheet's used range in one read: its cells and where its top-left cell sits."""
+    """The sheet's used range in one read: its cells and where its top-left cell sits.
+
+    An error cell is read as its text (#REF!), which the core reports as the error it is:
+    by default xlwings reads it as an empty cell. xlwings' server runtime (0.37) takes text
+    shaped like an ISO date and time without its "Z" for a date, cuts its last character and
+    fails: the cells are then read as Office.js sent them, dates (ISO text ending in Z)
+    converted here.
+    """
     used = sheet.used_range
-    return grid(used.options(ndim=2).value), used.row, used.column
+    try:
+        values = used.options(ndim=2, err_to_str=True).value
+    except ValueError:
+        values = [[_sent(v) for v in row] for row in used.raw_value]
+    return grid(values), used.row, used.column
+
+
+_SENT_DATE = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?Z$")
+
+
+def _sent(value: object) -> object:
+    """A cell as Office.js sends it: a date or time as ISO text ending in Z, anything else as
+    it is."""
+    if isinstance(value, str) and _SENT_DATE.match(value):
+        return dt.datetime.fromisoformat(value[:-1])
+    return value
 
 
 def _our_columns(values: list[list[object]], first_column: int, record: Record | None
