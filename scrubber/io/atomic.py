@@ -80,7 +80,18 @@ def _alive(pid: int) -> bool:
         return False
     except (PermissionError, OverflowError, OSError):
         return True  # another user's process, or one we cannot ask about: leave it be
-    return True
+    return not _ended(pid)
+
+
+def _ended(pid: int) -> bool:
+    """Whether the process has ended but was never collected (a zombie): a killed run's
+    orphans stay so where nothing reaps them (a container whose first process does not)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            state = stat.read()
+    except OSError:  # no /proc (macOS, Windows), or it has just gone
+        return False
+    return state[state.rfind(b")") + 2:][:1] in (b"Z", b"X")
 
 
 def output_mode(like: Iterable[str | Path] = ()) -> int:
