@@ -254,7 +254,11 @@ def batch(
         raise _fail(str(exc)) from None
     planned, files = plan(inputs, out, mark=not no_mark)
     if not files:
-        raise _fail("no .xlsx, .xlsm, .xls, .ods or .csv files found in " + ", ".join(inputs))
+        reasons = [f"{entry.path}: {entry.reason}" for entry in planned if entry.reason]
+        for reason in reasons[:-1]:
+            _error_line(reason)
+        raise _fail(reasons[-1] if reasons else "no .xlsx, .xlsm, .xls, .ods or .csv files "
+                                                 "found in " + ", ".join(inputs))
     with BatchProgress(len(planned), quiet=quiet) as progress:
         try:
             run = run_batch(inputs, out, WorkOptions(prepared, sheet, not no_mark),
@@ -268,19 +272,22 @@ def batch(
         elif outcome.failed_rules:
             _error_line(f"{outcome.path}: the {', '.join(outcome.failed_rules)} check could "
                         f"not run on it (see its report)")
-    sys.stdout.write(_batch_lines(run.summary, run.json_path, run.xlsx_path))
+    for refused in run.refused.values():
+        _error_line(refused)
+    written = [str(p) for p in (run.json_path, run.xlsx_path) if p not in run.refused]
+    sys.stdout.write(_batch_lines(run.summary, written))
     code = run.exit_code
     raise typer.Exit(0 if exit_zero and code == 1 else code)
 
 
-def _batch_lines(summary: dict, json_path: Path, xlsx_path: Path) -> str:
+def _batch_lines(summary: dict, written: list[str]) -> str:
     totals, skipped = summary["totals"], summary["run"]["skipped"]
     again = (f"{skipped:,} unchanged since the last run into this folder, skipped (their "
              f"results are that run's; --force redoes them)\n" if skipped else "")
     return (f"{totals['files']:,} files: {totals['ok']:,} ok, {totals['failed']:,} failed\n"
             f"{again}{totals['rows']:,} lines, {totals['errors']:,} errors, "
             f"{totals['warnings']:,} warnings\n"
-            f"summary: {json_path} and {xlsx_path}\n")
+            + (f"summary: {' and '.join(written)}\n" if written else ""))
 
 
 def _cores() -> int:

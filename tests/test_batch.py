@@ -207,8 +207,14 @@ def test_two_inputs_with_one_output_name_are_reported(tmp_path):
     run = run_batch([str(folder)], tmp_path / "out", _options(), jobs=1)
     reasons = [e["reason"] for e in run.summary["files"]]
     assert reasons[0] is None
-    assert reasons[1] == f"its outputs would overwrite those of {folder / 'day.csv'}; " \
-                         "scrub it in another batch"
+    assert reasons[1] == (f"its marked copy day.scrubbed.xlsx and report day.scrubbed.json "
+                          f"would overwrite the outputs of {folder / 'day.csv'}; scrub it in "
+                          f"another batch or with another --out")
+    # the second file is still scrubbed and counted; only its outputs are refused
+    second = run.summary["files"][1]
+    assert (second["rows"], second["marked_copy"], second["report"]) == (
+        _single(folder / "day.xlsx")["rows"], None, None)
+    assert run.exit_code == 2
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None and not os.environ.get("CI"),

@@ -19,6 +19,10 @@ from scrubber.io.reader import SUPPORTED_SUFFIXES
 
 #: what a glob character looks like in an input that is not an existing path.
 _GLOB = frozenset("*?[")
+#: a batch's own files in its output folder: the summaries and the state of its runs.
+SUMMARY_JSON = "summary.json"
+SUMMARY_XLSX = "summary.xlsx"
+STATE_NAME = ".scrubber-batch-state.json"
 
 
 @dataclass(frozen=True)
@@ -28,14 +32,19 @@ class Task:
     Attributes:
         path: the file as the user named or the expansion found it (reports show this).
         source: its absolute path (what a worker opens, wherever it runs).
-        marked: the marked copy's absolute path, or None with ``--no-mark``.
-        report: the file's JSON report's absolute path.
+        marked: the marked copy's absolute path, or None with ``--no-mark`` (or when it is
+            refused).
+        report: the file's JSON report's absolute path, or None when it is refused.
+        refused: why an output of the file is refused before anything is written (it would
+            be an input of the batch, the same file through a link, or another output); the
+            file is still scrubbed and counted in the summary.
     """
 
     path: str
     source: str
     marked: str | None
-    report: str
+    report: str | None
+    refused: str | None = None
 
 
 def collect(inputs: list[str], out: str | Path) -> list[str | InputError]:
@@ -61,6 +70,11 @@ def collect(inputs: list[str], out: str | Path) -> list[str | InputError]:
     for given in inputs:
         path = Path(given)
         if path.is_dir():
+            if _inside(path.resolve(), out):  # --out is this folder, or holds it
+                files.append(InputError(given, "is the --out folder or inside it; outputs "
+                                               "are never read as inputs, so give another "
+                                               "--out"))
+                continue
             for found in _folder(path, out):
                 add(found, False)
         elif not path.exists() and _GLOB & set(given):
@@ -88,8 +102,11 @@ def _folder(folder: Path, out: Path) -> list[str]:
 
 
 def _wanted(path: Path) -> bool:
+    """A file a folder's search scrubs: not a marked copy, an Excel lock file, or the
+    summary.xlsx of an earlier batch's output folder (it holds the batch's state file)."""
     return (path.suffix.lower() in SUPPORTED_SUFFIXES and ".scrubbed" not in path.suffixes
-            and not path.name.startswith("~$"))
+            and not path.name.startswith("~$")
+            and not (path.name == SUMMARY_XLSX and (path.parent / STATE_NAME).is_file()))
 
 
 def _inside(path: Path, folder: Path) -> bool:

@@ -54,10 +54,17 @@ def warm(preload: Sequence[str] = ()) -> None:
         forkserver.ensure_running()
 
 
+def _terminated(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
+
+
 def _serve(conn: Connection, initializer: Callable[..., object] | None,
            initargs: tuple[object, ...]) -> None:
     """A worker: run the initializer, then each task sent until None."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    # the parent stops a worker at work with SIGTERM (Ctrl-C or SIGTERM ended the run): end
+    # through the finally blocks, so the output it was writing leaves no temporary file
+    signal.signal(signal.SIGTERM, _terminated)
     if initializer is not None:
         initializer(*initargs)
     while True:

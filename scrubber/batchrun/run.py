@@ -12,19 +12,24 @@ import json
 import os
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from scrubber.batchrun.backends import DaskBackend, LocalBackend
-from scrubber.batchrun.inputs import Task, collect, tasks_for
+from scrubber.batchrun.inputs import (
+    STATE_NAME,
+    SUMMARY_JSON,
+    SUMMARY_XLSX,
+    Task,
+    collect,
+    tasks_for,
+)
 from scrubber.batchrun.state import State, file_hash, run_key
 from scrubber.batchrun.summary import summary as make_summary
 from scrubber.batchrun.work import Outcome, WorkOptions
-from scrubber.io.atomic import write_atomic
+from scrubber.io.atomic import Claims, write_atomic
 from scrubber.io.errors import InputError
 
-SUMMARY_JSON = "summary.json"
-SUMMARY_XLSX = "summary.xlsx"
 
 #: what a caller hears: each outcome as it arrives (a skipped file's too).
 Heard = Callable[[Outcome], None]
@@ -32,16 +37,18 @@ Heard = Callable[[Outcome], None]
 
 @dataclass
 class BatchRun:
-    """What ``run_batch`` gives back: the summary and where it went."""
+    """What ``run_batch`` gives back: the summary and where it went, and the batch's own
+    outputs (summaries, state) refused before they were written, one line each."""
 
     summary: dict[str, object]
     outcomes: list[Outcome]
     json_path: Path
     xlsx_path: Path
+    refused: dict[Path, str] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
-        return int(self.summary["totals"]["exit_code"])
+        return 2 if self.refused else int(self.summary["totals"]["exit_code"])
 
     @property
     def skipped(self) -> int:
@@ -54,28 +61,53 @@ class BatchRun:
 def plan(inputs: Sequence[str], out: str | Path, *, mark: bool
          ) -> tuple[list[Task | Outcome], int]:
     """Each input file's task, or the outcome of an input that cannot be a task (a pattern
-    matching nothing, two files whose outputs would be the same), in input order; and how many
-    are tasks."""
+    matching nothing, a file inside the output folder), in input order; and how many are
+    tasks.
+
+    No output may be an input of the batch (also through a symbolic or hard link), the
+    batch's summaries or state, or another file's output: such an output is refused before
+    anything is written (the task says why; its file is still scrubbed and counted)."""
     found = collect(list(inputs), out)
     files = [f for f in found if isinstance(f, str)]
-    made = iter(tasks_for(files, list(inputs), out, mark=mark))
-    owners: dict[str, str] = {}
+    tasks = tasks_for(files, list(inputs), out, mark=mark)
+    claims = Claims(task.path for task in tasks)  # named as the user named them
+    for name in (SUMMARY_JSON, SUMMARY_XLSX, STATE_NAME):
+        claims.claim(Path(out) / name, "the batch's summary")
+    made = iter(tasks)
     planned: list[Task | Outcome] = []
     for entry in found:
         if isinstance(entry, InputError):
             planned.append(Outcome(entry.source, reason=entry.problem))
-            continue
-        task = next(made)
-        clash = next((owners[t] for t in (task.marked, task.report) if t in owners), None)
-        if clash is not None:
-            planned.append(Outcome(task.path, reason=f"its outputs would overwrite those of "
-                                                     f"{clash}; scrub it in another batch"))
-            continue
-        for target in (task.marked, task.report):
-            if target:
-                owners[target] = task.path
-        planned.append(task)
+        else:
+            planned.append(_claimed(next(made), claims))
     return planned, sum(isinstance(p, Task) for p in planned)
+
+
+def _claimed(task: Task, claims: Claims) -> Task:
+    """The task with each output it may write claimed, and any it may not refused (one
+    line says which and why)."""
+    why: dict[str, list[str]] = {}  # what it would overwrite -> the outputs refused for it
+    refused = {}
+    for field_name, kind in (("marked", "marked copy"), ("report", "report")):
+        target = getattr(task, field_name)
+        if target is None:
+            continue
+        other, owner = claims.input_at(target), claims.owner_of(target)
+        if other is not None:
+            why.setdefault(f"the input {other}", []).append(f"{kind} {Path(target).name}")
+        elif owner is not None and owner != task.path:
+            whose = owner if owner.startswith("the batch") else f"the outputs of {owner}"
+            why.setdefault(whose, []).append(f"{kind} {Path(target).name}")
+        else:
+            claims.claim(target, task.path)
+            continue
+        refused[field_name] = None
+    if not why:
+        return task
+    line = "; ".join(f"its {' and '.join(kinds)} would overwrite {what}"
+                     for what, kinds in why.items())
+    return replace(task, **refused, refused=f"{line}; scrub it in another batch or with "
+                                            f"another --out")
 
 
 def run_batch(inputs: Sequence[str], out: str | Path, options: WorkOptions, *, jobs: int = 1,
@@ -98,6 +130,9 @@ def run_batch(inputs: Sequence[str], out: str | Path, options: WorkOptions, *, j
     state = State(out, run_key(options.prepared, options.sheet, options.mark))
     if force:
         state.files = {}
+    sources = [entry.source for entry in planned if isinstance(entry, Task)]
+    refused = _refused_own(out, [e.path for e in planned if isinstance(e, Task)])
+    state.kept = out / STATE_NAME not in refused  # never written over an input
     outcomes: list[Outcome | None] = [None] * len(planned)
     todo: list[tuple[int, Task, str | None]] = []
     for i, entry in enumerate(planned):
@@ -127,8 +162,7 @@ def run_batch(inputs: Sequence[str], out: str | Path, options: WorkOptions, *, j
     run = {"backend": backend.name, "workers": getattr(backend, "jobs", None)
            or dask_local or scheduler, "seconds": round(time.perf_counter() - start, 3)}
     summary = make_summary(done, out.resolve(), options.prepared, inputs=list(inputs), run=run)
-    sources = [entry.source for entry in planned if isinstance(entry, Task)]
-    return _written(summary, done, out, sources)
+    return _written(summary, done, out, sources, refused)
 
 
 def _size(path: str) -> int:
@@ -138,13 +172,29 @@ def _size(path: str) -> int:
         return 0
 
 
+def _refused_own(out: Path, inputs: list[str]) -> dict[Path, str]:
+    """The batch's own outputs (summaries, state) that would overwrite an input (through a
+    link: an input is never found inside the output folder), and why, one line each."""
+    claims = Claims(inputs)
+    refused = {}
+    for name in (SUMMARY_JSON, SUMMARY_XLSX, STATE_NAME):
+        other = claims.input_at(out / name)
+        if other is not None:
+            refused[out / name] = (f"{out / name} would overwrite the input {other}; it is "
+                                   f"not written (give another --out)")
+    return refused
+
+
 def _written(summary: dict[str, object], outcomes: list[Outcome], out: Path,
-             sources: list[str]) -> BatchRun:
-    """The summaries written, never readable by more people than every input is."""
+             sources: list[str], refused: dict[Path, str]) -> BatchRun:
+    """The summaries written (those not refused), never readable by more people than every
+    input is."""
     from scrubber.render.batch_xlsx import render_summary_xlsx
 
     json_path, xlsx_path = out / SUMMARY_JSON, out / SUMMARY_XLSX
-    write_atomic(json_path, (json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
-                 .encode("utf-8"), like=sources)
-    write_atomic(xlsx_path, render_summary_xlsx(summary), like=sources)
-    return BatchRun(summary, outcomes, json_path, xlsx_path)
+    if json_path not in refused:
+        write_atomic(json_path, (json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+                     .encode("utf-8"), like=sources)
+    if xlsx_path not in refused:
+        write_atomic(xlsx_path, render_summary_xlsx(summary), like=sources)
+    return BatchRun(summary, outcomes, json_path, xlsx_path, dict(refused))

@@ -15,13 +15,12 @@ import json
 from dataclasses import asdict, fields
 from pathlib import Path
 
-from scrubber.batchrun.inputs import Task
+from scrubber.batchrun.inputs import STATE_NAME, Task
 from scrubber.batchrun.work import Outcome
 from scrubber.io.atomic import write_atomic
 from scrubber.prepared import Prepared
 from scrubber.version import __version__
 
-STATE_NAME = ".scrubber-batch-state.json"
 _FORMAT = 1
 _PACKAGE = Path(__file__).resolve().parent.parent
 
@@ -75,6 +74,7 @@ class State:
         self.path = Path(out) / STATE_NAME
         self.key = key
         self.files: dict[str, dict[str, object]] = {}
+        self.kept = True  # False: the record is not written (it would be an input)
         try:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
@@ -92,8 +92,8 @@ class State:
             outcome = _outcome(record["outcome"])
         except (KeyError, TypeError, ValueError):
             return None
-        outputs = [task.report] + ([task.marked] if task.marked else [])
-        if not outcome.ok or outcome.marked != task.marked or outcome.report != task.report \
+        outputs = [p for p in (task.report, task.marked) if p]
+        if task.refused or not outcome.ok or outcome.marked != task.marked or outcome.report != task.report \
                 or not all(Path(p).is_file() for p in outputs):
             return None
         return Outcome(**{**asdict(outcome), "path": task.path, "skipped": True,
@@ -107,6 +107,8 @@ class State:
         self.files[task.source] = {"hash": digest, "outcome": saved}
 
     def save(self) -> None:
+        if not self.kept:
+            return
         data = {"format": _FORMAT, "run": self.key, "files": self.files}
         write_atomic(self.path, json.dumps(data, sort_keys=True).encode("utf-8"))
 

@@ -82,23 +82,29 @@ def scrub_file(task: Task, options: WorkOptions) -> Outcome:
     result, error = scrub_one(task.source, BatchOptions(options.prepared, options.sheet,
                                                          options.mark and bool(task.marked),
                                                          out, quiet=True))
-    reason = error.problem if error is not None else None
+    reason = "; ".join(r for r in (error.problem if error else None, task.refused) if r) \
+        or None
     if result is None:
         _remove_stale(task)
         return Outcome(task.path, reason=reason, seconds=time.perf_counter() - start)
     result = replace(result, path=task.path)  # reports name the file as the user does
+    marked = task.marked if task.marked and error is None else None
     report = ScrubResult((result,), reference=options.prepared.reference.quarter)
     try:
         from scrubber.render.json_report import render_json
 
-        write_atomic(task.report, render_json(report).encode("utf-8"), like=[task.source])
+        if task.report is not None:
+            write_atomic(task.report, render_json(report).encode("utf-8"),
+                         like=[task.source])
     except OSError as exc:
         reason = reason or f"its report could not be written to {task.report} " \
                            f"({exc.strerror or type(exc).__name__})"
-    return _counted(task, result, reason, start)
+        return _counted(task, result, reason, start, marked, None)
+    return _counted(task, result, reason, start, marked, task.report)
 
 
-def _counted(task: Task, result: FileResult, reason: str | None, start: float) -> Outcome:
+def _counted(task: Task, result: FileResult, reason: str | None, start: float,
+             marked: str | None, report: str | None) -> Outcome:
     by = Counter((f.name, f.rule, f.severity) for f in result.findings)
     rules: dict[str, tuple[str, int, int]] = {}
     for (name, rule, severity), n in sorted(by.items()):
@@ -108,8 +114,7 @@ def _counted(task: Task, result: FileResult, reason: str | None, start: float) -
     errors = sum(e for _, e, _ in rules.values())
     warnings = sum(w for _, _, w in rules.values())
     return Outcome(task.path, result.rows, errors, warnings, rules, result.failed_rules,
-                   reason, task.marked if task.marked and reason is None else None,
-                   task.report, seconds=time.perf_counter() - start)
+                   reason, marked, report, seconds=time.perf_counter() - start)
 
 
 def _remove_stale(task: Task) -> None:

@@ -10,6 +10,7 @@ builders that need it return None when it is not installed.
 from __future__ import annotations
 
 import csv
+import os
 import re
 import shutil
 import subprocess
@@ -167,6 +168,28 @@ def wide_csv(folder: Path) -> Path:
     return path
 
 
+def batch_onto_inputs(folder: Path) -> Path:
+    """A folder ``batch`` for ``scrubber batch in --out out`` whose outputs would land on its
+    inputs through links: ``in`` holds ``a.xlsx``, ``b.xlsx``, ``c.xlsx`` (the clean and odd
+    lines) and ``d.csv``; in ``out``, ``a.scrubbed.xlsx`` (a's marked copy) is a hard link to
+    ``in/b.xlsx``, ``b.scrubbed.json`` (b's report) a symbolic link to ``in/c.xlsx``,
+    ``summary.xlsx`` a hard link to ``in/c.xlsx`` and the batch's state file a hard link to
+    ``in/d.csv``."""
+    here = folder / "batch"
+    (here / "in").mkdir(parents=True, exist_ok=True)
+    (here / "out").mkdir(exist_ok=True)
+    for name in "abc":
+        _book(here / "in" / f"{name}.xlsx", [list(r) for r in LINES + ODD_LINES])
+    with (here / "in" / "d.csv").open("w", newline="", encoding="utf-8") as out:
+        csv.writer(out).writerows([HEADERS, *[["" if v is None else v for v in r]
+                                              for r in LINES]])
+    os.link(here / "in" / "b.xlsx", here / "out" / "a.scrubbed.xlsx")
+    os.symlink(Path("..") / "in" / "c.xlsx", here / "out" / "b.scrubbed.json")
+    os.link(here / "in" / "c.xlsx", here / "out" / "summary.xlsx")
+    os.link(here / "in" / "d.csv", here / "out" / ".scrubber-batch-state.json")
+    return here
+
+
 BUILDERS: dict[str, Callable[[Path], Path | None]] = {
     "formula_csv": formula_csv,
     "error_cells": error_cells,
@@ -176,6 +199,7 @@ BUILDERS: dict[str, Callable[[Path], Path | None]] = {
     "colliding_copies": colliding_copies,
     "wide_sheet": wide_sheet,
     "wide_csv": wide_csv,
+    "batch_onto_inputs": batch_onto_inputs,
 }
 
 
