@@ -113,7 +113,7 @@ def _result(file: FileResult, prepared: Prepared) -> ScrubResult:
 
 def warm_up(prepared: Prepared | Config | None = None) -> None:
     """Load now what the first scrub would load on first use: pandera's validation backends
-    (which import hypothesis's strategies when it is installed), the pandas and pyarrow
+    (without hypothesis: see :mod:`scrubber.schema`), the pandas and pyarrow
     modules loaded on first use and, when a diagnosis rule runs, the ICD-10-CM code set.
 
     The command line does this while the input's sheets are parsed (see

@@ -7,11 +7,38 @@ finding of a reserved schema rule (``code-format``, ``time-format``, ``units-for
 
 from __future__ import annotations
 
+import sys
+
 import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
 from scrubber.codes import CODE_PATTERN
+
+
+def _strategies_without_hypothesis() -> None:
+    """Load pandera's data-synthesis strategies as if hypothesis were not installed.
+
+    pandera's validation backends import its strategies module, which imports hypothesis
+    (0.2 s, a third of the first validation) when it can, only to generate test data, which
+    a scrub never does. When nothing has imported hypothesis yet, it is hidden while that
+    module loads, then ``import hypothesis`` works again as usual; pandera's ``strategy()``
+    and ``example()`` then say hypothesis is missing in this process (a program that wants them
+    imports hypothesis before the scrubber, and gets them).
+    """
+    if "hypothesis" in sys.modules or "pandera.strategies.pandas_strategies" in sys.modules:
+        return
+    sys.modules["hypothesis"] = None  # type: ignore[assignment] - import raises ImportError
+    try:
+        import pandera.strategies.pandas_strategies  # noqa: F401
+    except ImportError:  # a pandera that needs it after all: loaded on first validation
+        pass
+    finally:
+        if "hypothesis" in sys.modules and sys.modules["hypothesis"] is None:
+            del sys.modules["hypothesis"]
+
+
+_strategies_without_hypothesis()
 
 #: the canonical field a failing schema column is about.
 _FIELD_OF = {

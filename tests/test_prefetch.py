@@ -144,3 +144,26 @@ def test_the_sheets_are_searched_for_error_cells_once(tmp_path, monkeypatch, slo
     taken = workbook.take(path)
     assert taken is not None and taken.errors is not None
     assert len(calls) == 1
+
+
+def test_a_scrub_never_imports_hypothesis_and_leaves_it_importable():
+    """pandera's validation imports hypothesis (a fifth of a small file's run) only to make
+    test data; a scrub hides it, and a program can still import it afterwards."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from scrubber import scrub\n"
+        "assert scrub('samples/infusion_export.xlsx').files[0].findings\n"
+        "assert 'hypothesis' not in sys.modules, 'imported'\n"
+        "import hypothesis.strategies\n"
+        "import pandera.strategies.pandas_strategies as st\n"
+        "print(st.HAS_HYPOTHESIS)\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, cwd=os.path.dirname(os.path.dirname(__file__)))
+    assert out.stdout.strip() == "False"
+    first = subprocess.run([sys.executable, "-c", "import hypothesis\n" + code.replace(
+        "assert 'hypothesis' not in sys.modules, 'imported'\n", "")], capture_output=True,
+        text=True, check=True, cwd=os.path.dirname(os.path.dirname(__file__)))
+    assert first.stdout.strip() == "True"  # imported first: pandera's strategies work
