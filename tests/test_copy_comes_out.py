@@ -178,3 +178,154 @@ def test_libreoffice_opens_the_wide_copy(tmp_path, kind):
     assert cells[result.sheet][0][16_383] == "Note"
     assert cells["Issues"][0][12] == no_room_note(plan_marks(result))
     assert [r[10] for r in cells["Issues"][1:]] == ["error", "error"]
+
+
+# --- control characters ------------------------------------------------------------------------
+
+_WRITERS = [("xlsx", "package"), ("xlsx", "openpyxl"), ("csv", "package")]
+
+
+def _marked(kind: str, writer: str, builders: tuple, tmp_path: Path, monkeypatch
+            ) -> tuple[Path, Path]:
+    """The corpus case (``builders``: its .xlsx and .csv builder) marked by ``writer``."""
+    if writer == "openpyxl":
+        monkeypatch.setattr(package, "write_package_copy", _unsupported)
+    source = builders[0 if kind == "xlsx" else 1](tmp_path)
+    target, _ = mark_copy(scrub(source).files[0], source, tmp_path / "copy.xlsx", quiet=True)
+    return source, target
+
+
+@pytest.mark.parametrize(("kind", "writer"), _WRITERS)
+def test_control_characters_come_out_as_ooxml_escapes_them(tmp_path, monkeypatch, kind,
+                                                           writer):
+    source, target = _marked(kind, writer, (make_bad.control_characters, make_bad.control_csv),
+                             tmp_path, monkeypatch)
+    result = scrub(source).files[0]
+    sheet = "Char\tges" if kind == "xlsx" else "ctl_name"
+    assert result.sheet == sheet
+    cells = _calamine(target)
+    assert list(cells) == [sheet, "Issues"]
+    # every text cell reads back as the character, not as its escape
+    texts = [[row[c] for c in (0, 6, 7)] for row in cells[sheet][1:6]]
+    expected = [["E1", "Infliximab", "K50.90"], ["E1", "lit_x0041_", "K50.90"],
+                ["E1", "Infliximab", "\x1b[31mK50.90"], ["E\x011", "Ondansetron", "R11.2"],
+                ["E7", "Ondan\x0bsetron", "R11.2"]]
+    literal = writer == "openpyxl"  # its reader drops the _x005F_ that keeps _x0041_ literal
+    if literal:  # (README: The fallback), so the original cell reads back as "litA" there
+        texts[1][1] = expected[1][1] = None
+    assert texts == expected
+    # the Issues sheet quotes the cells and encounters as they are (what we write, escaped)
+    issues = cells["Issues"][1:]
+    assert [(r[0], r[1], r[7]) for r in issues] == [
+        (f.row, f.encounter or "", f.value or "") for f in result.findings]
+    quoted = {r[7] for r in issues} | {r[1] for r in issues}
+    assert {"E\x011", "\x1b[31mK50.90", "lit_x0041_"} <= quoted
+    # openpyxl opens it, and every link names the sheet with its tab
+    book = openpyxl.load_workbook(target)
+    links = [book["Issues"].cell(r, 1).hyperlink.location
+             for r in range(2, book["Issues"].max_row + 1)]
+    assert links == [i.link for i in plan_marks(result).issues]
+    assert all(link.startswith(f"'{sheet}'!") for link in links)
+
+
+# --- sheet names a link must quote ---------------------------------------------------------------
+
+def _target_cell(book: openpyxl.Workbook, location: str):
+    found = re.fullmatch(r"'((?:[^']|'')+)'!([A-Z]+\d+)", location)
+    assert found, location
+    return book[found[1].replace("''", "'")][found[2]]
+
+
+@pytest.mark.parametrize("writer", ["package", "openpyxl"])
+def test_links_quote_a_sheet_name_with_apostrophes_spaces_and_a_bang(tmp_path, monkeypatch,
+                                                                     writer):
+    source, target = _marked("xlsx", writer, (make_bad.quoted_sheet_name,), tmp_path,
+                             monkeypatch)
+    result = scrub(source).files[0]
+    book = openpyxl.load_workbook(target)
+    assert book.sheetnames == [make_bad.QUOTED_SHEET, "Issues"]
+    issues = book["Issues"]
+    links = [issues.cell(r, 1).hyperlink.location for r in range(2, issues.max_row + 1)]
+    assert links == ["'Dr O''Brien''s !Charges'!F5", "'Dr O''Brien''s !Charges'!D6"]
+    # each link lands on the finding's cell
+    for finding, link in zip(result.findings, links, strict=True):
+        cell = _target_cell(book, link)
+        assert cell.parent.title == make_bad.QUOTED_SHEET
+        assert (cell.row, cell.column_letter) == (finding.row, finding.column_letter)
+    assert list(_calamine(target)) == [make_bad.QUOTED_SHEET, "Issues"]
+
+
+@_NEEDS_SOFFICE
+def test_libreoffice_keeps_the_quoted_links(tmp_path):
+    source = make_bad.quoted_sheet_name(tmp_path)
+    result = scrub(source).files[0]
+    target, _ = mark_copy(result, source, tmp_path / "copy.xlsx", quiet=True)
+    out = tmp_path / "lo"
+    subprocess.run(["soffice", "--headless", f"-env:UserInstallation=file://{tmp_path}/profile",
+                    "--convert-to", "xlsx", "--outdir", str(out), str(target)],
+                   check=True, capture_output=True, timeout=180)
+    book = openpyxl.load_workbook(out / "copy.xlsx")
+    issues = book["Issues"]
+    links = [issues.cell(r, 1).hyperlink.location for r in range(2, issues.max_row + 1)]
+    assert links == [i.link for i in plan_marks(result).issues]
+    assert [_target_cell(book, link).coordinate for link in links] == ["F5", "D6"]
+
+
+# --- a user's own Issues sheets --------------------------------------------------------------------
+
+def _user_sheets(book: openpyxl.Workbook, names: tuple[str, ...]) -> list[tuple]:
+    return [(name, book[name]["A1"].value, book[name]["B2"].value) for name in names]
+
+
+@pytest.mark.parametrize("writer", ["package", "openpyxl"])
+@pytest.mark.parametrize(("names", "ours"), [
+    (("Issues", "Scrub Issues", "Scrub Issues 2"), "Scrub Issues 3"),
+    (("issues",), "Scrub Issues"),  # Excel's sheet names are unique without regard to case
+])
+def test_a_users_own_issues_sheets_are_never_replaced(tmp_path, monkeypatch, writer, names,
+                                                      ours):
+    if writer == "openpyxl":
+        monkeypatch.setattr(package, "write_package_copy", _unsupported)
+    source = make_bad.own_issues_sheets(tmp_path, names)
+    mine = [(name, f"my own list {n}", n) for n, name in enumerate(names, start=1)]
+    result = scrub(source).files[0]
+    first, _ = mark_copy(result, source, tmp_path / "first.xlsx", quiet=True)
+    # a second scrub of the copy replaces ours, and only ours
+    second, _ = mark_copy(scrub(first).files[0], first, tmp_path / "second.xlsx", quiet=True)
+    for copy in (first, second):
+        book = openpyxl.load_workbook(copy)
+        assert book.sheetnames == ["Charges", *names, ours], copy.name
+        assert _user_sheets(book, names) == mine
+        assert [c.value for c in book[ours][1]][:len(ISSUES_HEADERS)] == list(ISSUES_HEADERS)
+        assert book[ours].max_row == len(result.findings) + 1
+        assert list(_calamine(copy)) == ["Charges", *names, ours]
+
+
+# --- findings over Excel's cell limit ------------------------------------------------------------
+
+@pytest.mark.parametrize(("kind", "writer"), _WRITERS)
+def test_findings_over_the_cell_limit_end_with_a_pointer_to_the_issues_sheet(
+        tmp_path, monkeypatch, kind, writer):
+    source, target = _marked(kind, writer, (make_bad.long_findings, make_bad.long_csv),
+                             tmp_path, monkeypatch)
+    result = scrub(source).files[0]
+    assert max(len(f.message) for f in result.findings) > 32_767
+    for cells in (_calamine(target), {n: [[c.value if c.value is not None else ""
+                                          for c in row] for row in s.iter_rows()]
+                                      for n, s in zip(openpyxl.load_workbook(target).sheetnames,
+                                                      openpyxl.load_workbook(target).worksheets,
+                                                      strict=True)}):
+        sheet = cells[result.sheet]
+        assert sheet[0][8:10] == ["Scrub Status", "Scrub Findings"]
+        findings = {number: row[9] for number, row in enumerate(sheet[1:], start=2) if row[9]}
+        assert all(len(text) <= 32_767 for text in findings.values())
+        assert findings[2].endswith("… (cut, see Issues sheet)") and len(findings[2]) == 32_767
+        assert findings[3].endswith("see Issues sheet)")
+        # no cell of the copy is over the limit; the long ones are cut visibly
+        for name, grid in cells.items():
+            for row in grid:
+                for value in row:
+                    assert not isinstance(value, str) or len(value) <= 32_767, name
+        messages = [row[8] for row in cells["Issues"][1:]]
+        assert max(map(len, messages)) == 32_767
+        assert [m for m in messages if len(m) == 32_767][0].endswith("…")

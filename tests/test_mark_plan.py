@@ -196,7 +196,8 @@ def test_one_finding_longer_than_a_cell_is_cut_visibly():
     huge = _finding("INF001", "missing-time", E, 5, None, None, None, "y" * 40_000, None)
     alone = plan_marks(_result(findings=(huge,))).rows[0].findings
     assert len(alone) == CELL_TEXT_LIMIT
-    assert alone == ("Line: " + "y" * 40_000)[:CELL_TEXT_LIMIT - 1] + "…"
+    tail = "… (cut, see Issues sheet)"  # the text still points to the Issues sheet
+    assert alone == ("Line: " + "y" * 40_000)[:CELL_TEXT_LIMIT - len(tail)] + tail
     with_next = plan_marks(_result(findings=(huge, replace(NO_STOP, row=5)))).rows[0].findings
     note = "\n… (1 more finding, see Issues sheet)"
     assert len(with_next) == CELL_TEXT_LIMIT and with_next.endswith("y…" + note)

@@ -20,6 +20,7 @@ import pandas as pd
 from scrubber.fields import map_headers
 from scrubber.io.reader import read_csv_grid, table_from_grids
 from scrubber.mark.package import xml_text
+from scrubber.mark.plan import CELL_TEXT_LIMIT
 from scrubber.positions import column_letter
 from scrubber.times import parse_dates, parse_times
 
@@ -156,5 +157,8 @@ def _cell(reference: str, value: object, typed: tuple[float, int] | None) -> str
         number = float(value)  # a number read from a workbook stays a number
         text = str(int(number)) if number.is_integer() and abs(number) < 1e15 else repr(number)
         return f'<c r="{reference}"><v>{text}</v></c>'
+    text = str(value)
+    if len(text) > CELL_TEXT_LIMIT:  # a CSV field can hold more than an Excel cell
+        text = text[:CELL_TEXT_LIMIT - 1] + "…"
     return (f'<c r="{reference}" t="inlineStr"><is><t xml:space="preserve">'
-            f"{xml_text(value)}</t></is></c>")
+            f"{xml_text(text)}</t></is></c>")

@@ -102,6 +102,11 @@ def _links(issues: Sequence[IssueRow], first: int) -> str:
     """The hyperlinks of these findings' first cells, numbered from ``first``."""
     locations = [issue.link.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
                  .replace('"', "&quot;") for issue in issues]
+    if issues and any(c in issues[0].link for c in "\t\n\r"):  # one sheet: all or none
+        # white space in an attribute must be a character reference, or a reader's XML
+        # parser makes it a space and the link misses the sheet
+        locations = [location.replace("\t", "&#9;").replace("\n", "&#10;")
+                     .replace("\r", "&#13;") for location in locations]
     numbers = map(str, range(first, first + len(issues)))
     return "".join(map('<hyperlink ref="A{}" location="{}"/>'.format, numbers, locations))
 

@@ -270,7 +270,8 @@ def cap_cell_text(lines: list[str], limit: int = CELL_TEXT_LIMIT) -> str:
 
     Whole lines are kept while they fit; the rest become a visible note
     ``… (N more findings, see Issues sheet)``. A first line too long on its own is cut and
-    ends in ``…``.
+    ends in ``…``, and the text still ends with a pointer to the Issues sheet (the note, or
+    ``(cut, see Issues sheet)`` when it was the only line).
     """
     text = "\n".join(lines)
     if len(text) <= limit:
@@ -281,7 +282,7 @@ def cap_cell_text(lines: list[str], limit: int = CELL_TEXT_LIMIT) -> str:
         kept += 1
     if kept == 0:
         rest = len(lines) - 1
-        note = f"\n{_more(rest)}" if rest else ""
+        note = f"\n{_more(rest)}" if rest else f" {_CUT}"
         return lines[0][:limit - len(note) - 1] + "…" + note
     return "\n".join(lines[:kept] + [_more(len(lines) - kept)])
 
@@ -373,6 +374,10 @@ def _clause(text: str) -> str:
     """A message or suggestion as a clause: trimmed, without its closing full stop."""
     text = " ".join(text.split())
     return text[:-1] if text.endswith(".") and not text.endswith("..") else text
+
+
+#: what ends a findings text whose only line was cut at the cell limit.
+_CUT = "(cut, see Issues sheet)"
 
 
 def _more(count: int) -> str:

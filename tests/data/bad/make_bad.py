@@ -190,6 +190,82 @@ def batch_onto_inputs(folder: Path) -> Path:
     return here
 
 
+#: cell text with control characters, as Excel stores them in OOXML (``_x000B_`` is a
+#: vertical tab) and as they are (for a CSV); the last keeps a literal ``_x0041_``.
+CONTROL_TEXT = {"E\x011": "E_x0001_1", "Ondan\x0bsetron": "Ondan_x000B_setron",
+                "\x1b[31mK50.90": "_x001B_[31mK50.90", "lit_x0041_": "lit_x005F_x0041_"}
+
+
+def control_characters(folder: Path) -> Path:
+    """A workbook whose encounter, drug and diagnosis cells hold control characters (as
+    ``_xHHHH_`` escapes, the way Excel writes them) on a sheet named with a tab (``Char\tges``,
+    written ``&#9;`` in workbook.xml). Rows 2-6 are the clean and odd lines; row 5 has
+    encounter ``E\x011``, row 6 drug ``Ondan\x0bsetron``, row 4 diagnosis ``\x1b[31mK50.90``
+    and row 3 drug ``lit_x0041_``."""
+    rows = [list(r) for r in LINES + ODD_LINES]
+    escaped = list(CONTROL_TEXT.values())
+    rows[3][0], rows[4][6], rows[2][7], rows[1][6] = escaped
+    path = _book(folder / "control.xlsx", rows)
+    _edit_part(path, "xl/workbook.xml", lambda xml: xml.replace('name="Charges"',
+                                                                'name="Char&#9;ges"'))
+    return path
+
+
+def control_csv(folder: Path) -> Path:
+    """The same lines as a CSV holding the control characters themselves, under a file
+    name with a bell in it."""
+    rows = [["" if v is None else v for v in r] for r in LINES + ODD_LINES]
+    raw = list(CONTROL_TEXT)
+    rows[3][0], rows[4][6], rows[2][7], rows[1][6] = raw
+    path = folder / "ctl\x07name.csv"
+    with path.open("w", newline="", encoding="utf-8") as out:
+        csv.writer(out).writerows([HEADERS, *rows])
+    return path
+
+
+#: a sheet name a link must quote: spaces, apostrophes and an exclamation mark.
+QUOTED_SHEET = "Dr O'Brien's !Charges"
+
+
+def quoted_sheet_name(folder: Path) -> Path:
+    """The clean and odd lines on a sheet named ``Dr O'Brien's !Charges``."""
+    return _book(folder / "quoted.xlsx", [list(r) for r in LINES + ODD_LINES], QUOTED_SHEET)
+
+
+def own_issues_sheets(folder: Path, names: tuple[str, ...] = (
+        "Issues", "Scrub Issues", "Scrub Issues 2")) -> Path:
+    """The clean and odd lines on ``Charges``, then the user's own sheets with the names our
+    Issues sheet takes (each holds a note of the user's in A1 and a number in B2)."""
+    path = _book(folder / "own_issues.xlsx", [list(r) for r in LINES + ODD_LINES])
+    book = openpyxl.load_workbook(path)
+    for number, name in enumerate(names, start=1):
+        sheet = book.create_sheet(name)
+        sheet["A1"], sheet["B2"] = f"my own list {number}", number
+    book.save(path)
+    return path
+
+
+def long_findings(folder: Path) -> Path:
+    """A workbook whose row 2 code is 40,000 digits (its finding's message quotes it, over
+    Excel's 32,767-character cell limit) and whose row 3 drug name is 40,000 characters."""
+    rows = [list(r) for r in LINES + ODD_LINES]
+    rows[0][2] = "9" * 40_000
+    rows[1][6] = "Infliximab" + "x" * 39_990
+    return _book(folder / "long.xlsx", rows)
+
+
+def long_csv(folder: Path) -> Path:
+    """:func:`long_findings` as a CSV, whose fields are not held to Excel's cell limit: a
+    40,000-digit code on row 2 and a 40,000-character drug name on row 3."""
+    rows = [["" if v is None else v for v in r] for r in LINES + ODD_LINES]
+    rows[0][2] = "9" * 40_000
+    rows[1][6] = "Infliximab" + "x" * 39_990
+    path = folder / "long.csv"
+    with path.open("w", newline="", encoding="utf-8") as out:
+        csv.writer(out).writerows([HEADERS, *rows])
+    return path
+
+
 BUILDERS: dict[str, Callable[[Path], Path | None]] = {
     "formula_csv": formula_csv,
     "error_cells": error_cells,
@@ -200,6 +276,12 @@ BUILDERS: dict[str, Callable[[Path], Path | None]] = {
     "wide_sheet": wide_sheet,
     "wide_csv": wide_csv,
     "batch_onto_inputs": batch_onto_inputs,
+    "control_characters": control_characters,
+    "control_csv": control_csv,
+    "quoted_sheet_name": quoted_sheet_name,
+    "own_issues_sheets": own_issues_sheets,
+    "long_findings": long_findings,
+    "long_csv": long_csv,
 }
 
 
