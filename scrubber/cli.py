@@ -236,6 +236,11 @@ def batch(
                     f"pip install 'infusion-scrubber[dask]'")
     if out.exists() and not out.is_dir():
         raise _fail(f"--out {out} is a file; give a folder")
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _fail(f"--out {out} cannot be made ({exc.strerror or type(exc).__name__}); "
+                    f"give another folder") from None
     from scrubber.batchrun.backends import PRELOAD, BackendError, cores
     from scrubber.batchrun.pool import warm
 
@@ -272,9 +277,9 @@ def batch(
         elif outcome.failed_rules:
             _error_line(f"{outcome.path}: the {', '.join(outcome.failed_rules)} check could "
                         f"not run on it (see its report)")
-    for refused in run.refused.values():
-        _error_line(refused)
-    written = [str(p) for p in (run.json_path, run.xlsx_path) if p not in run.refused]
+    for why in run.unwritten.values():
+        _error_line(why)
+    written = [str(p) for p in (run.json_path, run.xlsx_path) if p not in run.unwritten]
     sys.stdout.write(_batch_lines(run.summary, written))
     code = run.exit_code
     raise typer.Exit(0 if exit_zero and code == 1 else code)

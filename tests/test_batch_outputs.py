@@ -91,7 +91,7 @@ def test_a_marked_copy_onto_an_input_of_a_library_run_is_refused(tmp_path):
     before = _hashes(here / "in")
     run = run_batch([str(here / "in")], here / "out", WorkOptions(prepare(Config())), jobs=1)
     assert run.exit_code == 2
-    assert sorted(p.name for p in run.refused) == [STATE_NAME, "summary.xlsx"]
+    assert sorted(p.name for p in run.unwritten) == [STATE_NAME, "summary.xlsx"]
     assert [e["status"] for e in run.summary["files"]] == ["failed", "failed", "ok", "ok"]
     assert _hashes(here / "in") == before
 
@@ -209,3 +209,23 @@ def test_a_batch_ended_mid_write_leaves_no_temporary_file(tmp_path, signum):
         os.kill(worker, 0)  # the worker ended with the run
     assert not list((here / "held").rglob("*.tmp")), list((here / "held").iterdir())
     assert not (here / "held" / "c.scrubbed.xlsx").exists()
+
+
+def test_a_summary_that_cannot_be_written_is_one_line_and_the_rest_is_written(tmp_path):
+    here = make_bad.batch_onto_inputs(tmp_path)
+    out = here / "blocked"
+    (out / "summary.json").mkdir(parents=True)  # a folder where the summary goes
+    (out / STATE_NAME).mkdir()
+    done = _batch("in/c.xlsx", "--out", "blocked", "--quiet", cwd=here)
+    assert done.returncode == 2
+    assert done.stderr.splitlines() == [
+        f"error: blocked/{STATE_NAME}: could not be written (Is a directory)",
+        "error: blocked/summary.json: could not be written (Is a directory)"]
+    assert done.stdout.splitlines()[-1] == "summary: blocked/summary.xlsx"
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [STATE_NAME, "c.scrubbed.json", "c.scrubbed.xlsx", "summary.json", "summary.xlsx"])
+    assert not list(out.rglob("*.tmp"))
+    blocked = _batch("in/c.xlsx", "--out", "in/c.xlsx/under", cwd=here)
+    assert blocked.returncode == 2
+    assert blocked.stderr == ("error: --out in/c.xlsx/under cannot be made (Not a directory); "
+                              "give another folder\n")

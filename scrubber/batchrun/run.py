@@ -38,17 +38,18 @@ Heard = Callable[[Outcome], None]
 @dataclass
 class BatchRun:
     """What ``run_batch`` gives back: the summary and where it went, and the batch's own
-    outputs (summaries, state) refused before they were written, one line each."""
+    outputs (summaries, state) not written, one line each: refused before they were (they
+    would overwrite an input), or failed (a full disk, a folder in their place)."""
 
     summary: dict[str, object]
     outcomes: list[Outcome]
     json_path: Path
     xlsx_path: Path
-    refused: dict[Path, str] = field(default_factory=dict)
+    unwritten: dict[Path, str] = field(default_factory=dict)
 
     @property
     def exit_code(self) -> int:
-        return 2 if self.refused else int(self.summary["totals"]["exit_code"])
+        return 2 if self.unwritten else int(self.summary["totals"]["exit_code"])
 
     @property
     def skipped(self) -> int:
@@ -157,7 +158,7 @@ def run_batch(inputs: Sequence[str], out: str | Path, options: WorkOptions, *, j
                 if heard is not None:
                     heard(outcome)
     finally:
-        state.save()
+        _save(state, refused)
     done = [o for o in outcomes if o is not None]
     run = {"backend": backend.name, "workers": getattr(backend, "jobs", None)
            or dask_local or scheduler, "seconds": round(time.perf_counter() - start, 3)}
@@ -185,16 +186,34 @@ def _refused_own(out: Path, inputs: list[str]) -> dict[Path, str]:
     return refused
 
 
+def _save(state: State, unwritten: dict[Path, str]) -> None:
+    """The state written, or a line saying why not (the batch's results stand without it)."""
+    try:
+        state.save()
+    except OSError as exc:
+        unwritten[state.path] = _failed(state.path, exc)
+
+
+def _failed(path: Path, exc: OSError) -> str:
+    return f"{path}: could not be written ({exc.strerror or type(exc).__name__})"
+
+
 def _written(summary: dict[str, object], outcomes: list[Outcome], out: Path,
-             sources: list[str], refused: dict[Path, str]) -> BatchRun:
+             sources: list[str], unwritten: dict[Path, str]) -> BatchRun:
     """The summaries written (those not refused), never readable by more people than every
-    input is."""
+    input is; one that cannot be written is a line in ``unwritten``, and the other is still
+    written."""
     from scrubber.render.batch_xlsx import render_summary_xlsx
 
     json_path, xlsx_path = out / SUMMARY_JSON, out / SUMMARY_XLSX
-    if json_path not in refused:
-        write_atomic(json_path, (json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
-                     .encode("utf-8"), like=sources)
-    if xlsx_path not in refused:
-        write_atomic(xlsx_path, render_summary_xlsx(summary), like=sources)
-    return BatchRun(summary, outcomes, json_path, xlsx_path, dict(refused))
+    for path, render in (
+            (json_path, lambda: (json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+             .encode("utf-8")),
+            (xlsx_path, lambda: render_summary_xlsx(summary))):
+        if path in unwritten:
+            continue
+        try:
+            write_atomic(path, render(), like=sources)
+        except OSError as exc:
+            unwritten[path] = _failed(path, exc)
+    return BatchRun(summary, outcomes, json_path, xlsx_path, dict(unwritten))
