@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import glob
 import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -56,6 +57,11 @@ def collect(inputs: list[str], out: str | Path) -> list[str | InputError]:
     seen: set[Path] = set()
 
     def add(found: str, explicit: bool) -> None:
+        if not _regular(found):  # a pipe would block the run forever, a device never end
+            if explicit:
+                files.append(InputError(found, "not a regular file (a pipe, device or "
+                                               "socket); give the export file itself"))
+            return
         resolved = Path(found).resolve()
         if resolved in seen:
             return
@@ -90,6 +96,14 @@ def collect(inputs: list[str], out: str | Path) -> list[str | InputError]:
         else:
             add(given, True)  # a missing or unreadable file is the reader's to report
     return files
+
+
+def _regular(path: str) -> bool:
+    """A regular file (through links), or a path that does not exist (the reader says so)."""
+    try:
+        return stat.S_ISREG(os.stat(path).st_mode)
+    except OSError:
+        return True
 
 
 def _folder(folder: Path, out: Path) -> list[str]:

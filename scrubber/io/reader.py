@@ -68,7 +68,8 @@ def read_table(path: str | Path, sheet: str | None = None) -> Table:
     path = Path(path)
     label = str(path)
     if not path.is_file():
-        raise InputError(label, "file not found")
+        raise InputError(label, "not a regular file (a folder, pipe, device or socket)"
+                         if path.exists() else "file not found")
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise InputError(label, f"unsupported file type '{suffix or '(none)'}'; "
