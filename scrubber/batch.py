@@ -14,7 +14,7 @@ from scrubber.config import Config
 from scrubber.engine import FileResult, ScrubResult, scrub
 from scrubber.io.atomic import Claims
 from scrubber.io.errors import InputError
-from scrubber.io.reader import SUPPORTED_SUFFIXES
+from scrubber.batchrun.inputs import wanted
 from scrubber.mark import mark_copy, marked_path
 from scrubber.prepared import Prepared, prepare
 
@@ -43,15 +43,14 @@ class BatchOptions:
 def expand(paths: Iterable[str]) -> list[str]:
     """Files to scrub: files as given; folders searched recursively for .xlsx/.xlsm/.csv.
 
-    Marked copies (``*.scrubbed.*``) and Excel lock files (``~$*``) inside folders are skipped.
+    Marked copies (``*.scrubbed.*``), Excel lock files (``~$*``) and a batch's
+    ``summary.xlsx`` inside folders are skipped.
     """
     files: list[str] = []
     for given in paths:
         path = Path(given)
         if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file()
-                           and p.suffix.lower() in SUPPORTED_SUFFIXES
-                           and ".scrubbed" not in p.suffixes and not p.name.startswith("~$"))
+            found = sorted(p for p in path.rglob("*") if p.is_file() and wanted(p))
             files.extend(str(p) for p in found)
         else:
             files.append(given)

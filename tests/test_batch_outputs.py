@@ -122,6 +122,12 @@ def test_an_earlier_batchs_output_folder_is_not_read_as_input(tmp_path):
     assert done.returncode == 0, done.stderr
     summary = json.loads((here / "second" / "summary.json").read_text(encoding="utf-8"))
     assert [e["path"] for e in summary["files"]] == ["in/d.csv"]
+    # scrub searches a folder the same way
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    scrubbed = subprocess.run([sys.executable, "-m", "scrubber", "scrub", "first"], cwd=here,
+                              env=env, capture_output=True, text=True, timeout=300)
+    assert scrubbed.returncode == 2
+    assert scrubbed.stderr == "error: no .xlsx, .xlsm, .xls, .ods or .csv files found in first\n"
 
 
 # --- temporary files ---------------------------------------------------------------------------

@@ -89,7 +89,7 @@ def collect(inputs: list[str], out: str | Path) -> list[str | InputError]:
                 if Path(match).is_dir():
                     for found in _folder(Path(match), out):
                         add(found, False)
-                elif _wanted(Path(match)):
+                elif wanted(Path(match)):
                     add(match, False)
             if not matches:
                 files.append(InputError(given, "no file matches this pattern"))
@@ -111,11 +111,11 @@ def _folder(folder: Path, out: Path) -> list[str]:
     for root, dirs, names in os.walk(folder):
         here = Path(root)
         dirs[:] = sorted(d for d in dirs if not _inside((here / d).resolve(), out))
-        found.extend(str(here / name) for name in sorted(names) if _wanted(here / name))
+        found.extend(str(here / name) for name in sorted(names) if wanted(here / name))
     return found
 
 
-def _wanted(path: Path) -> bool:
+def wanted(path: Path) -> bool:
     """A file a folder's search scrubs: not a marked copy, an Excel lock file, or the
     summary.xlsx of an earlier batch's output folder (it holds the batch's state file)."""
     return (path.suffix.lower() in SUPPORTED_SUFFIXES and ".scrubbed" not in path.suffixes
