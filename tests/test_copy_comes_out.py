@@ -236,11 +236,11 @@ def _target_cell(book: openpyxl.Workbook, location: str):
     return book[found[1].replace("''", "'")][found[2]]
 
 
-@pytest.mark.parametrize("writer", ["package", "openpyxl"])
+@pytest.mark.parametrize(("kind", "writer"), _WRITERS)
 def test_links_quote_a_sheet_name_with_apostrophes_spaces_and_a_bang(tmp_path, monkeypatch,
-                                                                     writer):
-    source, target = _marked("xlsx", writer, (make_bad.quoted_sheet_name,), tmp_path,
-                             monkeypatch)
+                                                                     kind, writer):
+    source, target = _marked(kind, writer, (make_bad.quoted_sheet_name, make_bad.quoted_csv),
+                             tmp_path, monkeypatch)
     result = scrub(source).files[0]
     book = openpyxl.load_workbook(target)
     assert book.sheetnames == [make_bad.QUOTED_SHEET, "Issues"]

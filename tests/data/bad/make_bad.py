@@ -232,6 +232,16 @@ def quoted_sheet_name(folder: Path) -> Path:
     return _book(folder / "quoted.xlsx", [list(r) for r in LINES + ODD_LINES], QUOTED_SHEET)
 
 
+def quoted_csv(folder: Path) -> Path:
+    """The clean and odd lines as ``Dr O'Brien's !Charges.csv``: its copy's sheet takes the
+    file's name, which the links must quote."""
+    path = folder / f"{QUOTED_SHEET}.csv"
+    with path.open("w", newline="", encoding="utf-8") as out:
+        csv.writer(out).writerows([HEADERS, *[["" if v is None else v for v in r]
+                                              for r in LINES + ODD_LINES]])
+    return path
+
+
 def own_issues_sheets(folder: Path, names: tuple[str, ...] = (
         "Issues", "Scrub Issues", "Scrub Issues 2")) -> Path:
     """The clean and odd lines on ``Charges``, then the user's own sheets with the names our
@@ -279,6 +289,7 @@ BUILDERS: dict[str, Callable[[Path], Path | None]] = {
     "control_characters": control_characters,
     "control_csv": control_csv,
     "quoted_sheet_name": quoted_sheet_name,
+    "quoted_csv": quoted_csv,
     "own_issues_sheets": own_issues_sheets,
     "long_findings": long_findings,
     "long_csv": long_csv,
