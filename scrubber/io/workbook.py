@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
+from scrubber.io.doctype import MAX_PROLOG, declaring_part
 from scrubber.io.error_cells import error_cells
 from scrubber.io.errors import InputError
 
@@ -107,6 +108,7 @@ def check_package(path: Path) -> None:
     if "xl/workbook.xml" not in names:
         raise InputError(label, "not an Excel workbook (the package has no xl/workbook.xml)")
     _check_size(label, "workbook", unpacked)
+    _check_declarations(path, "workbook")
 
 
 def _check_ods(path: Path, head: bytes) -> None:
@@ -120,6 +122,7 @@ def _check_ods(path: Path, head: bytes) -> None:
         raise InputError(label, "not an OpenDocument spreadsheet (the package has no "
                                 "content.xml)")
     _check_size(label, "spreadsheet", unpacked)
+    _check_declarations(path, "spreadsheet")
 
 
 def _zip_package(path: Path, what: str, part: str | None = None) -> tuple[set[str], int, bytes]:
@@ -134,6 +137,25 @@ def _zip_package(path: Path, what: str, part: str | None = None) -> tuple[set[st
         raise InputError(str(path), f"the {what} is damaged (its zip package cannot be read)") \
             from None
     return names, unpacked, head
+
+
+def _check_declarations(path: Path, what: str) -> None:
+    """No XML part may declare a document type (:mod:`scrubber.io.doctype`)."""
+    try:
+        found = declaring_part(path)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError):
+        raise InputError(str(path), f"the {what} is damaged (its zip package cannot be read)") \
+            from None
+    if found is None:
+        return
+    part, why = found
+    if why == "doctype":
+        raise InputError(str(path), f"the {what}'s XML declares a document type ({part}), "
+                                    f"which spreadsheet programs never write: refused as a "
+                                    f"possible XML entity attack")
+    raise InputError(str(path), f"the {what}'s XML part {part} has more than "
+                                f"{MAX_PROLOG // 2**20} MiB before its first element: refused "
+                                f"as a possible XML attack")
 
 
 def _check_size(label: str, what: str, unpacked: int) -> None:
