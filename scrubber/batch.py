@@ -77,6 +77,9 @@ def scrub_one(path: str, options: BatchOptions, phase: Phase | None = None) -> O
         result = scrub(path, options.config, sheet=options.sheet).files[0]
     except InputError as exc:
         return None, exc
+    except MemoryError:  # a file too large for this machine is no bug to report
+        return None, InputError(path, "not enough memory to scrub it; split the export, "
+                                      "or run it on a machine with more memory")
     except Exception as exc:  # never a traceback for one bad file; the batch goes on
         return None, InputError(path, f"could not be scrubbed ({type(exc).__name__}); "
                                       "please report this file's shape to the maintainers")

@@ -47,3 +47,21 @@ def test_named_pipes_in_a_folder_are_passed_over(folder, command):
     result = run(command, str(folder), *out, cwd=folder.parent)
     assert result.returncode == 0, result.stderr
     assert "pipe.csv" not in result.stderr and "pipe.xlsx" not in result.stderr
+
+
+@pytest.mark.parametrize(("raised", "said"), [
+    (MemoryError, "not enough memory to scrub it"),
+    (RecursionError, "could not be scrubbed (RecursionError)"),
+])
+def test_a_file_the_engine_cannot_finish_is_one_line_and_not_a_traceback(tmp_path, monkeypatch,
+                                                                        raised, said):
+    from scrubber import batch
+
+    def fails(*args, **kwargs):
+        raise raised
+
+    monkeypatch.setattr(batch, "scrub", fails)
+    options = batch.BatchOptions(config=batch.Config(), out=str(tmp_path), mark=False)
+    result, problem = batch.scrub_one(str(SAMPLES / "clean_export.xlsx"), options)
+    assert result is None and said in str(problem)
+    assert "\n" not in str(problem)
