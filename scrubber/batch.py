@@ -10,11 +10,11 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 from scrubber import parallel
+from scrubber.batchrun.inputs import wanted
 from scrubber.config import Config
 from scrubber.engine import FileResult, ScrubResult, scrub
 from scrubber.io.atomic import Claims
 from scrubber.io.errors import InputError
-from scrubber.batchrun.inputs import wanted
 from scrubber.mark import mark_copy, marked_path
 from scrubber.prepared import Prepared, prepare
 

@@ -103,9 +103,10 @@ def test_a_sheet_without_room_for_the_status_columns_has_them_on_the_issues_shee
         assert sheet.cell(3, sheet.max_column).value == "far right"
     flagged = {m.row for m in plan.rows if m.fill}
     assert flagged == {5, 6}
-    for row in flagged:
-        assert _rgb(sheet.cell(row, 1)) == ERROR_ROW_RGB
-        assert _rgb(sheet.cell(row, sheet.max_column)) == ERROR_ROW_RGB
+    for row in flagged:  # through the row's last cell, not through XFD
+        assert [_rgb(sheet.cell(row, c)) for c in (1, 2, 8)] == [ERROR_ROW_RGB] * 3
+        assert _rgb(sheet.cell(row, 9)) is None
+        assert _rgb(sheet.cell(row, sheet.max_column)) is None
     assert {c.coordinate for c in plan.cells} == {"F5", "D6"}
     assert _rgb(sheet["F5"]) == _rgb(sheet["D6"]) == ERROR_CELL_RGB
     assert _rgb(sheet["A2"]) is None
@@ -228,7 +229,7 @@ def test_control_characters_come_out_as_ooxml_escapes_them(tmp_path, monkeypatch
     assert all(link.startswith(f"'{sheet}'!") for link in links)
 
 
-# --- sheet names a link must quote ---------------------------------------------------------------
+# --- sheet names a link must quote ------------------------------------------------------------
 
 def _target_cell(book: openpyxl.Workbook, location: str):
     found = re.fullmatch(r"'((?:[^']|'')+)'!([A-Z]+\d+)", location)
@@ -271,7 +272,7 @@ def test_libreoffice_keeps_the_quoted_links(tmp_path):
     assert [_target_cell(book, link).coordinate for link in links] == ["F5", "D6"]
 
 
-# --- a user's own Issues sheets --------------------------------------------------------------------
+# --- a user's own Issues sheets ---------------------------------------------------------------
 
 def _user_sheets(book: openpyxl.Workbook, names: tuple[str, ...]) -> list[tuple]:
     return [(name, book[name]["A1"].value, book[name]["B2"].value) for name in names]

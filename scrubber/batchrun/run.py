@@ -30,7 +30,6 @@ from scrubber.batchrun.work import Outcome, WorkOptions
 from scrubber.io.atomic import Claims, write_atomic
 from scrubber.io.errors import InputError
 
-
 #: what a caller hears: each outcome as it arrives (a skipped file's too).
 Heard = Callable[[Outcome], None]
 

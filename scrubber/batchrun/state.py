@@ -93,8 +93,8 @@ class State:
         except (KeyError, TypeError, ValueError):
             return None
         outputs = [p for p in (task.report, task.marked) if p]
-        if task.refused or not outcome.ok or outcome.marked != task.marked or outcome.report != task.report \
-                or not all(Path(p).is_file() for p in outputs):
+        if task.refused or not outcome.ok or outcome.marked != task.marked \
+                or outcome.report != task.report or not all(Path(p).is_file() for p in outputs):
             return None
         return Outcome(**{**asdict(outcome), "path": task.path, "skipped": True,
                           "seconds": 0.0, "by_rule": outcome.by_rule})

@@ -27,7 +27,6 @@ from scrubber.mark.ooxml import ooxml_escape
 from scrubber.mark.plan import (
     CELL_TEXT_LIMIT,
     ISSUES_HEADERS,
-    MAX_COLUMN,
     OUR_RGBS,
     MarkPlan,
     has_room,
@@ -108,10 +107,13 @@ def _paint_sheet(sheet: Worksheet, plan: MarkPlan) -> bool:
     rows and cells are filled all the same)."""
     header = plan.header_row
     columns = _status_columns(sheet, plan)
+    reach: dict[int, int] = {}  # no room: a flagged row is filled through its last cell
     if columns is None:
         status_col = findings_col = None
         _clear_marks(sheet, header, None, None)  # an earlier scrub's fills, if any
-        last = min(sheet.max_column, MAX_COLUMN)
+        last = 0
+        for row, column in sheet._cells:  # noqa: SLF001 - the cells each row has
+            reach[row] = max(reach.get(row, 0), column)
     else:
         status_col, findings_col, existed = columns
         if existed:
@@ -132,7 +134,7 @@ def _paint_sheet(sheet: Worksheet, plan: MarkPlan) -> bool:
                 sheet.cell(mark.row, findings_col, _text(mark.findings)).alignment = wrap
         if mark.fill:
             fill = fills.setdefault(mark.fill, PatternFill("solid", fgColor=mark.fill))
-            for col in range(1, last + 1):
+            for col in range(1, (reach.get(mark.row, 0) if columns is None else last) + 1):
                 sheet.cell(mark.row, col).fill = fill
     for mark in plan.cells:
         fill = fills.setdefault(mark.fill, PatternFill("solid", fgColor=mark.fill))
@@ -142,14 +144,17 @@ def _paint_sheet(sheet: Worksheet, plan: MarkPlan) -> bool:
 
 def _clear_marks(sheet: Worksheet, header: int, status_col: int | None,
                  findings_col: int | None) -> None:
-    """Undo an earlier scrub's marks: our two columns' values (when there) and our fills."""
-    for row in sheet.iter_rows(min_row=header + 1, max_row=sheet.max_row):
-        for cell in row:
-            if cell.column in (status_col, findings_col):
-                cell.value = None
-            if cell.fill is not None and cell.fill.fgColor is not None \
-                    and cell.fill.fgColor.rgb in OUR_RGBS:
-                cell.fill = _NO_FILL
+    """Undo an earlier scrub's marks: our two columns' values (when there) and our fills.
+    Only the cells the sheet has are visited (iter_rows would make every cell of its used
+    range: millions on a sheet that reaches XFD)."""
+    for cell in list(sheet._cells.values()):  # noqa: SLF001 - openpyxl's cells, as they are
+        if cell.row <= header:
+            continue
+        if cell.column in (status_col, findings_col):
+            cell.value = None
+        if cell.fill is not None and cell.fill.fgColor is not None \
+                and cell.fill.fgColor.rgb in OUR_RGBS:
+            cell.fill = _NO_FILL
 
 
 def _write_issues(book: openpyxl.Workbook, plan: MarkPlan, room: bool) -> None:

@@ -91,6 +91,11 @@ class Marker:
         for cell in plan.cells:
             self.cells.setdefault(cell.row, {})[cell.column_index + 1] = cell.fill
         self.hidden: set[int] = set()
+        #: a sheet without room for the status columns (its columns reach XFD): a flagged
+        #: row is filled through its last cell (or flagged cell), not through the status
+        #: columns, which the caller drops; else each flagged row would get thousands of
+        #: blank cells up to XFD.
+        self.fill_to_last_cell = False
         self._status_start = f'<c r="{column_letter(status - 1)}'.encode()
         self._status_ends: dict[str, bytes] = {}
         self._room: dict[bytes, bool] = {}
@@ -214,7 +219,8 @@ class Marker:
             fill = fill_cells.get(column) or (mark.fill if column <= self.status + 1 else None)
             out[column] = self._restyle(cell, fill) if fill else cell
         if mark.fill:
-            for column in range(1, self.status + 2):
+            reach = max([0, *out, *fill_cells]) if self.fill_to_last_cell else self.status + 1
+            for column in range(1, reach + 1):
                 if column not in out:
                     fill = fill_cells.get(column) or mark.fill
                     index = self.styles.derived("+", fill, self.record.derived)
@@ -304,7 +310,8 @@ class Marker:
                 tag = f'"{self._restyle_attrs(tag[1:-len(closing)], fill)}{closing}'
             tags.append(tag.encode("utf-8"))
         blanks: dict[int, list[str]] = {}
-        for column in range(1, last + 1):
+        reach = max([0, *columns, *fill_cells]) if self.fill_to_last_cell else last
+        for column in range(1, reach + 1):
             if column not in columns:
                 index = derived("+", fill_cells.get(column) or mark.fill, record)
                 blanks[column] = [f'<c r="{self._letters[column]}', f'" s="{index}"/>']

@@ -97,6 +97,7 @@ def write_package_copy(plan: MarkPlan, source: str, temp: str) -> tuple[set[int]
             halves = room and len(plan.rows) >= parallel.MIN_LINES and styles.prederive(
                 OUR_RGBS, record.derived)
             marker = Marker(plan, status, styles, record)
+            marker.fill_to_last_cell = not room
             out = parts.stream(sheet_part, worker)
             made, split = None, _split_row(plan) if halves else None
             if split is not None and parallel.active(len(plan.rows)):
