@@ -59,6 +59,10 @@ ExitZeroOpt = Annotated[bool, typer.Option("--exit-zero", help="Exit 0 even when
                                            "error findings (input errors still exit 2).")]
 QuietOpt = Annotated[bool, typer.Option("--quiet", "-q", help="Nothing on stderr but errors "
                                         "(no progress, no 'wrote' lines, no notes).")]
+MaxUnpackedOpt = Annotated[float | None, typer.Option(
+    "--max-unpacked-mb", min=1, show_default=False,
+    help="Largest workbook read, unpacked, in MiB (a CSV file's size; a sheet's grid may "
+         "hold MiB / 32 cells) [default: 1024, or max_unpacked_mb in the config].")]
 BaselineOpt = Annotated[Path | None, typer.Option(help="An earlier JSON report: its findings "
                                                        "are reported as waived where they "
                                                        "recur.")]
@@ -117,6 +121,7 @@ def scrub(
     exit_zero: ExitZeroOpt = False,
     quiet: QuietOpt = False,
     baseline: BaselineOpt = None,
+    max_unpacked_mb: MaxUnpackedOpt = None,
 ) -> None:
     """Scrub charge exports, write marked copies and report the findings."""
     from scrubber import parallel
@@ -134,8 +139,8 @@ def scrub(
     if fmt not in ("text", "json", "csv"):
         raise _fail(f"unknown --format '{fmt}'; use text, json or csv")
     report_fmt = _report_format(report)
-    config = _config(config_path, payer, setting, mue, hcpcs, baseline, asp, ncci).with_rules(
-        split_names(select), split_names(ignore))
+    config = _config(config_path, payer, setting, mue, hcpcs, baseline, asp, ncci,
+                     max_unpacked_mb).with_rules(split_names(select), split_names(ignore))
     try:
         prepared = prepare(config)  # rules and reference tables, once for every file
     except ConfigError as exc:
@@ -215,6 +220,7 @@ def batch(
     exit_zero: ExitZeroOpt = False,
     quiet: QuietOpt = False,
     baseline: BaselineOpt = None,
+    max_unpacked_mb: MaxUnpackedOpt = None,
     force: Annotated[bool, typer.Option("--force", help="Scrub every file again, even those "
                                                         "unchanged since the last run into "
                                                         "--out.")] = False,
@@ -251,8 +257,8 @@ def batch(
     from scrubber.batchrun.work import WorkOptions
     from scrubber.prepared import prepare
 
-    config = _config(config_path, payer, setting, mue, hcpcs, baseline, asp, ncci).with_rules(
-        split_names(select), split_names(ignore))
+    config = _config(config_path, payer, setting, mue, hcpcs, baseline, asp, ncci,
+                     max_unpacked_mb).with_rules(split_names(select), split_names(ignore))
     try:
         prepared = prepare(config)  # rules and reference tables, once for every worker
     except ConfigError as exc:
@@ -445,9 +451,11 @@ def show_rule(name: Annotated[str, typer.Argument(help="Rule name or ID.")]) -> 
 
 def _config(path: Path | None, payer: str | None, setting: str | None,
             mue: Path | None, hcpcs: Path | None, baseline: Path | None = None,
-            asp: Path | None = None, ncci: list[Path] | None = None) -> Config:
+            asp: Path | None = None, ncci: list[Path] | None = None,
+            max_unpacked_mb: float | None = None) -> Config:
     """The config file (found or given), its payer profile, then the command line."""
-    overrides = {"setting": setting, "mue": str(mue) if mue else None,
+    overrides = {"setting": setting, "max_unpacked_mb": max_unpacked_mb,
+                 "mue": str(mue) if mue else None,
                  "hcpcs": str(hcpcs) if hcpcs else None, "asp": str(asp) if asp else None,
                  "ncci": tuple(str(p) for p in ncci) if ncci else None,
                  "baseline": str(baseline) if baseline else None}

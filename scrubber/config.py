@@ -9,6 +9,7 @@ from pathlib import Path
 from scrubber.codes import MINIMUM_MINUTES
 from scrubber.coding.model import KINDS, SETTINGS, Options
 from scrubber.findings import Severity
+from scrubber.io.limits import DEFAULT_MAX_UNPACKED_MB
 
 #: codes whose minimum minutes a payer may set (the catalogue's codes with a minimum).
 TIMED_CODES = tuple(sorted(MINIMUM_MINUTES))
@@ -60,6 +61,8 @@ class Config:
             forces one profile).
         baseline: an earlier JSON report whose findings are waived where they recur
             (scrubber.waivers).
+        max_unpacked_mb: the largest workbook read, unpacked, in MiB (a CSV file's size);
+            a sheet's grid may hold this many MiB / 32 cells (scrubber.io.limits).
     """
 
     select: tuple[str, ...] = ()
@@ -85,12 +88,17 @@ class Config:
     match: tuple[str, ...] = ()
     payers: Mapping[str, Config] = field(default_factory=dict)
     baseline: str | None = None
+    max_unpacked_mb: float = DEFAULT_MAX_UNPACKED_MB
 
     def __post_init__(self) -> None:
         for name in ("push_max_minutes", "midnight_max_gap_minutes", "max_duration_minutes"):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
                 raise ConfigError(f"option '{name}' must be a number >= 0, not {value!r}")
+        value = self.max_unpacked_mb
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            raise ConfigError(f"option 'max_unpacked_mb' must be a number of MiB > 0, "
+                              f"not {value!r}")
         for name in ("hydration_needs_drug_code", "hydration_split_added", "initial_per_day",
                      "jw_jz"):
             if not isinstance(getattr(self, name), bool):

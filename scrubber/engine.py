@@ -20,6 +20,7 @@ from scrubber.config import Config
 from scrubber.fields import MULTI_FIELDS, headers_seen
 from scrubber.findings import Finding, Severity
 from scrubber.io.errors import InputError
+from scrubber.io.limits import Limits
 from scrubber.io.reader import Table, read_table, table_from_frame, table_from_grids
 from scrubber.normalize import (
     canonical_frame,
@@ -59,7 +60,7 @@ def scrub(source: str | Path | pd.DataFrame, config: Config | Prepared | None = 
         if isinstance(source, pd.DataFrame):
             table = table_from_frame(source, sheet=sheet or "Sheet1", header_row=header_row)
         else:
-            table = read_table(source, sheet)
+            table = read_table(source, sheet, Limits(prepared.config.max_unpacked_mb))
     with collector.frozen():  # the collector's walks skip the table read
         return _result(scrub_table(table, prepared), prepared)
 

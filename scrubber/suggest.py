@@ -20,6 +20,7 @@ from scrubber.coding.frame import administrations, kind_of
 from scrubber.config import Config
 from scrubber.fields import headers_seen
 from scrubber.io.errors import InputError
+from scrubber.io.limits import Limits
 from scrubber.io.reader import Table, read_table, table_from_frame, table_from_grids
 from scrubber.normalize import canonical_frame, column_map, route_kind
 from scrubber.times import duration_minutes, parse_times
@@ -96,7 +97,7 @@ def suggest(source: str | Path | pd.DataFrame, config: Config | None = None, *,
     if isinstance(source, pd.DataFrame):
         table = table_from_frame(source, sheet=sheet or "Sheet1", header_row=header_row)
     else:
-        table = read_table(source, sheet)
+        table = read_table(source, sheet, Limits(config.max_unpacked_mb))
     return suggest_table(table, config)
 
 

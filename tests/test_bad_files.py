@@ -69,13 +69,15 @@ def test_error_cells_off_the_line_leave_a_clean_file_clean(tmp_path):
 def test_a_workbook_without_error_cells_is_not_searched_twice(tmp_path, monkeypatch):
     """The byte search finds nothing in a sheet whose XML holds no '#': no cell scan."""
     from scrubber.io import error_cells as module
+    from scrubber.io.limits import Limits
+    from scrubber.io.unpack import scan_package
 
     path = make_bad._book(tmp_path / "clean.xlsx", [list(r) for r in make_bad.LINES])
     scanned = []
-    monkeypatch.setattr(module, "_scan", lambda package, part: scanned.append(part) or {})
-    assert module.error_cells(path) == {} and scanned == []
-    module.error_cells(make_bad.error_cells(tmp_path))
-    assert scanned == ["xl/worksheets/sheet1.xml"]
+    monkeypatch.setattr(module, "_collect", lambda body, cells: scanned.append(body) or True)
+    assert scan_package(path, "workbook", Limits()).errors() == {} and scanned == []
+    scan_package(make_bad.error_cells(tmp_path), "workbook", Limits())
+    assert len(scanned) == 1
 
 
 def test_error_cells_through_the_command_line(tmp_path):

@@ -122,13 +122,14 @@ def test_work_that_fails_while_waiting_does_not_stop_the_read(tmp_path, monkeypa
 
 
 @pytest.mark.parametrize("slow", [True, False])
-def test_the_sheets_are_searched_for_error_cells_once(tmp_path, monkeypatch, slow):
-    """The reader searches while it waits for a slow parse, the thread after a quick one;
-    never both (each search inflates every sheet)."""
+def test_the_package_is_unpacked_once(tmp_path, monkeypatch, slow):
+    """Its size, the sheets' extents and error cells come from one pass, made on the thread
+    before the parse, whether the reader waits for it or not (each pass inflates every
+    sheet)."""
     path = make_workbook(tmp_path / "t.xlsx")
     calls = []
-    search = workbook.error_cells
-    monkeypatch.setattr(workbook, "error_cells", lambda p: calls.append(p) or search(p))
+    scan = workbook.scan_package
+    monkeypatch.setattr(workbook, "scan_package", lambda *a: calls.append(a[0]) or scan(*a))
     parse, started = workbook._parse, threading.Event()
 
     def timed_parse(path, job):
@@ -140,10 +141,10 @@ def test_the_sheets_are_searched_for_error_cells_once(tmp_path, monkeypatch, slo
     workbook.prefetch(path)
     started.wait()
     if not slow:
-        time.sleep(0.5)  # the parse and its search are over
+        time.sleep(0.5)  # the parse is over
     taken = workbook.take(path)
-    assert taken is not None and taken.errors is not None
-    assert len(calls) == 1
+    assert taken is not None and taken.scan is not None
+    assert calls == [path]
 
 
 def test_a_scrub_never_imports_hypothesis_and_leaves_it_importable():

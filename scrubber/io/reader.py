@@ -20,6 +20,7 @@ from scrubber import collector
 from scrubber.fields import map_headers
 from scrubber.io.error_cells import ERROR_SEARCH, ERROR_TEXTS, place
 from scrubber.io.errors import InputError
+from scrubber.io.limits import UNLIMITED_MB, Limits
 from scrubber.io.workbook import (
     EXCEL_SUFFIXES,
     OTHER_WORKBOOK_SUFFIXES,
@@ -59,12 +60,16 @@ class Table:
     error_cells: bool = field(default=False, compare=False)
 
 
-def read_table(path: str | Path, sheet: str | None = None) -> Table:
-    """Read the charge-line sheet of a workbook or CSV file.
+def read_table(path: str | Path, sheet: str | None = None,
+               limits: Limits | None = None) -> Table:
+    """Read the charge-line sheet of a workbook or CSV file, within ``limits`` (the
+    defaults when None: :mod:`scrubber.io.limits`).
 
     Raises:
-        InputError: the file is missing, unsupported, damaged, encrypted or has no header.
+        InputError: the file is missing, unsupported, damaged, encrypted, over a limit or has
+            no header.
     """
+    limits = limits or Limits()
     path = Path(path)
     label = str(path)
     if not path.is_file():
@@ -77,10 +82,12 @@ def read_table(path: str | Path, sheet: str | None = None) -> Table:
     if path.stat().st_size == 0:
         raise InputError(label, "the file is empty")
     if suffix in CSV_SUFFIXES:
+        if path.stat().st_size > limits.max_bytes:
+            raise InputError(label, limits.size_problem("CSV file", path.stat().st_size, "is"))
         grid, errors = read_csv(path)
         return table_from_grids(label, {csv_sheet_name(path): grid}, sheet,
                                 error_cells=lambda: errors)
-    book = take(path) or open_workbook(path)  # parsed ahead by the command line, or now
+    book = take(path, limits) or open_workbook(path, limits)  # parsed ahead, or now
     heads = {name: calamine_call(label, book.sheet(name).to_python, skip_empty_area=False,
                                  nrows=HEADER_SEARCH_ROWS)
              for name in book.names()}
@@ -111,7 +118,7 @@ def read_sheet_grid(path: str | Path, sheet: str) -> list[list[object]]:
     """Every cell of one sheet of a workbook (row 1 first, from column A), as the reader
     reads it: the marked copy of an .xls or .ods input is made from it."""
     path = Path(path)
-    book = open_workbook(path)
+    book = open_workbook(path, Limits(UNLIMITED_MB))  # read within the run's limits already
     grid = calamine_call(str(path), book.sheet(sheet).to_python, skip_empty_area=False)
     place(grid, book.error_cells(sheet))
     return grid

@@ -6,8 +6,14 @@ parses its worksheets on a thread (calamine parses without holding the interpret
 :func:`take` hands the parsed sheets to the reader. On a 100k-line export the parse takes
 about 1.3 s and the imports about 0.7 s, so most of the imports are free.
 
+Before calamine sees the package it is unpacked once (:mod:`scrubber.io.unpack`): its real
+size, each worksheet's extent and error cells, within the run's limits
+(:mod:`scrubber.io.limits`).
+
 A prefetch is only a head start: whatever it could not do (a missing, damaged or encrypted
-file, a file changed since) the reader does again itself and reports in its own words.
+file, a file changed since, a workbook over the default limits when the run's are higher)
+the reader does again itself; what it found wrong within the default limits is said once,
+not unpacked twice.
 """
 
 from __future__ import annotations
@@ -22,14 +28,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from scrubber.io.doctype import MAX_PROLOG, declaring_part
-from scrubber.io.error_cells import error_cells
 from scrubber.io.errors import InputError
+from scrubber.io.limits import Limits
+from scrubber.io.unpack import PackageScan, scan_package
 
 if TYPE_CHECKING:  # the compiled reader is imported when a workbook is opened
     import python_calamine
 
-#: a package that unpacks to more than this is refused (zip-bomb guard).
-MAX_UNPACKED_BYTES = 1 << 30
 EXCEL_SUFFIXES = (".xlsx", ".xlsm")
 #: workbooks python-calamine also reads: legacy Excel and OpenDocument (marked as new .xlsx)
 OTHER_WORKBOOK_SUFFIXES = (".xls", ".ods")
@@ -47,8 +52,9 @@ class Workbook:
     label: str
     book: python_calamine.CalamineWorkbook
     sheets: dict[str, python_calamine.CalamineSheet] = field(default_factory=dict)
-    #: each worksheet's error cells (calamine reads them as empty), found on first use
-    errors: dict[str, dict[tuple[int, int], str]] | None = None
+    #: what the package unpacked to, and its worksheets' extents and error cells (calamine
+    #: reads them as empty); None for an .xls workbook (not a zip package)
+    scan: PackageScan | None = None
 
     def names(self) -> list[str]:
         """The worksheet names, in workbook order (charts and macro sheets left out)."""
@@ -59,9 +65,8 @@ class Workbook:
 
     def error_cells(self, name: str) -> dict[tuple[int, int], str]:
         """The sheet's error cells: (row, column) from A1, 0-based -> the error's text."""
-        if self.errors is None:
-            self.errors = error_cells(self.label)
-        return self.errors.get(name, {})
+        found = self.scan.sheets.get(name) if self.scan is not None else None
+        return found.errors if found is not None else {}
 
     def sheet(self, name: str) -> python_calamine.CalamineSheet:
         if name not in self.sheets:
@@ -69,21 +74,25 @@ class Workbook:
         return self.sheets[name]
 
 
-def open_workbook(path: Path) -> Workbook:
-    """Check the package and open it.
+def open_workbook(path: Path, limits: Limits | None = None) -> Workbook:
+    """Check the package, unpack it once within ``limits`` (the defaults when None), then
+    open it: calamine parses no sheet before its extent is known.
 
     Raises:
-        InputError: not a workbook, an old .xls, encrypted, damaged or over the size limit.
+        InputError: not a workbook, an old .xls, encrypted, damaged or over a limit.
     """
     import python_calamine  # only now: scrubbing a grid or DataFrame never loads it
 
-    check_package(path)
+    scan = check_package(path, limits or Limits())
     label = str(path)
     return Workbook(label, calamine_call(label, python_calamine.CalamineWorkbook.from_path,
-                                         label))
+                                         label), scan=scan)
 
 
-def check_package(path: Path) -> None:
+def check_package(path: Path, limits: Limits | None = None) -> PackageScan | None:
+    """Check the file is the workbook its name says and unpack it within ``limits``: what
+    it unpacked to (None for an .xls workbook, which is not a zip package)."""
+    limits = limits or Limits()
     label = str(path)
     with path.open("rb") as handle:
         head = handle.read(8)
@@ -93,10 +102,10 @@ def check_package(path: Path) -> None:
             raise InputError(label, "not an Excel 97-2003 (.xls) workbook")
         if _ENCRYPTION_STREAM in path.read_bytes():
             raise _encrypted(label, "workbook")
-        return  # calamine reads it; a damaged one fails there, named as such
+        return None  # calamine reads it; a damaged one fails there, named as such
     if suffix == ".ods":
         _check_ods(path, head)
-        return
+        return scan_package(path, "spreadsheet", limits)
     if head == _OLE_MAGIC:
         if _ENCRYPTION_STREAM in path.read_bytes():
             raise _encrypted(label, "workbook")
@@ -104,39 +113,41 @@ def check_package(path: Path) -> None:
                                 "save it as .xlsx")
     if not head.startswith(b"PK"):
         raise InputError(label, "not an Excel workbook (the file is not an .xlsx package)")
-    names, unpacked, _ = _zip_package(path, "workbook")
+    names, _ = _zip_package(path, "workbook")
     if "xl/workbook.xml" not in names:
         raise InputError(label, "not an Excel workbook (the package has no xl/workbook.xml)")
-    _check_size(label, "workbook", unpacked)
     _check_declarations(path, "workbook")
+    return scan_package(path, "workbook", limits)
 
 
 def _check_ods(path: Path, head: bytes) -> None:
     label = str(path)
     if not head.startswith(b"PK"):
         raise InputError(label, "not an OpenDocument spreadsheet (the file is not a package)")
-    names, unpacked, manifest = _zip_package(path, "spreadsheet", "META-INF/manifest.xml")
+    names, manifest = _zip_package(path, "spreadsheet", "META-INF/manifest.xml")
     if b"encryption-data" in manifest:
         raise _encrypted(label, "spreadsheet")
     if "content.xml" not in names:
         raise InputError(label, "not an OpenDocument spreadsheet (the package has no "
                                 "content.xml)")
-    _check_size(label, "spreadsheet", unpacked)
     _check_declarations(path, "spreadsheet")
 
 
-def _zip_package(path: Path, what: str, part: str | None = None) -> tuple[set[str], int, bytes]:
-    """A zip package's part names, its declared unpacked size, and the first MiB of ``part``
-    (empty when not asked for or absent)."""
+def _zip_package(path: Path, what: str, part: str | None = None) -> tuple[set[str], bytes]:
+    """A zip package's part names, and the first MiB of ``part`` (empty when not asked for
+    or absent)."""
     try:
         with zipfile.ZipFile(path) as package:
             names = set(package.namelist())
-            unpacked = sum(info.file_size for info in package.infolist())
-            head = package.read(part)[:1 << 20] if part in names else b""
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError):
+            head = b""
+            if part in names:
+                with package.open(part) as member:
+                    head = member.read(1 << 20)
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError,
+            NotImplementedError):
         raise InputError(str(path), f"the {what} is damaged (its zip package cannot be read)") \
             from None
-    return names, unpacked, head
+    return names, head
 
 
 def _check_declarations(path: Path, what: str) -> None:
@@ -156,12 +167,6 @@ def _check_declarations(path: Path, what: str) -> None:
     raise InputError(str(path), f"the {what}'s XML part {part} has more than "
                                 f"{MAX_PROLOG // 2**20} MiB before its first element: refused "
                                 f"as a possible XML attack")
-
-
-def _check_size(label: str, what: str, unpacked: int) -> None:
-    if unpacked > MAX_UNPACKED_BYTES:
-        raise InputError(label, f"the {what} unpacks to {unpacked // 2**20} MiB, more than "
-                                f"the {MAX_UNPACKED_BYTES // 2**20} MiB limit")
 
 
 def _encrypted(label: str, what: str) -> InputError:
@@ -188,15 +193,9 @@ class _Prefetch:
     key: tuple[str, int, int]
     thread: threading.Thread | None = None
     workbook: Workbook | None = None
-    #: who searches the sheets for error cells: the first to get there, once ("thread" when
-    #: the parse ends before the waiting reader starts its own search, "reader" otherwise)
-    searcher: str | None = None
-
-    def claim(self, who: str) -> bool:
-        with _lock:
-            if self.searcher is None:
-                self.searcher = who
-            return self.searcher == who
+    #: why the file could not be read within the default limits (the reader says it again
+    #: without unpacking it again when the run's limits are those)
+    error: InputError | None = None
 
 
 _pending: dict[str, _Prefetch] = {}
@@ -228,36 +227,44 @@ def prefetch(path: str | Path) -> None:
     thread.start()
 
 
-def take(path: str | Path) -> Workbook | None:
+def take(path: str | Path, limits: Limits | None = None) -> Workbook | None:
     """The workbook prefetched for ``path`` with its parsed worksheets, once; None when there
-    was no prefetch, it failed, or the file changed since it started."""
+    was no prefetch, it failed (over the default limits, say: the reader unpacks it again
+    within the run's), or the file changed since it started.
+
+    Raises:
+        InputError: the prefetched workbook is over ``limits`` (lower than the defaults).
+    """
     with _lock:
         job = _pending.pop(str(path), None)
     if job is None or job.thread is None:
         return None
-    errors = None
     if job.thread.is_alive() and _while_waiting:
         work = _while_waiting.pop()
         with contextlib.suppress(Exception):  # a head start only: the run does it again if
             work()  # it needs it, and says what is wrong in its own words
-    if job.thread.is_alive() and job.claim("reader"):  # so does zlib: look for error cells
-        errors = error_cells(path)  # meanwhile (then the thread does not search again)
     job.thread.join()
-    if job.workbook is None or _key(Path(path)) != job.key:
+    if _key(Path(path)) != job.key:
         return None
-    if errors is not None:
-        job.workbook.errors = errors
+    if job.error is not None and (limits or Limits()) == Limits():
+        raise job.error
+    if job.workbook is None:
+        return None
+    if job.workbook.scan is not None:
+        job.workbook.scan.check(job.workbook.label, "workbook", limits or Limits())
     return job.workbook
 
 
 def _parse(path: Path, job: _Prefetch) -> None:
     try:
+        # unpacked and searched (extent, error cells) before calamine parses a sheet: zlib
+        # inflates without the interpreter lock, so this is off the main thread's path
         workbook = open_workbook(path)
         for name in workbook.names():
             workbook.sheet(name)
-        if job.claim("thread"):  # the sheets' XML searched for error cells here when the
-            workbook.error_cells("")  # reader is not searching already (zlib inflates
-            # without the interpreter lock, so this is off the main thread's path)
+    except InputError as exc:
+        job.error = exc
+        return
     except Exception:  # noqa: BLE001 - the reader tries again and says what is wrong
         return
     job.workbook = workbook

@@ -17,6 +17,7 @@ import zipfile
 from pathlib import Path
 
 from scrubber import collector
+from scrubber.io import limits
 from scrubber.io.atomic import make_temp, output_mode, same_file, sibling_temp, sweep_stale
 from scrubber.io.errors import InputError
 from scrubber.io.reader import read_sheet_grid
@@ -71,6 +72,7 @@ def mark_copy(result: FileResult, source: str | Path, target: str | Path, *,
         raise InputError(str(source), f"the marked copy {target.name} must end in "
                                       f"{'.xlsm' if macros else '.xlsx'} so Excel opens it "
                                       f"{'with its macros' if macros else ''}".rstrip())
+    _fits_a_sheet(result, source)
     target.parent.mkdir(parents=True, exist_ok=True)
     sweep_stale(target)  # a killed run's temporary copy, full of patient data
     handle, temp = make_temp(target)
@@ -88,6 +90,23 @@ def mark_copy(result: FileResult, source: str | Path, target: str | Path, *,
         with contextlib.suppress(FileNotFoundError):
             os.unlink(temp)
     return target, tuple(sorted(hidden))
+
+
+def _fits_a_sheet(result: FileResult, source: Path) -> None:
+    """A CSV file's copy is a worksheet of its rows: one longer than Excel's sheets is
+    declined before anything is written (its lines are scrubbed and reported all the same).
+
+    Raises:
+        InputError: the CSV file's lines go past Excel's last row.
+    """
+    if source.suffix.lower() != ".csv":
+        return
+    last = max((*result.line_rows, *(s.row for s in result.skipped_rows)), default=0)
+    if last > limits.EXCEL_ROWS:
+        raise InputError(str(source), f"no marked copy: its lines reach row {last:,}, past "
+                                      f"the {limits.EXCEL_ROWS:,} rows of an Excel sheet "
+                                      f"(every line is in the report; --no-mark skips the "
+                                      f"copy)")
 
 
 def _write(plan: MarkPlan, source: Path, temp: str, quiet: bool) -> tuple[set[int], bool]:

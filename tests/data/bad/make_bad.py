@@ -10,14 +10,17 @@ builders that need it return None when it is not installed.
 from __future__ import annotations
 
 import csv
+import io
 import os
 import re
 import shutil
+import struct
 import subprocess
 import sys
 import tempfile
 import zipfile
-from collections.abc import Callable
+import zlib
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 import openpyxl
@@ -276,6 +279,194 @@ def long_csv(folder: Path) -> Path:
     return path
 
 
+# --- limits: zip bombs, grids past Excel's, formatting without data (issue 13) ----------------
+
+_SHEET = "xl/worksheets/sheet1.xml"
+_SHEET_OPEN = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n<worksheet xmlns='
+               '"http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
+
+
+def _parts(rows: list[list[object]]) -> dict[str, bytes]:
+    """The parts of a one-sheet workbook of the headers and ``rows`` (openpyxl's), with cell
+    styles 1-3 in its styles part (a bold header, a date, a fill)."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.title = "Charges"
+    sheet.append(HEADERS)
+    for row in rows:
+        sheet.append(row)
+    sheet["A1"].font = openpyxl.styles.Font(bold=True)
+    sheet["B2"].number_format = "yyyy-mm-dd"
+    sheet["C2"].fill = openpyxl.styles.PatternFill("solid", fgColor="FFFF00")
+    buffer = io.BytesIO()
+    book.save(buffer)
+    with zipfile.ZipFile(buffer) as package:
+        return {name: package.read(name) for name in package.namelist()}
+
+
+def _write_zip(path: Path, parts: Iterable[tuple[str, Iterable[bytes], int | None]]) -> Path:
+    """A zip package written as its parts stream (never held whole): each part is
+    (name, its bytes in pieces, the unpacked size its entry declares: None for the truth).
+    A lie goes in the local header and the central directory alike."""
+    directory = []
+    with path.open("wb") as out:
+        for name, pieces, declared in parts:
+            encoded = name.encode("utf-8")
+            offset = out.tell()
+            out.write(b"\0" * (30 + len(encoded)))  # the local header, written at the end
+            packer = zlib.compressobj(1, zlib.DEFLATED, -15)
+            crc = size = packed = 0
+            for piece in pieces:
+                crc, size = zlib.crc32(piece, crc), size + len(piece)
+                data = packer.compress(piece)
+                packed += len(data)
+                out.write(data)
+            data = packer.flush()
+            packed += len(data)
+            out.write(data)
+            end = out.tell()
+            stated = size if declared is None else declared
+            out.seek(offset)
+            out.write(struct.pack("<IHHHHHIIIHH", 0x04034B50, 20, 0, 8, 0, 0x21, crc, packed,
+                                  stated, len(encoded), 0) + encoded)
+            out.seek(end)
+            directory.append(struct.pack("<IHHHHHHIIIHHHHHII", 0x02014B50, 20, 20, 0, 8, 0,
+                                         0x21, crc, packed, stated, len(encoded), 0, 0, 0, 0,
+                                         0, offset) + encoded)
+        start = out.tell()
+        for entry in directory:
+            out.write(entry)
+        out.write(struct.pack("<IHHHHIIH", 0x06054B50, 0, 0, len(directory), len(directory),
+                              out.tell() - start, start, 0))
+    return path
+
+
+def _with_sheet(path: Path, sheet: Iterable[bytes], declared: int | None = None,
+                rows: list[list[object]] | None = None) -> Path:
+    """A workbook whose sheet part is ``sheet`` (streamed), the other parts openpyxl's."""
+    parts = _parts(rows if rows is not None else [list(r) for r in LINES])
+    return _write_zip(path, [*((name, [data], None) for name, data in parts.items()
+                               if name != _SHEET), (_SHEET, sheet, declared)])
+
+
+def _header_row() -> bytes:
+    cells = "".join(f'<c r="{chr(65 + i)}1" t="inlineStr"><is><t>{h}</t></is></c>'
+                    for i, h in enumerate(HEADERS))
+    return f'<row r="1">{cells}</row>'.encode()
+
+
+def _repeated_rows(megabytes: float) -> Iterator[bytes]:
+    """About ``megabytes`` MiB of sheet XML: the header row, then one charge line again and
+    again (rows without references: each follows the one before, so a MiB of the same bytes
+    packs to about a KiB)."""
+    yield f"{_SHEET_OPEN}<sheetData>".encode() + _header_row()
+    line = (b'<row><c t="inlineStr"><is><t>E1</t></is></c><c><v>46300</v></c>'
+            b'<c t="inlineStr"><is><t>J1745</t></is></c><c><v>40</v></c></row>')
+    block = line * ((1 << 20) // len(line))
+    for _ in range(int(megabytes)):
+        yield block
+    yield b"</sheetData></worksheet>"
+
+
+def zip_bomb(folder: Path, megabytes: float = 1536, *, lying: bool = True) -> Path:
+    """A small workbook whose sheet unpacks to ``megabytes`` MiB of rows (1.5 GiB: a few
+    MiB on disk). ``lying``: its zip entry declares 1 KiB (the local header and the central
+    directory agree); else it declares the truth."""
+    name = "zip_bomb_lying.xlsx" if lying else "zip_bomb_honest.xlsx"
+    return _with_sheet(folder / name, _repeated_rows(megabytes), 1024 if lying else None)
+
+
+def far_cell(folder: Path) -> Path:
+    """The clean lines and one value in XFD1048576, Excel's last cell: the grid up to it
+    would be 17 billion cells (calamine asked for 512 GiB and ended the process)."""
+    rows = b"".join(_line_rows())
+    far = b'<row r="1048576"><c r="XFD1048576"><v>1</v></c></row>'
+    sheet = (f"{_SHEET_OPEN}<sheetData>".encode() + _header_row() + rows + far
+             + b"</sheetData></worksheet>")
+    return _with_sheet(folder / "far_cell.xlsx", [sheet])
+
+
+def rows_past_excel(folder: Path) -> Path:
+    """The clean lines and a line in row 1,048,577, one past the last row Excel has."""
+    far = (b'<row r="1048577"><c r="A1048577" t="inlineStr"><is><t>E2</t></is></c>'
+           b'<c r="D1048577"><v>1</v></c></row>')
+    sheet = (f"{_SHEET_OPEN}<sheetData>".encode() + _header_row() + b"".join(_line_rows())
+             + far + b"</sheetData></worksheet>")
+    return _with_sheet(folder / "rows_past_excel.xlsx", [sheet])
+
+
+def _line_rows(first: int = 2) -> Iterator[bytes]:
+    """The clean lines as sheet rows with their references, from row ``first``."""
+    for number, line in enumerate(LINES, start=first):
+        cells = []
+        for column, value in enumerate(line):
+            ref = f"{chr(65 + column)}{number}"
+            if isinstance(value, (int, float)):
+                cells.append(f'<c r="{ref}"><v>{value}</v></c>')
+            elif value is not None:
+                cells.append(f'<c r="{ref}" t="inlineStr"><is><t>{value}</t></is></c>')
+        yield f'<row r="{number}">{"".join(cells)}</row>'.encode()
+
+
+def formatted_empty_rows(folder: Path, rows: int = 1_000_000) -> Path:
+    """The clean lines, then ``rows`` formatted rows without a value (a style on the row
+    and on each of its cells A-P), and a dimension claiming the whole grid, as a sheet
+    formatted down to the bottom carries them."""
+    def sheet() -> Iterator[bytes]:
+        yield (f'{_SHEET_OPEN}<dimension ref="A1:XFD1048576"/><sheetData>'.encode()
+               + _header_row() + b"".join(_line_rows()))
+        first = 2 + len(LINES)
+        for start in range(first, first + rows, 1000):
+            yield "".join(
+                f'<row r="{n}" s="3" customFormat="1">'
+                + "".join(f'<c r="{chr(65 + c)}{n}" s="3"/>' for c in range(16)) + "</row>"
+                for n in range(start, min(start + 1000, first + rows))).encode()
+        yield b"</sheetData></worksheet>"
+
+    return _with_sheet(folder / "formatted_empty_rows.xlsx", sheet())
+
+
+#: the sheet of unreferenced_error_cells: rows and cells without references (legal: each
+#: follows the one before); #REF! in D3 and #N/A in B5 (row 4 has no reference, row 5 does).
+UNREFERENCED = (
+    '<row><c t="inlineStr"><is><t>E1</t></is></c><c t="inlineStr"><is><t>2026-10-05</t></is>'
+    '</c><c t="inlineStr"><is><t>96365</t></is></c><c><v>1</v></c><c t="inlineStr"><is><t>'
+    '10:00</t></is></c><c t="inlineStr"><is><t>11:45</t></is></c><c t="inlineStr"><is><t>'
+    'Infliximab</t></is></c></row>'
+    '<row><c t="inlineStr"><is><t>E1</t></is></c><c t="inlineStr"><is><t>2026-10-05</t></is>'
+    '</c><c t="inlineStr"><is><t>J1745</t></is></c><c t="e"><v>#REF!</v></c><c/><c/><c t='
+    '"inlineStr"><is><t>Infliximab</t></is></c></row>'
+    '<row/>'
+    '<row r="5"><c t="inlineStr"><is><t>E1</t></is></c><c t="e"><v>#N/A</v></c><c t='
+    '"inlineStr"><is><t>96375</t></is></c><c><v>1</v></c></row>')
+
+
+def unreferenced_error_cells(folder: Path) -> Path:
+    """Error cells without a reference, in rows without one (placed by order: #REF! in D3,
+    #N/A in B5)."""
+    sheet = (f"{_SHEET_OPEN}<sheetData>".encode() + _header_row() + UNREFERENCED.encode()
+             + b"</sheetData></worksheet>")
+    return _with_sheet(folder / "unreferenced_error_cells.xlsx", [sheet])
+
+
+def csv_past_excel(folder: Path, lines: int = 1_100_000) -> Path:
+    """A CSV export of ``lines`` charge lines (past Excel's 1,048,576 rows): the clean
+    infusion again and again, each 1,000th encounter a push billed as an infusion."""
+    path = folder / "past_excel.csv"
+    with path.open("w", newline="", encoding="utf-8") as out:
+        writer = csv.writer(out)
+        writer.writerow(HEADERS)
+        for number in range(lines // 3 + 1):
+            stop = "10:05" if number % 1000 == 999 else "11:45"
+            for line in LINES:
+                row = ["" if v is None else v for v in line]
+                row[0] = f"E{number}"
+                if row[2] == "96365":
+                    row[5] = stop
+                writer.writerow(row)
+    return path
+
+
 BUILDERS: dict[str, Callable[[Path], Path | None]] = {
     "formula_csv": formula_csv,
     "error_cells": error_cells,
@@ -293,6 +484,13 @@ BUILDERS: dict[str, Callable[[Path], Path | None]] = {
     "own_issues_sheets": own_issues_sheets,
     "long_findings": long_findings,
     "long_csv": long_csv,
+    "zip_bomb_lying": zip_bomb,
+    "zip_bomb_honest": lambda folder: zip_bomb(folder, lying=False),
+    "far_cell": far_cell,
+    "rows_past_excel": rows_past_excel,
+    "formatted_empty_rows": formatted_empty_rows,
+    "unreferenced_error_cells": unreferenced_error_cells,
+    "csv_past_excel": csv_past_excel,
 }
 
 
