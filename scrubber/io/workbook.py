@@ -104,8 +104,7 @@ def check_package(path: Path, limits: Limits | None = None) -> PackageScan | Non
             raise _encrypted(label, "workbook")
         return None  # calamine reads it; a damaged one fails there, named as such
     if suffix == ".ods":
-        _check_ods(path, head)
-        return scan_package(path, "spreadsheet", limits)
+        return _check_ods(path, head, limits)
     if head == _OLE_MAGIC:
         if _ENCRYPTION_STREAM in path.read_bytes():
             raise _encrypted(label, "workbook")
@@ -116,11 +115,12 @@ def check_package(path: Path, limits: Limits | None = None) -> PackageScan | Non
     names, _ = _zip_package(path, "workbook")
     if "xl/workbook.xml" not in names:
         raise InputError(label, "not an Excel workbook (the package has no xl/workbook.xml)")
+    scan = scan_package(path, "workbook", limits)  # a lying part is named as such first
     _check_declarations(path, "workbook")
-    return scan_package(path, "workbook", limits)
+    return scan
 
 
-def _check_ods(path: Path, head: bytes) -> None:
+def _check_ods(path: Path, head: bytes, limits: Limits) -> PackageScan:
     label = str(path)
     if not head.startswith(b"PK"):
         raise InputError(label, "not an OpenDocument spreadsheet (the file is not a package)")
@@ -130,7 +130,9 @@ def _check_ods(path: Path, head: bytes) -> None:
     if "content.xml" not in names:
         raise InputError(label, "not an OpenDocument spreadsheet (the package has no "
                                 "content.xml)")
+    scan = scan_package(path, "spreadsheet", limits)
     _check_declarations(path, "spreadsheet")
+    return scan
 
 
 def _zip_package(path: Path, what: str, part: str | None = None) -> tuple[set[str], bytes]:
