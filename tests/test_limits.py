@@ -164,6 +164,22 @@ def test_a_far_cell_past_the_first_mib_is_found_by_the_last_cell_of_its_chunk(tm
         scan_package(path, "workbook", Limits())
 
 
+def test_repeated_cells_of_an_ods_are_measured_before_calamine_expands_them(tmp_path):
+    path = make_bad.ods_repeated(tmp_path)
+    assert path.stat().st_size < 4096
+    run = run_cli("scrub", path.name, cwd=tmp_path)
+    assert _one_error_line(run, path.name) == (
+        "a worksheet's values reach row 1,048,004 and column 200, a grid of 209,600,800 "
+        "cells, over the 33,554,432 cells the 1024 MiB limit allows (--max-unpacked-mb "
+        "raises it)")
+    assert sorted(p.name for p in tmp_path.iterdir()) == [path.name]
+
+
+def test_an_ods_formatted_to_the_bottom_reads_as_its_lines(tmp_path):
+    (file,) = scrub(make_bad.ods_repeated(tmp_path, values=False)).files
+    assert (file.rows, file.line_rows, file.findings) == (3, (2, 3, 4), ())
+
+
 # --- formatting without data ----------------------------------------------------------------
 
 def test_formatted_empty_rows_cost_nothing(tmp_path):

@@ -22,12 +22,15 @@ from typing import BinaryIO
 from scrubber.io.error_cells import SheetScan
 from scrubber.io.errors import InputError
 from scrubber.io.limits import Limits
+from scrubber.io.ods_scan import OdsScan
 from scrubber.io.parts import sheet_parts
 
 _CHUNK = 1 << 20
 _LOCAL = struct.Struct("<4s22xHH")  # a local file header: signature ... name and extra lengths
 #: the most of workbook.xml and its relationships read to find the sheets' parts.
 _INDEX_BYTES = 8 << 20
+#: an OpenDocument spreadsheet's tables (their repeated rows and cells are measured)
+_ODS_CONTENT = "content.xml"
 
 
 class Damaged(Exception):
@@ -89,6 +92,7 @@ def scan_package(path: Path, what: str, limits: Limits) -> PackageScan:
             scan = PackageScan()
             for info in infos:
                 sheet = SheetScan(over) if info.filename in sheets else None
+                tables = OdsScan(over) if info.filename == _ODS_CONTENT else None
                 for chunk in _measured(handle, info):
                     scan.unpacked += len(chunk)
                     if scan.unpacked > limits.max_bytes:
@@ -96,6 +100,9 @@ def scan_package(path: Path, what: str, limits: Limits) -> PackageScan:
                     if sheet is not None:
                         sheet.feed(chunk)
                         _check_grid(label, limits, sheet)  # stop as soon as it is too far
+                    if tables is not None:
+                        tables.feed(chunk)
+                        _check_grid(label, limits, tables)
                 if sheet is not None:
                     sheet.finish(lambda i=info: _measured(handle, i))
                     scan.sheets[sheets[info.filename]] = sheet
@@ -108,7 +115,7 @@ def scan_package(path: Path, what: str, limits: Limits) -> PackageScan:
     return scan
 
 
-def _check_grid(label: str, limits: Limits, sheet: SheetScan) -> None:
+def _check_grid(label: str, limits: Limits, sheet: SheetScan | OdsScan) -> None:
     problem = limits.grid_problem(sheet.rows, sheet.columns)
     if problem is not None:
         raise InputError(label, problem)

@@ -426,6 +426,53 @@ def formatted_empty_rows(folder: Path, rows: int = 1_000_000) -> Path:
     return _with_sheet(folder / "formatted_empty_rows.xlsx", sheet())
 
 
+_ODS_CONTENT = (
+    '<?xml version="1.0" encoding="UTF-8"?>\n<office:document-content xmlns:office="urn:oasis:'
+    'names:tc:opendocument:xmlns:office:1.0" xmlns:table="urn:oasis:names:tc:opendocument:xml'
+    'ns:table:1.0" xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" office:version='
+    '"1.2"><office:body><office:spreadsheet><table:table table:name="Charges">{rows}'
+    '</table:table></office:spreadsheet></office:body></office:document-content>')
+
+
+def _ods_row(values: list[object]) -> str:
+    cells = []
+    for value in values:
+        if value is None:
+            cells.append("<table:table-cell/>")
+        elif isinstance(value, (int, float)):
+            cells.append(f'<table:table-cell office:value-type="float" office:value="{value}">'
+                         f"<text:p>{value}</text:p></table:table-cell>")
+        else:
+            cells.append(f'<table:table-cell office:value-type="string"><text:p>{value}'
+                         f"</text:p></table:table-cell>")
+    return f"<table:table-row>{''.join(cells)}</table:table-row>"
+
+
+def ods_repeated(folder: Path, *, values: bool = True) -> Path:
+    """An OpenDocument spreadsheet of the clean lines and then one row repeated 1,048,000
+    times: with ``values`` each of its 200 repeated cells holds 1 (1.5 KB standing for 210
+    million cells, which calamine expanded until the process ended); without, the row and
+    its cells are only formatted down to the sheet's bottom, as LibreOffice writes them."""
+    cell = ('<table:table-cell table:number-columns-repeated="200" office:value-type="float" '
+            'office:value="1"/>' if values else
+            '<table:table-cell table:style-name="ce1" table:number-columns-repeated="1024"/>')
+    rows = "".join(_ods_row(r) for r in [HEADERS, *LINES]) + (
+        f'<table:table-row table:number-rows-repeated="1048000">{cell}</table:table-row>')
+    path = folder / ("ods_repeated.ods" if values else "ods_formatted.ods")
+    with zipfile.ZipFile(path, "w") as package:
+        package.writestr("mimetype", "application/vnd.oasis.opendocument.spreadsheet",
+                         compress_type=zipfile.ZIP_STORED)
+        package.writestr("META-INF/manifest.xml", (
+            '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest="urn:oas'
+            'is:names:tc:opendocument:xmlns:manifest:1.0"><manifest:file-entry manifest:full-'
+            'path="/" manifest:media-type="application/vnd.oasis.opendocument.spreadsheet"/>'
+            '<manifest:file-entry manifest:full-path="content.xml" manifest:media-type="text/'
+            'xml"/></manifest:manifest>'), compress_type=zipfile.ZIP_DEFLATED)
+        package.writestr("content.xml", _ODS_CONTENT.format(rows=rows),
+                         compress_type=zipfile.ZIP_DEFLATED)
+    return path
+
+
 #: the sheet of unreferenced_error_cells: rows and cells without references (legal: each
 #: follows the one before); #REF! in D3 and #N/A in B5 (row 4 has no reference, row 5 does).
 UNREFERENCED = (
@@ -491,6 +538,8 @@ BUILDERS: dict[str, Callable[[Path], Path | None]] = {
     "formatted_empty_rows": formatted_empty_rows,
     "unreferenced_error_cells": unreferenced_error_cells,
     "csv_past_excel": csv_past_excel,
+    "ods_repeated": ods_repeated,
+    "ods_formatted": lambda folder: ods_repeated(folder, values=False),
 }
 
 
