@@ -5,6 +5,7 @@ limit each give a marked copy that openpyxl, python-calamine and LibreOffice rea
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import re
 import shutil
@@ -161,6 +162,27 @@ def test_a_dimension_that_claims_xfd_is_checked_against_the_cells(tmp_path):
     sheet = openpyxl.load_workbook(target)["Charges"]
     assert (sheet["I1"].value, sheet["J1"].value) == ("Scrub Status", "Scrub Findings")
     assert [sheet.cell(r, 9).value for r in (2, 3, 4)] == ["OK", "OK", "OK"]
+
+
+def test_a_csv_with_values_past_xfd_is_reported_and_its_copy_declined(tmp_path):
+    source = make_bad.wider_csv(tmp_path)
+    done = run_cli("scrub", source.name, "--format", "json", cwd=tmp_path)
+    assert done.returncode == 2
+    assert done.stderr == ("error: wider.csv: its marked copy cannot be made: it has values "
+                           "right of column XFD, Excel's last (16,384 columns); the findings "
+                           "are still reported\n")
+    alone = scrub(source).files[0].to_dict()
+    assert json.loads(done.stdout)["files"][0] == {**alone, "path": "wider.csv"}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["wider.csv"]  # no copy, no temp
+
+
+def test_a_csv_whose_fields_past_xfd_are_empty_gets_its_copy(tmp_path):
+    source = make_bad.wider_csv(tmp_path, value=False)
+    target, _ = mark_copy(scrub(source).files[0], source, tmp_path / "copy.xlsx", quiet=True)
+    with zipfile.ZipFile(target) as copy:
+        assert not _PAST_XFD.search(copy.read("xl/worksheets/sheet1.xml").decode("utf-8"))
+    sheet = openpyxl.load_workbook(target)["wider_empty"]
+    assert (sheet["I1"].value, sheet["I5"].value) == ("Scrub Status", "error")
 
 
 @_NEEDS_SOFFICE

@@ -18,9 +18,10 @@ from pathlib import Path
 import pandas as pd
 
 from scrubber.fields import map_headers
+from scrubber.io.errors import InputError
 from scrubber.io.reader import read_csv_grid, table_from_grids
 from scrubber.mark.package import xml_text
-from scrubber.mark.plan import CELL_TEXT_LIMIT
+from scrubber.mark.plan import CELL_TEXT_LIMIT, MAX_COLUMN
 from scrubber.positions import column_letter
 from scrubber.times import parse_dates, parse_times
 
@@ -70,9 +71,11 @@ def write_typed_workbook(source: Path, sheet: str, target: str,
     edit, an .xls or .ods) as a one-sheet workbook named ``sheet`` with typed values.
 
     Raises:
-        InputError: the CSV cannot be read.
+        InputError: the CSV cannot be read, or has a value right of column XFD (Excel's
+            last), which no workbook can hold.
     """
     grid = read_csv_grid(source) if grid is None else grid
+    _check_width(grid, source)
     typed = _typed_columns(grid, str(source), sheet)
     rows = []
     for number, row in enumerate(grid, start=1):
@@ -83,7 +86,7 @@ def write_typed_workbook(source: Path, sheet: str, target: str,
             if cell:
                 cells.append(cell)
         rows.append(f'<row r="{number}">{"".join(cells)}</row>')
-    width = max((len(r) for r in grid), default=1)
+    width = min(max((len(r) for r in grid), default=1), MAX_COLUMN)
     last = f"{column_letter(max(width, 1) - 1)}{max(len(grid), 1)}"
     sheet_xml = (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                  f'<worksheet xmlns="{_MAIN}" xmlns:r="{_REL}"><dimension ref="A1:{last}"/>'
@@ -110,6 +113,15 @@ def write_typed_workbook(source: Path, sheet: str, target: str,
                 ("xl/worksheets/sheet1.xml", sheet_xml)):
             out.writestr(zipfile.ZipInfo(part, (1980, 1, 1, 0, 0, 0)), text.encode("utf-8"),
                          zipfile.ZIP_DEFLATED)
+
+
+def _check_width(grid: list[list[object]], source: Path) -> None:
+    """Refuse a grid with a value right of XFD (trailing empty fields are no cells)."""
+    for row in grid:
+        if len(row) > MAX_COLUMN and any(v not in (None, "") for v in row[MAX_COLUMN:]):
+            raise InputError(str(source), f"its marked copy cannot be made: it has values "
+                                          f"right of column XFD, Excel's last ({MAX_COLUMN:,} "
+                                          f"columns); the findings are still reported")
 
 
 def _typed_columns(grid: list[list[object]], source: str, sheet: str

@@ -514,6 +514,17 @@ def csv_past_excel(folder: Path, lines: int = 1_100_000) -> Path:
     return path
 
 
+def wider_csv(folder: Path, value: bool = True) -> Path:
+    """The clean and odd lines as a CSV whose header runs past XFD, to column XFK: with a
+    note there (no workbook can hold it), or (``value`` False) only empty fields."""
+    path = folder / ("wider.csv" if value else "wider_empty.csv")
+    with path.open("w", newline="", encoding="utf-8") as out:
+        rows = csv.writer(out)
+        rows.writerow(HEADERS + [""] * (LAST_COLUMN + 6 - len(HEADERS)) + ["Far" if value else ""])
+        rows.writerows([["" if v is None else v for v in r] for r in LINES + ODD_LINES])
+    return path
+
+
 BUILDERS: dict[str, Callable[[Path], Path | None]] = {
     "formula_csv": formula_csv,
     "error_cells": error_cells,
@@ -523,6 +534,7 @@ BUILDERS: dict[str, Callable[[Path], Path | None]] = {
     "colliding_copies": colliding_copies,
     "wide_sheet": wide_sheet,
     "wide_csv": wide_csv,
+    "wider_csv": wider_csv,
     "batch_onto_inputs": batch_onto_inputs,
     "control_characters": control_characters,
     "control_csv": control_csv,
