@@ -168,9 +168,9 @@ def test_a_csv_with_values_past_xfd_is_reported_and_its_copy_declined(tmp_path):
     source = make_bad.wider_csv(tmp_path)
     done = run_cli("scrub", source.name, "--format", "json", cwd=tmp_path)
     assert done.returncode == 2
-    assert done.stderr == ("error: wider.csv: its marked copy cannot be made: it has values "
-                           "right of column XFD, Excel's last (16,384 columns); the findings "
-                           "are still reported\n")
+    assert done.stderr == ("error: wider.csv: no marked copy: it has values right of column "
+                           "XFD, past the 16,384 columns of an Excel sheet (every line is in "
+                           "the report; --no-mark skips the copy)\n")
     alone = scrub(source).files[0].to_dict()
     assert json.loads(done.stdout)["files"][0] == {**alone, "path": "wider.csv"}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["wider.csv"]  # no copy, no temp

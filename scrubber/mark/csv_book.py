@@ -119,9 +119,10 @@ def _check_width(grid: list[list[object]], source: Path) -> None:
     """Refuse a grid with a value right of XFD (trailing empty fields are no cells)."""
     for row in grid:
         if len(row) > MAX_COLUMN and any(v not in (None, "") for v in row[MAX_COLUMN:]):
-            raise InputError(str(source), f"its marked copy cannot be made: it has values "
-                                          f"right of column XFD, Excel's last ({MAX_COLUMN:,} "
-                                          f"columns); the findings are still reported")
+            raise InputError(str(source), f"no marked copy: it has values right of column "
+                                          f"XFD, past the {MAX_COLUMN:,} columns of an Excel "
+                                          f"sheet (every line is in the report; --no-mark "
+                                          f"skips the copy)")
 
 
 def _typed_columns(grid: list[list[object]], source: str, sheet: str
