@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib.util
 import json
 import os
+import re
 import resource
 import subprocess
 import sys
@@ -178,6 +179,26 @@ def test_repeated_cells_of_an_ods_are_measured_before_calamine_expands_them(tmp_
 def test_an_ods_formatted_to_the_bottom_reads_as_its_lines(tmp_path):
     (file,) = scrub(make_bad.ods_repeated(tmp_path, values=False)).files
     assert (file.rows, file.line_rows, file.findings) == (3, (2, 3, 4), ())
+
+
+def test_references_after_another_attribute_are_read_row_by_row(tmp_path):
+    """A writer that puts the style before the reference (``<c s="1" r="A5">``): the sheet
+    is walked row by row, and its extent and error cells are as with references first."""
+    rows = [[f"E{n}", "2026-10-05", "96365", 1, "10:00", "11:45", "Infliximab", "K50.90"]
+            for n in range(20_000)]
+    rows[9_000][3] = "#REF!"
+    path = make_bad._book(tmp_path / "styled.xlsx", rows)
+    first = scan_package(path, "workbook", Limits()).sheets["Charges"]
+    make_bad._edit_part(path, "xl/worksheets/sheet1.xml", lambda xml: re.sub(
+        r'<c r="([A-Z]+[0-9]+)"', r'<c s="0" r="\1"', xml).replace(
+        "</sheetData>", '<row r="20005"><c s="0" r="XFD20005"/></row></sheetData>'))
+    scan = scan_package(path, "workbook", Limits()).sheets["Charges"]
+    assert (scan.rows, scan.columns, scan.errors) == (20_001, 8, {(9_001, 3): "#REF!"})
+    assert (first.rows, first.columns, first.errors) == (scan.rows, scan.columns, scan.errors)
+    make_bad._edit_part(path, "xl/worksheets/sheet1.xml", lambda xml: xml.replace(
+        '<c s="0" r="XFD20005"/>', '<c s="0" r="XFD20005"><v>1</v></c>'))
+    with pytest.raises(InputError, match="reach row 20,005 and column 16,384"):
+        scan_package(path, "workbook", Limits())
 
 
 # --- formatting without data ----------------------------------------------------------------

@@ -33,6 +33,9 @@ _MAX_CELLS = 1_000_000  # more error cells than this: the rest are left as empty
 EXACT_BYTES = 1 << 20
 _TAG = re.compile(rb"<(?:[\w.-]+:)?(row|c)(?=[\s/>])([^>]*)>")
 _ROW_START = re.compile(rb"<(?:[\w.-]+:)?row(?=[\s/>])")
+_SPACED_REF = re.compile(rb"""\sr=["']([A-Z]{1,4})([0-9]{1,8})["']""")
+_ANY_REF = re.compile(
+    rb"""<(?:[\w.-]+:)?c\s[^>]*?\br=["']([A-Z]{1,4})([0-9]{1,8})["'][^>]*?(/?)>""")
 _PREFIXED = re.compile(rb"<[\w.-]+:(?:c|row)[\s/>]")
 _CELL_REF = re.compile(rb"""<(?:[\w.-]+:)?c r=["']([A-Z]{1,4})([0-9]{1,8})["'][^>]*?(/?)>""")
 #: a cell with a value (not written ``<c r="A5" s="3"/>``): its reference
@@ -77,7 +80,7 @@ class SheetScan:
             self._measure(self._last)
         self._last = b""
         if self._again:
-            self._walker = _Walker()
+            self._walker = _Walker(self._stop)
             carry = b""
             for chunk in itertools.chain(again(), [b""]):
                 body, carry = _cut(carry + chunk) if chunk else (carry, b"")
@@ -101,7 +104,7 @@ class SheetScan:
                 if self._seen:
                     self._again = True
                 else:
-                    self._walker = _Walker()
+                    self._walker = _Walker(self._stop)
                     self._body(body)
                     return
             self._measure(body)
@@ -114,9 +117,7 @@ class SheetScan:
         """Every cell of ``body`` that has a value."""
         refs = _VALUED_REF.findall(body)
         if refs:
-            letters, digits = zip(*refs, strict=True)
-            self._reach(max(map(int, set(digits))),
-                        max(_column(c.decode("ascii")) for c in set(letters)))
+            self._reach(*_extent(refs))
 
     def _last_cell(self, body: bytes) -> None:
         start = len(body) - _TAIL
@@ -148,16 +149,19 @@ class _Walker:
     few byte counts; only a row mixing cells with and without references, holding an error
     cell or a cell closed at once is looked at cell by cell."""
 
-    def __init__(self) -> None:
+    def __init__(self, too_far: Callable[[int, int], bool]) -> None:
         self.rows = self.columns = 0
         self.errors: dict[tuple[int, int], str] = {}
         self._row = self._column = 0
+        self._too_far = too_far
 
     def feed(self, body: bytes) -> None:
         """Whole cells and rows (the first piece continues the row the last body ended in)."""
         if not any(mark in body for mark in (b" r=", b"/>", *_MARK)) and not \
                 _PREFIXED.search(body):
             self._plain(body.split(b"<row"))
+            return
+        if not any(mark in body for mark in _MARK) and self._referenced(body):
             return
         pieces = _ROW_START.split(body)
         self._cells(pieces[0])
@@ -169,6 +173,22 @@ class _Walker:
             self._column = 0
             if end >= 0 and not attributes.endswith(b"/"):
                 self._cells(piece[end + 1:])
+
+    def _referenced(self, body: bytes) -> bool:
+        """Measure ``body`` whole when each of its cells has its reference (only not first
+        among its attributes); False, measuring nothing, when one has none."""
+        refs = _SPACED_REF.findall(body)  # fast, but a cell closed at once counts too
+        if len(refs) != _cells(body):
+            return False
+        if refs:
+            rows, columns = _extent(refs)
+            if self._too_far(rows, columns):  # formatting far out? the values alone, then
+                valued = [(c, r) for c, r, closed in _ANY_REF.findall(body) if not closed]
+                rows, columns = _extent(valued) if valued else (0, 0)
+            self._reach(rows, columns)
+            # where a cell without a reference after them would go
+            self._row, self._column = int(refs[-1][1]), _column(refs[-1][0].decode("ascii"))
+        return True
 
     def _plain(self, pieces: list[bytes]) -> None:
         """Rows and cells without references, each cell with a value, no error cell: the
@@ -218,6 +238,12 @@ class _Walker:
             self.rows = row
         if column > self.columns:
             self.columns = column
+
+
+def _extent(refs: Iterable[tuple[bytes, bytes]]) -> tuple[int, int]:
+    """(last row, last column) of cell references given as (letters, digits)."""
+    letters, digits = zip(*refs, strict=True)
+    return max(map(int, set(digits))), max(_column(c.decode("ascii")) for c in set(letters))
 
 
 def _cut(text: bytes) -> tuple[bytes, bytes]:
