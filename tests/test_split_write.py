@@ -17,7 +17,8 @@ import pytest
 
 from scrubber import Config, parallel, scrub
 from scrubber.mark import mark_copy, package
-from scrubber.mark.zipio import DeflatedPart, crc32_combine
+from scrubber.io import zlibfast
+from scrubber.mark.zipio import DeflatedPart, InflatedPart, crc32_combine
 from tests.conftest import ROOT
 from tests.test_package_writer import rewritten, rich_workbook
 
@@ -168,7 +169,7 @@ def test_a_part_compressed_in_two_streams_reads_as_one(tmp_path):
         restarted.finish()
         joined = DeflatedPart(worker)
         joined.write(first)
-        rest = zlib.compressobj(1, zlib.DEFLATED, -15)
+        rest = zlibfast.compressobj(1, zlibfast.DEFLATED, -15)  # as the forked half does
         data = rest.compress(second) + rest.flush()
         joined.join(zlib.crc32(second), len(second), data)
         joined.finish()
@@ -230,3 +231,55 @@ def test_an_autofilter_grown_by_the_second_half_is_recorded(halves, tmp_path, mo
     again = tmp_path / "again.xlsx"
     mark_copy(scrub(split, Config()).files[0], split, again, quiet=True)
     assert again.read_bytes() == split.read_bytes()
+
+
+@pytest.mark.parametrize("chunk", [7, 4096])
+def test_a_part_read_through_the_fast_inflater_is_zipfiles(tmp_path, monkeypatch, chunk):
+    from scrubber.mark import zipio
+
+    monkeypatch.setattr(zipio, "CHUNK", chunk)
+    with zipfile.ZipFile(SAMPLE) as package:
+        info = package.getinfo("xl/worksheets/sheet1.xml")
+        with zipio.open_part(package, info.filename) as part:
+            assert isinstance(part, InflatedPart)
+            pieces = list(iter(lambda: part.read(chunk), b""))
+        assert b"".join(pieces) == package.read(info.filename)
+        assert max(map(len, pieces)) <= chunk
+
+
+@pytest.mark.parametrize(("damage", "said"), [
+    (lambda data, at, size: data[:at + size // 2] + b"\x00" * (size - size // 2)
+     + data[at + size:], "damaged|CRC|more than"),
+    (lambda data, at, size: data[:at + size - 40] + bytes(40) + data[at + size:], "damaged|CRC|more than"),
+])
+def test_a_damaged_part_is_a_bad_zip_not_a_crash(tmp_path, damage, said):
+    from scrubber.mark import zipio
+
+    with zipfile.ZipFile(SAMPLE) as package:
+        info = package.getinfo("xl/worksheets/sheet1.xml")
+    data = SAMPLE.read_bytes()
+    with open(SAMPLE, "rb") as raw:
+        raw.seek(info.header_offset + 26)
+        name, extra = int.from_bytes(raw.read(2), "little"), int.from_bytes(raw.read(2), "little")
+    at = info.header_offset + 30 + name + extra
+    broken = tmp_path / "broken.xlsx"
+    broken.write_bytes(damage(data, at, info.compress_size))
+    with zipfile.ZipFile(broken) as package, pytest.raises(zipfile.BadZipFile, match=said):
+        with zipio.open_part(package, info.filename) as part:
+            while part.read(1 << 16):
+                pass
+
+
+def test_the_copy_reads_the_same_whichever_deflate_wrote_it(tmp_path, monkeypatch):
+    """ISA-L where installed, zlib elsewhere: different bytes, the same parts."""
+    from scrubber.mark import sheet_stream, zipio
+
+    result = scrub(SAMPLE, Config()).files[0]
+    fast, _ = mark_copy(result, SAMPLE, tmp_path / "fast.xlsx", quiet=True)
+    monkeypatch.setattr(zipio, "zlib", zlib)
+    monkeypatch.setattr(sheet_stream, "zlib", zlib)
+    plain, _ = mark_copy(result, SAMPLE, tmp_path / "plain.xlsx", quiet=True)
+    with zipfile.ZipFile(fast) as a, zipfile.ZipFile(plain) as b:
+        assert a.namelist() == b.namelist()
+        assert all(a.read(name) == b.read(name) for name in a.namelist())
+        assert a.testzip() is None and b.testzip() is None

@@ -11,14 +11,14 @@ from __future__ import annotations
 import functools
 import re
 import zipfile
-import zlib
+from scrubber.io import zlibfast as zlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 from scrubber.mark.marker import Marker
 from scrubber.mark.ooxml import CHUNK, Edit, Record, Unsupported, edit_text, undo_text
 from scrubber.mark.plan import column_index, has_room
-from scrubber.mark.zipio import FAST, DeflatedPart, read_ahead
+from scrubber.mark.zipio import FAST, DeflatedPart, open_part, read_ahead
 from scrubber.positions import column_letter
 
 _DIMENSION = re.compile(r'<dimension\b[^>]*\bref="[A-Z]+\d+(?::([A-Z]+)\d+)?"')
@@ -40,7 +40,7 @@ def max_column(package: zipfile.ZipFile, sheet_part: str) -> int:
     if found and found.group(1) and has_room(column_index(found.group(1)) + 1):
         return column_index(found.group(1)) + 1
     letters: set[bytes] = set()
-    with package.open(sheet_part) as stream, ThreadPoolExecutor(1) as reader:
+    with open_part(package, sheet_part) as stream, ThreadPoolExecutor(1) as reader:
         sheet = _SheetReader(read_ahead(stream, reader))
         for body in sheet.bodies():
             letters.update(_CELL_LETTERS.findall(body))
@@ -123,7 +123,7 @@ def stream_sheet(package: zipfile.ZipFile, part: str, marker: Marker, old: Recor
     if not has_room(marker.status - 1):
         def rows(body: bytes, old: Record | None) -> bytes:
             return _clipped(marker.rows(body, old), marker.status - 1)
-    with package.open(part) as stream, ThreadPoolExecutor(1) as reader:
+    with open_part(package, part) as stream, ThreadPoolExecutor(1) as reader:
         sheet = _SheetReader(read_ahead(stream, reader))
         out.write(_edit_head(sheet.head, marker, old).encode("utf-8"))
         for body in sheet.bodies():
@@ -154,7 +154,7 @@ def stream_first_half(package: zipfile.ZipFile, part: str, marker: Marker, old: 
     :func:`second_half` marks meanwhile); True when it stopped there, False when the sheet
     has no such tag (then it was written whole, tail included)."""
     boundary = b'<row r="%d"' % split
-    with package.open(part) as stream, ThreadPoolExecutor(1) as reader:
+    with open_part(package, part) as stream, ThreadPoolExecutor(1) as reader:
         sheet = _SheetReader(read_ahead(stream, reader))
         out.write(_edit_head(sheet.head, marker, old).encode("utf-8"))
         for body in sheet.bodies():
@@ -184,7 +184,7 @@ def second_half(source: str, part: str, marker: Marker, old: Record | None,
         size += len(data)
         out.append(compressor.compress(data))
 
-    with zipfile.ZipFile(source) as package, package.open(part) as stream:
+    with zipfile.ZipFile(source) as package, open_part(package, part) as stream:
         sheet = _SheetReader(iter(functools.partial(stream.read, CHUNK), b""))
         found = False
         for body in sheet.bodies():

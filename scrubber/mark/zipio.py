@@ -13,7 +13,7 @@ import io
 import struct
 import tempfile
 import zipfile
-import zlib
+from scrubber.io import zlibfast as zlib
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -238,6 +238,79 @@ def _gf2_times(matrix: list[int], vector: int) -> int:
 
 def _gf2_square(matrix: list[int]) -> list[int]:
     return [_gf2_times(matrix, row) for row in matrix]
+
+
+class InflatedPart:
+    """A member of a zip package, inflated as it is read (``read(n)``, like
+    ``ZipFile.open``), through :mod:`scrubber.io.zlibfast`; its size and CRC are checked at
+    its end, as zipfile checks them."""
+
+    def __init__(self, path: str, info: zipfile.ZipInfo) -> None:
+        self._file = open(path, "rb")  # noqa: SIM115 - closed by close() / the with block
+        try:
+            self._file.seek(info.header_offset)
+            signature, name_length, extra_length = _LOCAL_HEADER.unpack(self._file.read(30))
+            if signature != b"PK\x03\x04":
+                raise zipfile.BadZipFile(f"bad local header for {info.filename}")
+            self._file.seek(info.header_offset + 30 + name_length + extra_length)
+        except BaseException:
+            self._file.close()
+            raise
+        self._info = info
+        self._left = info.compress_size
+        self._inflater = zlib.decompressobj(-15)
+        self._crc = self._size = 0
+
+    def read(self, size: int) -> bytes:
+        """At most ``size`` bytes; b"" at the end (after the size and CRC checks)."""
+        try:
+            return self._read(size)
+        except zlib.error as exc:  # corrupt deflate data, as zipfile's zlib.error
+            raise zipfile.BadZipFile(f"{self._info.filename} is damaged") from exc
+
+    def _read(self, size: int) -> bytes:
+        inflater, data = self._inflater, b""
+        while not data:
+            if inflater.unconsumed_tail:
+                data = inflater.decompress(inflater.unconsumed_tail, size)
+                continue
+            if not inflater.eof:  # what the inflater holds back (ISA-L keeps some)
+                data = inflater.decompress(b"", size)
+                if data:
+                    break
+            if not self._left or inflater.eof:
+                break
+            raw = self._file.read(min(CHUNK, self._left))
+            if not raw:
+                raise zipfile.BadZipFile(f"{self._info.filename} is cut short")
+            self._left -= len(raw)
+            data = inflater.decompress(raw, size)
+        self._crc = zlib.crc32(data, self._crc)
+        self._size += len(data)
+        if self._size > self._info.file_size:
+            raise zipfile.BadZipFile(f"{self._info.filename} unpacks to more than it declares")
+        if not data and (self._size != self._info.file_size or self._crc != self._info.CRC):
+            raise zipfile.BadZipFile(f"bad CRC or size for {self._info.filename}")
+        return data
+
+    def close(self) -> None:
+        self._file.close()
+
+    def __enter__(self) -> InflatedPart:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_part(package: zipfile.ZipFile, name: str) -> BinaryIO | InflatedPart:
+    """A part of ``package`` to read: deflated ones inflated by :class:`InflatedPart`, others
+    (stored, or another method) by zipfile."""
+    info = package.getinfo(name)
+    if info.compress_type != zipfile.ZIP_DEFLATED or info.flag_bits & 0x1 or \
+            not isinstance(package.filename, str):
+        return package.open(name)
+    return InflatedPart(package.filename, info)
 
 
 def read_ahead(stream: BinaryIO, worker: ThreadPoolExecutor) -> Iterator[bytes]:
