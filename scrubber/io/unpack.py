@@ -1,8 +1,8 @@
 """Unpack a workbook package as it really is: every part streamed and counted, never held.
 
 A zip entry declares its unpacked size, and a zip bomb lies about it. Here each part is
-inflated a chunk at a time (zlib with a bound on each chunk's output) from the bytes its
-entry really holds, and counted: the package is refused as soon as the count passes the
+inflated a chunk at a time (ISA-L or zlib, :mod:`scrubber.io.zlibfast`, with a bound on each
+chunk's output) from the bytes its entry really holds, and counted: the package is refused as soon as the count passes the
 size limit, or a part gives more than its entry declares (python-calamine's zip reader
 stops there with an error; Python's reads a truncated part). The worksheets' XML is searched
 on the way (:class:`scrubber.io.error_cells.SheetScan`): their extent, checked before
@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import struct
 import zipfile
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from scrubber.io import zlibfast
 from scrubber.io.error_cells import SheetScan
 from scrubber.io.errors import InputError
 from scrubber.io.limits import Limits
@@ -109,7 +109,7 @@ def scan_package(path: Path, what: str, limits: Limits) -> PackageScan:
                     _check_grid(label, limits, sheet)
     except Damaged as why:
         raise InputError(label, f"the {what} is damaged ({why})") from None
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlib.error):
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, zlibfast.error):
         raise InputError(label, f"the {what} is damaged (its zip package cannot be read)") \
             from None
     return scan
@@ -161,7 +161,8 @@ def _measured(handle: BinaryIO, info: zipfile.ZipInfo) -> Iterator[bytes]:
 
 def _inflated(handle: BinaryIO, info: zipfile.ZipInfo) -> Iterator[bytes]:
     left = info.compress_size
-    inflater = zlib.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED else None
+    inflater = zlibfast.decompressobj(-15) if info.compress_type == zipfile.ZIP_DEFLATED \
+        else None
     while left > 0:
         raw = handle.read(min(left, _CHUNK))
         if not raw:
@@ -170,12 +171,12 @@ def _inflated(handle: BinaryIO, info: zipfile.ZipInfo) -> Iterator[bytes]:
         if inflater is None:
             yield raw
             continue
-        while True:
-            out = inflater.decompress(raw, _CHUNK)
+        while True:  # each piece at most _CHUNK: what the input left, then what is held back
+            out = inflater.decompress(raw, _CHUNK)  # (ISA-L holds some output back)
             if out:
                 yield out
             raw = inflater.unconsumed_tail
-            if inflater.eof or (not raw and len(out) < _CHUNK):
+            if inflater.eof or (not raw and not out):
                 break
         if inflater.eof:
             return
