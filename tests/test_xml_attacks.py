@@ -115,17 +115,20 @@ def test_clean_packages_pass(tmp_path):
         assert declaring_part(sample) is None
 
 
-def test_a_utf16_part_with_a_declaration_is_found(tmp_path):
-    path = tmp_path / "utf16.xlsx"
+def with_part(path: Path, part: str, change) -> Path:
+    """The clean sample at ``path`` with ``change(bytes) -> bytes`` applied to one part."""
     shutil.copy(SAMPLES / "clean_export.xlsx", path)
     with zipfile.ZipFile(path) as package:
         items = [(i, package.read(i.filename)) for i in package.infolist()]
     with zipfile.ZipFile(path, "w") as out:
         for info, data in items:
-            if info.filename == "docProps/app.xml":
-                data = ('<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x><x/>'
-                        .encode("utf-16"))
-            out.writestr(info, data)
+            out.writestr(info, change(data) if info.filename == part else data)
+    return path
+
+
+def test_a_utf16_part_with_a_declaration_is_found(tmp_path):
+    path = with_part(tmp_path / "utf16.xlsx", "docProps/app.xml", lambda data: (
+        '<?xml version="1.0" encoding="UTF-16"?><!DOCTYPE x><x/>'.encode("utf-16")))
     assert declaring_part(path) == ("docProps/app.xml", "doctype")
 
 
@@ -133,13 +136,6 @@ def test_a_prolog_padded_past_the_limit_is_refused(tmp_path, monkeypatch):
     from scrubber.io import doctype
 
     monkeypatch.setattr(doctype, "MAX_PROLOG", 10_000)
-    path = tmp_path / "padded.xlsx"
-    shutil.copy(SAMPLES / "clean_export.xlsx", path)
-    with zipfile.ZipFile(path) as package:
-        items = [(i, package.read(i.filename)) for i in package.infolist()]
-    with zipfile.ZipFile(path, "w") as out:
-        for info, data in items:
-            if info.filename == "docProps/core.xml":
-                data = b"<?xml version='1.0'?>" + b"<!-- pad -->" * 2_000 + data
-            out.writestr(info, data)
+    path = with_part(tmp_path / "padded.xlsx", "docProps/core.xml",
+                     lambda data: b"<?xml version='1.0'?>" + b"<!-- pad -->" * 2_000 + data)
     assert declaring_part(path) == ("docProps/core.xml", "long")
