@@ -16,8 +16,8 @@ import zlib
 import pytest
 
 from scrubber import Config, parallel, scrub
-from scrubber.mark import mark_copy, package
 from scrubber.io import zlibfast
+from scrubber.mark import mark_copy, package
 from scrubber.mark.zipio import DeflatedPart, InflatedPart, crc32_combine
 from tests.conftest import ROOT
 from tests.test_package_writer import rewritten, rich_workbook
@@ -250,7 +250,8 @@ def test_a_part_read_through_the_fast_inflater_is_zipfiles(tmp_path, monkeypatch
 @pytest.mark.parametrize(("damage", "said"), [
     (lambda data, at, size: data[:at + size // 2] + b"\x00" * (size - size // 2)
      + data[at + size:], "damaged|CRC|more than"),
-    (lambda data, at, size: data[:at + size - 40] + bytes(40) + data[at + size:], "damaged|CRC|more than"),
+    (lambda data, at, size: data[:at + size - 40] + bytes(40) + data[at + size:],
+     "damaged|CRC|more than"),
 ])
 def test_a_damaged_part_is_a_bad_zip_not_a_crash(tmp_path, damage, said):
     from scrubber.mark import zipio

@@ -2,11 +2,12 @@
 
 A zip entry declares its unpacked size, and a zip bomb lies about it. Here each part is
 inflated a chunk at a time (ISA-L or zlib, :mod:`scrubber.io.zlibfast`, with a bound on each
-chunk's output) from the bytes its entry really holds, and counted: the package is refused as soon as the count passes the
-size limit, or a part gives more than its entry declares (python-calamine's zip reader
-stops there with an error; Python's reads a truncated part). The worksheets' XML is searched
-on the way (:class:`scrubber.io.error_cells.SheetScan`): their extent, checked before
-calamine parses them, and their error cells, which calamine reads as empty.
+chunk's output) from the bytes its entry really holds, and counted: the package is refused
+as soon as the count passes the size limit, or a part gives more than its entry declares
+(python-calamine's zip reader stops there with an error; Python's reads a truncated part).
+The worksheets' XML is searched on the way (:class:`scrubber.io.error_cells.SheetScan`):
+their extent, checked before calamine parses them, and their error cells, which calamine
+reads as empty.
 """
 
 from __future__ import annotations
@@ -93,7 +94,7 @@ def scan_package(path: Path, what: str, limits: Limits) -> PackageScan:
             for info in infos:
                 sheet = SheetScan(over) if info.filename in sheets else None
                 tables = OdsScan(over) if info.filename == _ODS_CONTENT else None
-                for chunk in _measured(handle, info):
+                for chunk in measured(handle, info):
                     scan.unpacked += len(chunk)
                     if scan.unpacked > limits.max_bytes:
                         raise InputError(label, limits.size_problem(what))
@@ -104,7 +105,7 @@ def scan_package(path: Path, what: str, limits: Limits) -> PackageScan:
                         tables.feed(chunk)
                         _check_grid(label, limits, tables)
                 if sheet is not None:
-                    sheet.finish(lambda i=info: _measured(handle, i))
+                    sheet.finish(lambda i=info: measured(handle, i))
                     scan.sheets[sheets[info.filename]] = sheet
                     _check_grid(label, limits, sheet)
     except Damaged as why:
@@ -126,14 +127,14 @@ def _small(handle: BinaryIO, info: zipfile.ZipInfo | None) -> str:
     if info is None:
         return ""
     data = bytearray()
-    for chunk in _measured(handle, info):
+    for chunk in measured(handle, info):
         data += chunk
         if len(data) >= _INDEX_BYTES:
             break
     return data.decode("utf-8", "replace")
 
 
-def _measured(handle: BinaryIO, info: zipfile.ZipInfo) -> Iterator[bytes]:
+def measured(handle: BinaryIO, info: zipfile.ZipInfo) -> Iterator[bytes]:
     """The part's bytes as they unpack, a chunk (at most 1 MiB) at a time.
 
     Raises:

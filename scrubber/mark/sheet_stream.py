@@ -11,10 +11,10 @@ from __future__ import annotations
 import functools
 import re
 import zipfile
-from scrubber.io import zlibfast as zlib
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
+from scrubber.io import zlibfast as zlib
 from scrubber.mark.marker import Marker
 from scrubber.mark.ooxml import CHUNK, Edit, Record, Unsupported, edit_text, undo_text
 from scrubber.mark.plan import column_index, has_room

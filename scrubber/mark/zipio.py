@@ -13,12 +13,13 @@ import io
 import struct
 import tempfile
 import zipfile
-from scrubber.io import zlibfast as zlib
 from collections import deque
 from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import BinaryIO
 
+from scrubber.io import zlibfast as zlib
+from scrubber.io.unpack import Damaged, measured
 from scrubber.mark.ooxml import CHUNK
 
 #: zlib level for the parts we write. Level 1 compresses the 100k-line sheet (77 MB of XML)
@@ -242,53 +243,29 @@ def _gf2_square(matrix: list[int]) -> list[int]:
 
 class InflatedPart:
     """A member of a zip package, inflated as it is read (``read(n)``, like
-    ``ZipFile.open``), through :mod:`scrubber.io.zlibfast`; its size and CRC are checked at
-    its end, as zipfile checks them."""
+    ``ZipFile.open``) by the reader's own unpacking (:func:`scrubber.io.unpack.measured`:
+    ISA-L or zlib, bounded pieces, never more than the entry declares); its CRC is checked at
+    its end, as zipfile checks it. A damaged part is a ``zipfile.BadZipFile``."""
 
     def __init__(self, path: str, info: zipfile.ZipInfo) -> None:
         self._file = open(path, "rb")  # noqa: SIM115 - closed by close() / the with block
-        try:
-            self._file.seek(info.header_offset)
-            signature, name_length, extra_length = _LOCAL_HEADER.unpack(self._file.read(30))
-            if signature != b"PK\x03\x04":
-                raise zipfile.BadZipFile(f"bad local header for {info.filename}")
-            self._file.seek(info.header_offset + 30 + name_length + extra_length)
-        except BaseException:
-            self._file.close()
-            raise
         self._info = info
-        self._left = info.compress_size
-        self._inflater = zlib.decompressobj(-15)
+        self._pieces = measured(self._file, info)
+        self._pending = b""
         self._crc = self._size = 0
 
     def read(self, size: int) -> bytes:
         """At most ``size`` bytes; b"" at the end (after the size and CRC checks)."""
         try:
-            return self._read(size)
+            if not self._pending:
+                self._pending = next(self._pieces, b"")
+        except Damaged as exc:
+            raise zipfile.BadZipFile(f"{self._info.filename}: {exc}") from exc
         except zlib.error as exc:  # corrupt deflate data, as zipfile's zlib.error
             raise zipfile.BadZipFile(f"{self._info.filename} is damaged") from exc
-
-    def _read(self, size: int) -> bytes:
-        inflater, data = self._inflater, b""
-        while not data:
-            if inflater.unconsumed_tail:
-                data = inflater.decompress(inflater.unconsumed_tail, size)
-                continue
-            if not inflater.eof:  # what the inflater holds back (ISA-L keeps some)
-                data = inflater.decompress(b"", size)
-                if data:
-                    break
-            if not self._left or inflater.eof:
-                break
-            raw = self._file.read(min(CHUNK, self._left))
-            if not raw:
-                raise zipfile.BadZipFile(f"{self._info.filename} is cut short")
-            self._left -= len(raw)
-            data = inflater.decompress(raw, size)
+        data, self._pending = self._pending[:size], self._pending[size:]
         self._crc = zlib.crc32(data, self._crc)
         self._size += len(data)
-        if self._size > self._info.file_size:
-            raise zipfile.BadZipFile(f"{self._info.filename} unpacks to more than it declares")
         if not data and (self._size != self._info.file_size or self._crc != self._info.CRC):
             raise zipfile.BadZipFile(f"bad CRC or size for {self._info.filename}")
         return data
