@@ -38,7 +38,7 @@ from scrubber.mark.issues_sheet import issues_sheet_parts
 from scrubber.mark.marker import Marker
 from scrubber.mark.ooxml import Edit, Record, Unsupported, xml_text
 from scrubber.mark.plan import OUR_RGBS, MarkPlan, column_index, has_room, issues_sheet_name
-from scrubber.mark.sheet_stream import max_column, second_half, stream_first_half, stream_sheet
+from scrubber.mark.sheet_stream import max_column, second_half, stream_sheet
 from scrubber.mark.styles import Styles
 from scrubber.mark.zipio import (
     Deflated,
@@ -139,7 +139,7 @@ def _mark_in_halves(plan: MarkPlan, source: str, package: zipfile.ZipFile, sheet
     formats, edits = len(styles.added), len(record.edits)
 
     def here() -> bool:
-        return stream_first_half(package, sheet_part, marker, old, out, split)
+        return stream_sheet(package, sheet_part, marker, old, out, split, stop=True)
 
     def there() -> _Half:
         rest = second_half(source, sheet_part, marker, old, split)

@@ -109,10 +109,12 @@ class _SheetReader:
 
 
 def stream_sheet(package: zipfile.ZipFile, part: str, marker: Marker, old: Record | None,
-                 out: DeflatedPart, split: int | None = None) -> None:
+                 out: DeflatedPart, split: int | None = None, *, stop: bool = False) -> bool:
     """Rewrite the sheet into ``out``, with its head and tail edited; from the tag of row
     ``split`` on, compressed as a stream of its own (as when that half is marked in a forked
-    copy: :func:`second_half`), so the copy is the same either way.
+    copy: :func:`second_half`), so the copy is the same either way. With ``stop``, only the
+    first half is written (the forked copy marks the rest meanwhile). True when it stopped
+    at that tag, False when it wrote the sheet to its end.
 
     A sheet whose columns reach XFD (or leave one free) has no room for the two status
     columns: the marker marks as ever, and the cells it adds right of the sheet's last
@@ -130,10 +132,13 @@ def stream_sheet(package: zipfile.ZipFile, part: str, marker: Marker, old: Recor
             at = -1 if boundary is None else body.find(boundary)
             if at >= 0:
                 out.write(rows(body[:at], old))
+                if stop:
+                    return True
                 out.restart()
                 body, boundary = body[at:], None
             out.write(rows(body, old))
         out.write(_edit_tail(sheet.tail, marker, old).encode("utf-8"))
+    return False
 
 
 def _clipped(body: bytes, last: int) -> bytes:
@@ -146,25 +151,6 @@ def _clipped(body: bytes, last: int) -> bytes:
         return b'spans="%s:%d"' % (found[1], min(int(found[2]), last))
 
     return _SPANS.sub(spans, _FAR_CELL.sub(cell, body))
-
-
-def stream_first_half(package: zipfile.ZipFile, part: str, marker: Marker, old: Record | None,
-                      out: DeflatedPart, split: int) -> bool:
-    """:func:`stream_sheet` up to the tag of row ``split`` (the second half's first row, which
-    :func:`second_half` marks meanwhile); True when it stopped there, False when the sheet
-    has no such tag (then it was written whole, tail included)."""
-    boundary = b'<row r="%d"' % split
-    with open_part(package, part) as stream, ThreadPoolExecutor(1) as reader:
-        sheet = _SheetReader(read_ahead(stream, reader))
-        out.write(_edit_head(sheet.head, marker, old).encode("utf-8"))
-        for body in sheet.bodies():
-            at = body.find(boundary)
-            if at >= 0:
-                out.write(marker.rows(body[:at], old))
-                return True
-            out.write(marker.rows(body, old))
-        out.write(_edit_tail(sheet.tail, marker, old).encode("utf-8"))
-    return False
 
 
 def second_half(source: str, part: str, marker: Marker, old: Record | None,
